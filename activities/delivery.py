@@ -1,0 +1,148 @@
+"""The one delivery path: every page from every workflow goes out through `deliver`.
+
+Each attempt is recorded before the provider is called and again after, so a
+crash that cuts a provider call short is visible: the retry finds the attempt
+still "sending", sends again and counts `tries` up. An attempt already sent is
+never sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from audit.chain import append as audit
+from channels.base import (
+    ChannelAdapter,
+    OutboundMessage,
+    PermanentChannelError,
+    Recipient,
+    SendResult,
+    TransientChannelError,
+)
+from channels.messages import location_text, safe_text
+from db.engine import writing
+from db.models import DeliveryAttempt, Staff, utcnow
+from events.publish import publish
+
+
+@dataclass
+class DeliveryRequest:
+    attempt_id: str  # stable across retries: "<subject>/<step>/<staff>/<channel>"
+    subject_id: str
+    recipient_id: str
+    channel: str
+    kind: str  # page, ack_notice, stand_down, handover
+    content: dict[str, Any] = field(default_factory=dict)
+    tier: int = 0
+    round: int = 0
+
+
+@dataclass
+class DeliveryResult:
+    attempt_id: str
+    channel: str
+    recipient_id: str
+    outcome: str  # sent, delivered, failed
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+def _attempt_event(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {"attempt_id": attempt.id, "recipient_id": attempt.recipient_id,
+            "channel": attempt.channel, "kind": attempt.kind, "tier": attempt.tier,
+            "outcome": attempt.outcome, "tries": attempt.tries,
+            "provider_message_id": attempt.provider_message_id, "error": attempt.error}
+
+
+class DeliveryActivities:
+    def __init__(self, channels: dict[str, ChannelAdapter]) -> None:
+        self.channels = channels
+
+    @activity.defn(name="deliver")
+    def deliver(self, request: DeliveryRequest) -> DeliveryResult:
+        """Send one message to one person on one channel and record the attempt."""
+        begun = self._begin(request)
+        if isinstance(begun, DeliveryResult):
+            return begun
+        try:
+            sent = self.channels[request.channel].send(self._message(request, begun))
+        except PermanentChannelError as error:
+            if getattr(error, "token_invalid", False):
+                self._forget_push_token(request.recipient_id)
+            return self._finish(request, outcome="failed", error=str(error))
+        except TransientChannelError as error:
+            self._note_error(request, str(error))
+            raise ApplicationError(f"{request.channel}: {error}", type="TransientChannelError")
+        return self._finish(request, outcome=sent.status, sent=sent)
+
+    def _begin(self, request: DeliveryRequest) -> DeliveryResult | Recipient:
+        with writing() as session:
+            attempt = session.get(DeliveryAttempt, request.attempt_id)
+            if attempt and attempt.outcome != "sending":
+                return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
+                                      attempt.outcome, attempt.provider_message_id, attempt.error)
+            person = session.get(Staff, request.recipient_id)
+            if attempt is None:
+                attempt = DeliveryAttempt(id=request.attempt_id, subject_id=request.subject_id,
+                                          recipient_id=request.recipient_id, channel=request.channel,
+                                          kind=request.kind, tier=request.tier, round=request.round)
+            attempt.tries += 1
+            session.add(attempt)
+            if person is None:
+                attempt.outcome, attempt.error = "failed", "unknown staff member"
+                return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
+                                      attempt.outcome, None, attempt.error)
+            return Recipient(staff_id=person.id, name=person.name, phone=person.phone,
+                             email=person.email, push_token=person.push_token,
+                             language=person.language or "en")
+
+    def _message(self, request: DeliveryRequest, recipient: Recipient) -> OutboundMessage:
+        content = request.content
+        return OutboundMessage(
+            attempt_id=request.attempt_id, channel=request.channel, recipient=recipient,
+            subject_id=request.subject_id, kind=request.kind,
+            severity=str(content.get("severity", "")), short_code=str(content.get("short_code", "")),
+            location_text=location_text(content.get("location", {})),
+            safe_text=safe_text(request.kind, content, recipient.language),
+            detail=content,
+        )
+
+    def _finish(self, request: DeliveryRequest, *, outcome: str, sent: SendResult | None = None,
+                error: str | None = None) -> DeliveryResult:
+        with writing() as session:
+            attempt = session.get(DeliveryAttempt, request.attempt_id)
+            assert attempt is not None
+            attempt.outcome, attempt.error = outcome, error
+            if sent:
+                attempt.provider_message_id, attempt.sent_at = sent.provider_message_id, utcnow()
+                if sent.status == "delivered":
+                    attempt.delivered_at = attempt.sent_at
+            session.add(attempt)
+            detail = _attempt_event(attempt)
+            audit(session, actor="vigil", action=f"delivery.{outcome}",
+                  subject=request.subject_id, detail=detail)
+            publish(session, topic=f"emergency:{request.subject_id}", kind="delivery", payload=detail)
+            return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id, outcome,
+                                  attempt.provider_message_id, error)
+
+    def _note_error(self, request: DeliveryRequest, error: str) -> None:
+        with writing() as session:
+            attempt = session.get(DeliveryAttempt, request.attempt_id)
+            if attempt:
+                attempt.error = error
+                session.add(attempt)
+                audit(session, actor="vigil", action="delivery.retrying",
+                      subject=request.subject_id, detail=_attempt_event(attempt))
+
+    def _forget_push_token(self, staff_id: str) -> None:
+        with writing() as session:
+            person = session.get(Staff, staff_id)
+            if person and person.push_token:
+                person.push_token = None
+                session.add(person)
+                audit(session, actor="vigil", action="staff.push_token_removed", subject=staff_id,
+                      detail={"reason": "provider reported the token invalid"})

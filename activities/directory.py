@@ -1,0 +1,99 @@
+"""Who to page: the staff directory lookup behind every tier, and its ordering rule."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+from temporalio import activity
+
+from db.engine import reading
+from db.models import Facility, Staff
+from workflows.emergency_types import Target
+
+_EARTH_RADIUS_M = 6_371_000.0
+
+
+@dataclass
+class TargetQuery:
+    selector: str  # responders, charge_nurse, on_call, admins, all_admins, staff:<id>
+    facility_id: str
+    specialisations: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def emergency_priority(role: str, provider_type: str | None) -> int:
+    """SPEC §2: emergency providers, then primary care and admins, then providers, then others."""
+    if role == "provider" and provider_type == "emergency":
+        return 0
+    if (role == "provider" and provider_type == "primary_care") or role == "admin":
+        return 1
+    if role == "provider":
+        return 2
+    return 3
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def order_targets(people: list[Staff], latitude: float | None, longitude: float | None) -> list[Target]:
+    """Order by emergency priority, then nearest first; unknown positions go last in their rank."""
+    targets = []
+    for person in people:
+        far = None
+        if None not in (latitude, longitude, person.latitude, person.longitude):
+            far = distance_m(latitude, longitude, person.latitude, person.longitude)  # type: ignore[arg-type]
+        targets.append(Target(person.id, person.name, person.role, person.provider_type, far))
+    return sorted(
+        targets,
+        key=lambda t: (emergency_priority(t.role, t.provider_type),
+                       math.inf if t.distance_m is None else t.distance_m, t.staff_id),
+    )
+
+
+def _matches(person: Staff, query: TargetQuery) -> bool:
+    selector = query.selector
+    at_facility = person.facility_id == query.facility_id
+    if selector.startswith("staff:"):
+        return person.id == selector.removeprefix("staff:")
+    if selector == "all_admins":
+        return person.role == "admin" and person.facility_id in (query.facility_id, None)
+    if not at_facility:
+        return False
+    if selector == "admins":
+        return person.role == "admin"
+    if selector == "on_call":
+        return person.role == "provider" and person.on_call
+    if selector == "charge_nurse":
+        return person.charge_nurse and person.on_call
+    if selector == "responders":
+        wanted = set(query.specialisations)
+        return (person.role == "provider" and person.on_call and person.emergency_capable
+                and wanted.issubset(person.specialisations or []))
+    raise ValueError(f"unknown target selector {selector!r}")
+
+
+def find_targets(query: TargetQuery) -> list[Target]:
+    """Everyone the selector names, in the order they should be paged."""
+    with reading() as session:
+        people = [p for p in session.exec(select(Staff)).all() if _matches(p, query)]
+        lat, lon = query.latitude, query.longitude
+        if lat is None or lon is None:
+            facility = session.get(Facility, query.facility_id)
+            if facility:
+                lat, lon = facility.latitude, facility.longitude
+    return order_targets(people, lat, lon)
+
+
+class DirectoryActivities:
+    @activity.defn(name="resolve_targets")
+    def resolve_targets(self, query: TargetQuery) -> list[Target]:
+        """Look up who a tier pages, in priority order."""
+        return find_targets(query)

@@ -1,0 +1,1 @@
+"""The FastAPI service: starts and steers workflows, streams their state. It decides nothing."""

@@ -1,0 +1,57 @@
+"""Request dependencies as Annotated aliases: who is calling, and the shared clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from temporalio.client import Client
+
+from api.auth import Principal, decode_token
+from api.errors import ApiError
+from events.hub import EventHub
+
+_bearer = HTTPBearer(auto_error=False, description="A Vigil JWT (see `vigil token`).")
+
+
+def current_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise ApiError(401, "not_authenticated", "Send a bearer token in the Authorization header.")
+    return decode_token(credentials.credentials)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that admits only callers holding one of `roles`."""
+
+    def check(user: CurrentUser) -> Principal:
+        if not user.has_any(roles):
+            raise ApiError(403, "forbidden", f"This needs one of the roles: {', '.join(roles)}.")
+        return user
+
+    return check
+
+
+def temporal_client(request: Request) -> Client:
+    client = getattr(request.app.state, "temporal", None)
+    if client is None:
+        raise ApiError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+    return client
+
+
+def event_hub(request: Request) -> EventHub:
+    return request.app.state.hub
+
+
+TemporalDep = Annotated[Client, Depends(temporal_client)]
+HubDep = Annotated[EventHub, Depends(event_hub)]
+Staff = Annotated[Principal, Depends(require("provider", "coordinator", "admin", "auditor"))]
+Responder = Annotated[Principal, Depends(require("provider", "coordinator", "admin"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+Reviewer = Annotated[Principal, Depends(require("admin", "auditor"))]

@@ -1,0 +1,61 @@
+"""The Vigil API application: `uvicorn api.main:app`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import audit, emergencies, facilities, family, health, outbox, policies, staff, ws
+from events.hub import EventHub
+from settings import get_settings
+from workflows.client import connect_temporal
+
+log = logging.getLogger(__name__)
+
+
+async def _connect_when_ready(app: FastAPI) -> None:
+    """Keep trying to reach Temporal; the API serves (and /readyz says 503) until then."""
+    while app.state.temporal is None:
+        try:
+            app.state.temporal = await connect_temporal(get_settings(), wait_s=5)
+        except Exception as error:
+            log.warning("Temporal not reachable yet: %s", error)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.temporal = None
+    app.state.hub = EventHub()
+    await app.state.hub.start()
+    connecting = asyncio.create_task(_connect_when_ready(app))
+    try:
+        yield
+    finally:
+        connecting.cancel()
+        await app.state.hub.stop()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Vigil",
+        version="0.1.0",
+        description="Durable clinical escalation engine. A secondary alarm-notification system: "
+        "it carries alarms to people and proves they were answered; it never replaces a "
+        "bedside monitor's own alarms.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (emergencies, staff, facilities, policies, outbox, audit, family, ws):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

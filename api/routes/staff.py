@@ -1,0 +1,89 @@
+"""The staff directory and each staff member's live inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from sqlmodel import col, select
+from sse_starlette.sse import EventSourceResponse
+
+from api.deps import Admin, CurrentUser, HubDep, Staff
+from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.schemas.directory import StaffCreate, StaffIn, StaffPublic
+from api.streams import sse_events
+from audit.chain import append as audit
+from db.engine import reading, writing
+from db.models import Facility
+from db.models import Staff as StaffRow
+
+router = APIRouter(prefix="/staff", tags=["staff"], responses=ERROR_RESPONSES)
+
+
+def _check_facility(facility_id: str | None) -> None:
+    if facility_id is None:
+        return
+    with reading() as session:
+        if session.get(Facility, facility_id) is None:
+            raise ApiError(422, "unknown_facility", f"No facility {facility_id!r}.")
+
+
+@router.get("", response_model=list[StaffPublic])
+def list_staff(user: Staff, facility_id: str | None = None, on_call: bool | None = None) -> list:
+    """Everyone in the directory, optionally by facility or on-call state."""
+    query = select(StaffRow).order_by(col(StaffRow.id))
+    if facility_id:
+        query = query.where(StaffRow.facility_id == facility_id)
+    if on_call is not None:
+        query = query.where(StaffRow.on_call == on_call)
+    with reading() as session:
+        return list(session.exec(query).all())
+
+
+@router.get("/{staff_id}", response_model=StaffPublic)
+def read_staff(staff_id: str, user: Staff) -> StaffRow:
+    """One staff member."""
+    with reading() as session:
+        person = session.get(StaffRow, staff_id)
+    if person is None:
+        raise not_found("staff member", staff_id)
+    return person
+
+
+@router.post("", status_code=201, response_model=StaffPublic)
+def create_staff(body: StaffCreate, user: Admin) -> StaffRow:
+    """Add someone to the directory."""
+    _check_facility(body.facility_id)
+    with writing() as session:
+        if session.get(StaffRow, body.id):
+            raise ApiError(409, "already_exists", f"Staff member {body.id!r} already exists.")
+        person = StaffRow(**body.model_dump())
+        session.add(person)
+        audit(session, actor=user.sub, action="staff.created", subject=body.id,
+              detail=body.model_dump(exclude={"push_token"}))
+    return person
+
+
+@router.put("/{staff_id}", response_model=StaffPublic)
+def replace_staff(staff_id: str, body: StaffIn, user: Admin) -> StaffRow:
+    """Replace a directory entry (on-call changes, new phone, ...)."""
+    _check_facility(body.facility_id)
+    with writing() as session:
+        person = session.get(StaffRow, staff_id)
+        if person is None:
+            raise not_found("staff member", staff_id)
+        for name, value in body.model_dump().items():
+            setattr(person, name, value)
+        session.add(person)
+        audit(session, actor=user.sub, action="staff.replaced", subject=staff_id,
+              detail=body.model_dump(exclude={"push_token"}))
+    return person
+
+
+@router.get("/{staff_id}/inbox")
+async def inbox(staff_id: str, user: CurrentUser, hub: HubDep, request: Request,
+                last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
+    """Server-Sent Events of every page to this person (their own inbox, or any for an admin)."""
+    if user.sub != staff_id and not user.is_admin:
+        raise ApiError(403, "forbidden", "You can only read your own inbox.")
+    return sse_events(hub, [f"staff:{staff_id}"], last_event_id, request)

@@ -1,0 +1,104 @@
+"""The staff app's WebSocket: alerts the moment they are sent, receipts and acks back.
+
+Frames from the server: {"type": "event", "id", "kind", "payload", ...} for each
+event in the staff member's inbox (resumed after `last_event_id`), and
+{"type": "result", "ref", "ok", "code", "message", ...} answering a client frame.
+Frames from the client: {"type": "receipt", "attempt_id"},
+{"type": "ack", "emergency_id", "ref"}, {"type": "ping"}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+
+from api.auth import STAFF_ROLES, Principal, decode_token
+from api.emergency_service import actor_for, run_command
+from api.errors import ApiError
+from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
+from api.receipts import record_receipt
+from api.streams import resume_point
+from workflows.emergency import EmergencyEscalationWorkflow
+from workflows.emergency_types import AcknowledgeInput
+
+router = APIRouter(tags=["websocket"])
+
+
+def _authenticate(websocket: WebSocket, token: str | None) -> Principal:
+    header = websocket.headers.get("authorization", "")
+    raw = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else token
+    if not raw:
+        raise ApiError(401, "not_authenticated", "Send a token.")
+    principal = decode_token(raw)
+    if not principal.has_any(STAFF_ROLES):
+        raise ApiError(403, "forbidden", "Staff only.")
+    return principal
+
+
+async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) -> dict[str, Any]:
+    kind = frame.get("type")
+    if kind == "ping":
+        return {"type": "pong"}
+    if kind == "receipt":
+        record_receipt(attempt_id=str(frame.get("attempt_id")), staff_id=user.sub, channel="websocket")
+        RECEIPTS.labels(channel="websocket").inc()
+        return {"type": "result", "ok": True}
+    if kind == "ack":
+        if "auditor" in user.roles and not user.has_any(("provider", "coordinator", "admin")):
+            raise ApiError(403, "forbidden", "Auditors read; they never acknowledge.")
+        client = websocket.app.state.temporal
+        if client is None:
+            raise ApiError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+        result = await run_command(
+            client=client, emergency_id=str(frame.get("emergency_id")),
+            update=EmergencyEscalationWorkflow.acknowledge,
+            arg=AcknowledgeInput(actor=actor_for(user), via="websocket"))
+        return {"type": "result", "ok": True, "owner_id": result.owner_id,
+                "owner_name": result.owner_name}
+    raise ApiError(400, "unknown_frame", "Frames are receipt, ack or ping.")
+
+
+@router.websocket("/ws")
+async def staff_socket(websocket: WebSocket, token: str | None = None,
+                       last_event_id: str | None = None) -> None:
+    """Authenticate with ?token= (or an Authorization header); resume with ?last_event_id=."""
+    try:
+        user = _authenticate(websocket, token)
+        after = resume_point(last_event_id)
+    except ApiError:
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+        return
+    await websocket.accept()
+    hub = websocket.app.state.hub
+    LIVE_CLIENTS.labels(kind="websocket").inc()
+
+    async def push_events() -> None:
+        async for event in hub.stream([f"staff:{user.sub}"], after):
+            await websocket.send_json({"type": "event", **event})
+            LIVE_EVENTS_SENT.labels(kind="websocket").inc()
+
+    pusher = asyncio.create_task(push_events())
+    try:
+        while True:
+            text = await websocket.receive_text()
+            try:
+                frame = json.loads(text)
+            except ValueError:
+                frame = None
+            ref = frame.get("ref") if isinstance(frame, dict) else None
+            try:
+                if not isinstance(frame, dict):
+                    raise ApiError(400, "invalid_frame", "A frame is a JSON object.")
+                reply = await _answer(websocket, user, frame)
+            except ApiError as error:
+                reply = {"type": "result", "ok": False, "code": error.code,
+                         "message": error.message, "details": error.details}
+            await websocket.send_json({**reply, "ref": ref})
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        pusher.cancel()
+        LIVE_CLIENTS.labels(kind="websocket").dec()

@@ -1,0 +1,1 @@
+"""Delivery channel adapters: one per channel, all behind the same small interface."""

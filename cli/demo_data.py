@@ -1,0 +1,89 @@
+"""Demo data for a fresh stack: a facility, its on-call staff, and a policy per severity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.chain import append as audit
+from db.engine import writing
+from db.models import EscalationPolicy, Facility, Staff
+
+FACILITY = Facility(id="vigil-general", name="Vigil General Hospital",
+                    latitude=3.1390, longitude=101.6869)
+
+# (id, name, role, provider type, on call, emergency capable, charge nurse, specialisations,
+#  metres north of the facility's reference point, language)
+_PEOPLE: list[tuple[Any, ...]] = [
+    ("dr-tan", "Dr Mei Tan", "provider", "emergency", True, True, False,
+     ["emergency_medicine", "resuscitation"], 40, "en"),
+    ("dr-aziz", "Dr Farid Aziz", "provider", "emergency", True, True, False,
+     ["emergency_medicine", "trauma"], 250, "ms"),
+    ("dr-lim", "Dr Wei Lim", "provider", "primary_care", True, True, False, [], 120, "zh"),
+    ("dr-kumar", "Dr Priya Kumar", "provider", "specialist", True, True, False,
+     ["cardiology"], 600, "ta"),
+    ("rrt-wong", "Alex Wong (RRT)", "provider", "rapid_response", True, True, False,
+     ["resuscitation"], 80, "en"),
+    ("nurse-siti", "Siti Rahman, RN", "provider", "nurse", True, False, False, [], 30, "ms"),
+    ("nurse-mei", "Mei Ling Chua, RN (charge)", "provider", "nurse", True, False, True, [], 60, "zh"),
+    ("dr-offduty", "Dr Off Duty", "provider", "emergency", False, True, False,
+     ["emergency_medicine"], 10, "en"),
+    ("admin-raj", "Raj Pillai (admin)", "admin", None, False, False, False, [], 300, "en"),
+    ("coord-lee", "Grace Lee (coordinator)", "coordinator", None, False, False, False, [], 0, "en"),
+    ("auditor-ng", "Kim Ng (auditor)", "auditor", None, False, False, False, [], 0, "en"),
+]
+
+
+def demo_staff() -> list[Staff]:
+    people = []
+    for n, (sid, name, role, ptype, on_call, capable, charge, specs, north_m, lang) in enumerate(_PEOPLE):
+        people.append(Staff(
+            id=sid, name=name, role=role, provider_type=ptype, facility_id=FACILITY.id,
+            on_call=on_call, emergency_capable=capable, charge_nurse=charge,
+            specialisations=specs, phone=f"+6012000{n:04d}", email=f"{sid}@vigil.example",
+            push_token=f"demo-push-token-{sid}", language=lang,
+            latitude=FACILITY.latitude + north_m / 111_320, longitude=FACILITY.longitude,
+        ))
+    return people
+
+
+def _tiers(timeout_s: float) -> list[dict[str, Any]]:
+    return [
+        {"name": "Emergency responders", "targets": "responders", "ack_timeout_s": timeout_s},
+        {"name": "Charge nurse", "targets": "charge_nurse", "ack_timeout_s": timeout_s},
+        {"name": "Every on-call provider", "targets": "on_call", "ack_timeout_s": timeout_s},
+        {"name": "Facility admins", "targets": "admins", "ack_timeout_s": timeout_s},
+    ]
+
+
+def _steps(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
+    return [{"channel": channel, "after_s": after} for channel, after in pairs]
+
+
+def demo_policies() -> list[EscalationPolicy]:
+    """SPEC §3.1 defaults: critical pages three channels at once and calls after 30 s, ..."""
+    now = ("websocket", 0), ("push", 0)
+    return [
+        EscalationPolicy(id="critical-default", name="Critical: all hands", severity="critical",
+                         channels=_steps(*now, ("sms", 0), ("voice", 30)), tiers=_tiers(90),
+                         repeat_count=1),
+        EscalationPolicy(id="emergent-default", name="Emergent", severity="emergent",
+                         channels=_steps(*now, ("sms", 60)), tiers=_tiers(120), repeat_count=1),
+    ] + [
+        EscalationPolicy(id=f"{sev}-default", name=sev.replace("_", "-").title(), severity=sev,
+                         channels=_steps(*now), tiers=_tiers(300), repeat_count=0)
+        for sev in ("urgent", "semi_urgent", "non_urgent")
+    ]
+
+
+def seed_demo() -> int:
+    """Insert whatever demo rows are missing; returns how many were added."""
+    added = 0
+    with writing() as session:
+        for row in [FACILITY, *demo_staff(), *demo_policies()]:
+            if session.get(type(row), row.id) is None:
+                session.add(row.model_copy())
+                added += 1
+        if added:
+            audit(session, actor="vigil", action="demo.seeded", subject="demo",
+                  detail={"rows": added})
+    return added

@@ -1,0 +1,136 @@
+"""`vigil <command>`: up, token, migrate, seed, audit-verify."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _up(args: argparse.Namespace) -> int:
+    """Start Temporal, the worker and the API as separate processes, with demo data."""
+    from cli.demo_data import seed_demo
+    from cli.temporal_server import start_dev_server, wait_for_port
+    from api.auth import mint_token
+    from db.migrate import upgrade
+    from settings import get_settings
+
+    data = Path(args.data_dir).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("VIGIL_DATABASE_URL", f"sqlite:///{data / 'vigil.db'}")
+    os.environ.setdefault("VIGIL_TEMPORAL_ADDRESS", f"127.0.0.1:{args.temporal_port}")
+    os.environ.setdefault("VIGIL_PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")
+    get_settings.cache_clear()
+    children: list[subprocess.Popen[bytes]] = []
+    print(f"Starting Temporal dev server (data in {data / 'temporal.db'}) ...", flush=True)
+    children.append(start_dev_server(port=args.temporal_port, ui_port=args.ui_port,
+                                     db_file=data / "temporal.db", log_file=data / "temporal.log"))
+    try:
+        upgrade()
+        added = seed_demo()
+        print(f"Database ready ({get_settings().database_url}); demo rows added: {added}")
+        env = dict(os.environ)
+        children.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env))
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", args.host,
+             "--port", str(args.port), "--log-level", "warning"], cwd=ROOT, env=env))
+        wait_for_port(args.port)
+        base = f"http://127.0.0.1:{args.port}"
+        print(f"""
+Vigil is running.
+  API docs         {base}/docs
+  Health           {base}/healthz   (ready: {base}/readyz, metrics: {base}/metrics)
+  Temporal Web UI  http://127.0.0.1:{args.ui_port}
+  Outbox (SMS, voice, email, push without credentials): GET {base}/api/v1/outbox
+
+Demo tokens (valid 12 h):
+  admin     {mint_token('admin-raj', ['admin'], 43200)}
+  dr-tan    {mint_token('dr-tan', ['provider'], 43200)}
+  auditor   {mint_token('auditor-ng', ['auditor'], 43200)}
+
+Press Ctrl-C to stop everything.""", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a Vigil process exited; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in reversed(children):
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _token(args: argparse.Namespace) -> int:
+    from api.auth import mint_token
+
+    print(mint_token(args.sub, args.role, args.ttl, args.patient or None))
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    upgrade()
+    return 0
+
+
+def _seed(_: argparse.Namespace) -> int:
+    from cli.demo_data import seed_demo
+
+    print(f"demo rows added: {seed_demo()}")
+    return 0
+
+
+def _audit_verify(_: argparse.Namespace) -> int:
+    from audit.chain import verify
+    from db.engine import reading
+
+    with reading() as session:
+        report = verify(session)
+    print(json.dumps(report.as_dict(), indent=2))
+    return 0 if report.ok else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="vigil", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start Temporal, the worker and the API with demo data")
+    up.add_argument("--data-dir", default=str(ROOT / "var"))
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--temporal-port", type=int, default=7233)
+    up.add_argument("--ui-port", type=int, default=8233)
+    up.set_defaults(run=_up)
+    token = sub.add_parser("token", help="mint a development bearer token")
+    token.add_argument("--sub", required=True, help="staff id (or patient/family id)")
+    token.add_argument("--role", action="append", required=True,
+                       help="provider, coordinator, admin, auditor, patient or family (repeatable)")
+    token.add_argument("--patient", action="append", help="patient a family token may see")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.set_defaults(run=_token)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    sub.add_parser("seed", help="insert the demo data").set_defaults(run=_seed)
+    sub.add_parser("audit-verify", help="verify the audit hash chain").set_defaults(run=_audit_verify)
+    return top
+
+
+def main() -> None:
+    args = parser().parse_args()
+    sys.exit(args.run(args))
+
+
+if __name__ == "__main__":
+    main()

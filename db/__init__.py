@@ -1,0 +1,1 @@
+"""Vigil's own tables (SQLModel), the engine, and Alembic migrations."""

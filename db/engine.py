@@ -1,0 +1,65 @@
+"""Database engines and the two ways to use them: `reading()` and `writing()`.
+
+SQLite allows one writer at a time. Every write transaction therefore starts
+with BEGIN IMMEDIATE, so it waits its turn (busy timeout) instead of failing
+halfway when it later tries to upgrade a read lock. Readers use WAL snapshots
+and never block a writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+from settings import get_settings
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@lru_cache
+def engines(url: str) -> tuple[Engine, Engine]:
+    """(reader, writer) engines for a database URL; the same engine twice on PostgreSQL."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return engine, engine
+
+
+def database_url() -> str:
+    return get_settings().database_url
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A session for reads."""
+    with Session(engines(database_url())[0], expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def writing() -> Iterator[Session]:
+    """A session whose work commits as one transaction, or not at all."""
+    with Session(engines(database_url())[1], expire_on_commit=False) as session:
+        with session.begin():
+            yield session

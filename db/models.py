@@ -1,0 +1,151 @@
+"""The application's tables. Workflows own behaviour; these rows are what they recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def Timestamp(nullable: bool = False):  # noqa: N802 - reads like a type in the tables below
+    """A timezone-aware timestamp column (timestamptz on PostgreSQL)."""
+    if nullable:
+        return Field(default=None, sa_type=DateTime(timezone=True))
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Facility(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    name: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Staff(SQLModel, table=True):
+    """A person Vigil can page or who can use the API (roles decide which)."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    role: str = Field(index=True)  # provider, coordinator, admin, auditor
+    provider_type: str | None = None  # emergency, primary_care, specialist, nurse, rapid_response
+    facility_id: str | None = Field(default=None, index=True)
+    on_call: bool = False
+    emergency_capable: bool = False
+    charge_nurse: bool = False
+    specialisations: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    phone: str | None = Field(default=None, index=True)
+    email: str | None = None
+    push_token: str | None = None
+    language: str = "en"
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class EscalationPolicy(SQLModel, table=True):
+    """An editable policy. Emergencies snapshot it when they start."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    severity: str | None = Field(default=None, index=True)  # default policy for this severity
+    channels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    tiers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    repeat_count: int = 0
+    version: int = 1
+    updated_at: datetime = Timestamp()
+
+
+class Emergency(SQLModel, table=True):
+    """Projection of an emergency workflow's state, for listing and reading."""
+
+    id: str = Field(primary_key=True)  # the Temporal workflow id
+    idempotency_key: str = Field(unique=True)
+    type: str
+    type_detail: str | None = None
+    severity: str = Field(index=True)
+    patient_id: str = Field(index=True)
+    facility_id: str = Field(index=True)
+    location: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    description: str = Field(default="", sa_column=Column(Text))
+    vitals: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    required_specialisations: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    short_code: str
+    status: str = Field(default="active", index=True)
+    round: int = 0
+    tier: int = 0
+    owner_id: str | None = None
+    owner_name: str | None = None
+    acknowledged_at: datetime | None = Timestamp(nullable=True)
+    outcome: str | None = None
+    created_by: str
+    created_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One try to reach one person on one channel, and what became of it."""
+
+    id: str = Field(primary_key=True)  # "<workflow id>/<step key>", stable across retries
+    subject_id: str = Field(index=True)
+    recipient_id: str = Field(index=True)
+    channel: str
+    kind: str = "page"
+    tier: int = 0
+    round: int = 0
+    tries: int = 0  # >1 means a crash or retry cut a provider call short and it was sent again
+    outcome: str = "sending"  # sending, sent, delivered, failed, undelivered
+    provider_message_id: str | None = Field(default=None, index=True)
+    error: str | None = None
+    created_at: datetime = Timestamp()
+    sent_at: datetime | None = Timestamp(nullable=True)
+    delivered_at: datetime | None = Timestamp(nullable=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """What a channel without provider credentials would have sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: str = Field(index=True)
+    channel: str
+    recipient_id: str
+    address: str | None = None
+    text: str = Field(sa_column=Column(Text))
+    created_at: datetime = Timestamp()
+
+
+class Event(SQLModel, table=True):
+    """The live event log: SSE and WebSocket clients tail it and resume from its ids."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(index=True)  # emergency:<id>, staff:<id>, family:<patient id>
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    created_at: datetime = Timestamp()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained record of everything that matters to an auditor."""
+
+    __table_args__ = (Index("ix_auditentry_subject", "subject"),)
+
+    seq: int = Field(primary_key=True)  # 1, 2, 3 ... with no gaps; assigned under a lock
+    at: str  # ISO 8601 UTC, stored as text so the hash is over exactly what is kept
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    prev_hash: str
+    hash: str

@@ -1,0 +1,1 @@
+"""Live events: written by any process into the event log, streamed by every API process."""

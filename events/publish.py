@@ -1,0 +1,42 @@
+"""Write a live event. The row is the record; NOTIFY (PostgreSQL) is only the wake-up."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from db.models import Event, as_utc
+from settings import get_settings
+
+# PostgreSQL's NOTIFY payload limit is 8000 bytes; larger events are fetched by id.
+_MAX_INLINE_PAYLOAD = 7000
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """The wire form of an event, as SSE and WebSocket clients receive it."""
+    return {
+        "id": event.id,
+        "topic": event.topic,
+        "kind": event.kind,
+        "payload": event.payload,
+        "created_at": as_utc(event.created_at).isoformat(),  # type: ignore[union-attr]
+    }
+
+
+def publish(session: Session, *, topic: str, kind: str, payload: dict[str, Any]) -> Event:
+    """Append an event in the caller's transaction; listeners see it when it commits."""
+    event = Event(topic=topic, kind=kind, payload=json.loads(json.dumps(payload, default=str)))
+    session.add(event)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        body = json.dumps(event_dict(event))
+        if len(body) > _MAX_INLINE_PAYLOAD:
+            body = json.dumps({"id": event.id})
+        session.execute(
+            text("SELECT pg_notify(:channel, :body)"),
+            {"channel": get_settings().events_channel, "body": body},
+        )
+    return event

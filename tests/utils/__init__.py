@@ -1,0 +1,1 @@
+"""Test helpers: the running stack, tokens, waiting, policies."""

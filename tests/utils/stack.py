@@ -1,0 +1,86 @@
+"""A real Vigil stack for tests: worker and API processes against a real Temporal server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from cli.temporal_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Stack:
+    def __init__(self, *, database_url: str, temporal_address: str, logs: Path, name: str,
+                 api_count: int = 1) -> None:
+        self.env = {
+            **os.environ,
+            "VIGIL_DATABASE_URL": database_url,
+            "VIGIL_TEMPORAL_ADDRESS": temporal_address,
+            "VIGIL_TASK_QUEUE": f"vigil-test-{name}",
+            "VIGIL_EVENTS_CHANNEL": f"vigil_events_{name}",
+        }
+        self.logs, self.name = logs, name
+        self.api_ports = [free_port() for _ in range(api_count)]
+        self.apis: list[subprocess.Popen[bytes]] = []
+        self.worker: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_ports[0]}"
+
+    def url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.api_ports[index]}"
+
+    def ws_url(self, index: int = 0) -> str:
+        return f"ws://127.0.0.1:{self.api_ports[index]}/api/v1/ws"
+
+    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{self.name}-{log_name}.log", "ab")
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn([sys.executable, "worker.py"], "worker")
+
+    def kill_worker(self) -> None:
+        """SIGKILL: the worker gets no chance to finish anything."""
+        assert self.worker is not None
+        self.worker.kill()
+        self.worker.wait()
+
+    def start(self) -> Stack:
+        self.start_worker()
+        for port in self.api_ports:
+            self.apis.append(self._spawn(
+                [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+                 "--port", str(port), "--log-level", "warning"], f"api-{port}"))
+        for index in range(len(self.api_ports)):
+            self._wait_ready(self.url(index))
+        return self
+
+    def _wait_ready(self, base: str, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{base} never became ready; see {self.logs}")
+
+    def stop(self) -> None:
+        for process in [*self.apis, self.worker]:
+            if process and process.poll() is None:
+                process.terminate()
+        for process in [*self.apis, self.worker]:
+            if process:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,1 @@
+"""Durable Temporal workflows: they decide; activities act."""

@@ -1,0 +1,341 @@
+"""EmergencyEscalationWorkflow: page tier by tier until someone takes the emergency.
+
+The escalation position (round, tier, when the tier was paged, which channel
+groups have gone out) lives in `EmergencyState`, so the loop resumes exactly
+where it was after a crash, a replay or a continue-as-new. Commands arrive as
+validated updates; their side effects (recording, notifying) run in the main
+loop, in the order they were accepted.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from workflows.emergency_types import (
+    CLOSED,
+    AcknowledgeInput,
+    AcknowledgeResult,
+    Actor,
+    CancelInput,
+    CommandResult,
+    EmergencyInput,
+    EmergencyState,
+    EscalateInput,
+    HandOverInput,
+    ResolveInput,
+    Target,
+)
+from workflows.paging import Pager
+from workflows.policy import CHANNELS
+
+with workflow.unsafe.imports_passed_through():
+    from activities.directory import DirectoryActivities, TargetQuery
+    from activities.emergency_records import EmergencyRecordActivities, StateChange
+
+RECORD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
+                           maximum_interval=timedelta(seconds=10))
+NOTICE_CHANNELS = ["websocket", "push"]
+HANDOVER_CHANNELS = ["websocket", "push", "sms"]
+
+
+def _refuse(message: str, kind: str, **details: Any) -> ApplicationError:
+    return ApplicationError(message, details, type=kind, non_retryable=True)
+
+
+@workflow.defn
+class EmergencyEscalationWorkflow:
+    @workflow.init
+    def __init__(self, input: EmergencyInput) -> None:
+        self._input = input
+        self._state = input.carried or EmergencyState()
+        self._pager = Pager(input.emergency_id)
+        self._changes: list[tuple[str, str, dict[str, Any]]] = []
+        # The first record carries the input; it waits until tier 1 is paged, so
+        # that nothing stands between the emergency and the first page.
+        self._started_recorded = input.carried is not None
+
+    @workflow.run
+    async def run(self, input: EmergencyInput) -> EmergencyState:
+        while self._state.status not in CLOSED:
+            await self._apply_changes()
+            if self._state.status == "active":
+                await self._escalation_step()
+            elif not self._changes:
+                await workflow.wait_condition(lambda: bool(self._changes))
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new()
+        await self._apply_changes()
+        await self._pager.drain()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    @workflow.query
+    def state(self) -> EmergencyState:
+        return self._state
+
+    # --- escalation -------------------------------------------------------
+
+    async def _escalation_step(self) -> None:
+        """Page the current tier's due channel groups, then wait for the next deadline."""
+        s, policy = self._state, self._input.policy
+        tier = policy.tiers[s.tier]
+        if s.tier_started_at is None:
+            s.targets = await self._find(tier.targets)
+            if s.status != "active" or self._changes:
+                return  # acknowledged (or otherwise commanded) while we looked people up
+            s.tier_started_at, s.steps_sent = workflow.now().timestamp(), 0
+            if not s.targets:
+                await self._advance(f"nobody to page in tier '{tier.name}'")
+                return
+        groups = policy.channel_groups()
+        elapsed = workflow.now().timestamp() - s.tier_started_at
+        while s.steps_sent < len(groups) and groups[s.steps_sent][0] <= elapsed:
+            self._page_tier(groups[s.steps_sent][1])
+            s.steps_sent += 1
+            await self._record("tier_paged", detail={
+                "tier_name": tier.name, "channels": groups[s.steps_sent - 1][1],
+                "targets": [t.staff_id for t in s.targets]})
+        next_at = tier.ack_timeout_s
+        if s.steps_sent < len(groups):
+            next_at = min(next_at, groups[s.steps_sent][0])
+        timeout = max(0.0, next_at - (workflow.now().timestamp() - s.tier_started_at))
+        try:
+            await workflow.wait_condition(lambda: bool(self._changes), timeout=timedelta(seconds=timeout))
+        except TimeoutError:
+            if workflow.now().timestamp() - s.tier_started_at >= tier.ack_timeout_s:
+                await self._advance(f"no acknowledgement within {tier.ack_timeout_s:g} s")
+
+    async def _advance(self, reason: str, actor: str = "vigil") -> None:
+        """Move to the next tier, the next round, or, when the policy is spent, exhaustion."""
+        s, policy = self._state, self._input.policy
+        s.tier, s.tier_started_at, s.steps_sent, s.targets = s.tier + 1, None, 0, []
+        if s.tier >= len(policy.tiers):
+            s.tier, s.round = 0, s.round + 1
+        if s.round > policy.repeat_count:
+            s.status, s.tier = "unacknowledged", len(policy.tiers) - 1
+            await self._record("unacknowledged", actor, {"reason": reason})
+            await self._page_extra("all_admins", list(CHANNELS))
+            return
+        await self._record("escalated", actor, {
+            "reason": reason, "to_tier": s.tier, "tier_name": policy.tiers[s.tier].name})
+
+    def _page_tier(self, channels: list[str]) -> None:
+        s = self._state
+        for target in s.targets:
+            s.paged[target.staff_id] = target.name
+        self._pager.page(people=[t.staff_id for t in s.targets], channels=channels, kind="page",
+                         content=self._content(), scope=f"r{s.round}t{s.tier}",
+                         fallback=self._input.policy.fallback_order(), tier=s.tier, round=s.round)
+
+    async def _page_extra(self, selector: str, channels: list[str]) -> None:
+        """Page outside the tier clock: exhaustion, or escalate-now after acknowledgement."""
+        s = self._state
+        targets = await self._find(selector)
+        s.extra_pages += 1
+        for target in targets:
+            s.paged[target.staff_id] = target.name
+        self._pager.page(people=[t.staff_id for t in targets], channels=channels, kind="page",
+                         content=self._content(), scope=f"x{s.extra_pages}", tier=s.tier,
+                         round=s.round, fallback=self._input.policy.fallback_order())
+        await self._record("extra_page", detail={"selector": selector, "channels": channels,
+                                                 "targets": [t.staff_id for t in targets]})
+
+    async def _find(self, selector: str) -> list[Target]:
+        data = self._input
+        return await workflow.execute_local_activity_method(
+            DirectoryActivities.resolve_targets,
+            TargetQuery(selector=selector, facility_id=data.facility_id,
+                        specialisations=data.required_specialisations,
+                        latitude=data.location.get("latitude"),
+                        longitude=data.location.get("longitude")),
+            start_to_close_timeout=timedelta(seconds=10),
+        )
+
+    # --- commands -------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._state.status in CLOSED:
+            raise _refuse(f"This emergency is already {self._state.status}.", "EmergencyClosed")
+
+    def _check_paged(self, actor: Actor) -> None:
+        if not actor.is_admin and actor.staff_id not in self._state.paged:
+            raise _refuse("Only staff who were paged for this emergency, or an admin, may do this.",
+                          "NotPaged")
+
+    def _check_can_acknowledge(self, cmd: AcknowledgeInput) -> None:
+        self._check_open()
+        s = self._state
+        if s.status == "acknowledged":
+            raise _refuse(f"Already acknowledged by {s.owner_name}.", "AlreadyAcknowledged",
+                          owner_id=s.owner_id, owner_name=s.owner_name)
+        self._check_paged(cmd.actor)
+
+    @workflow.update
+    def acknowledge(self, cmd: AcknowledgeInput) -> AcknowledgeResult:
+        """The first acknowledgement wins; everyone after it is told who has it."""
+        self._check_can_acknowledge(cmd)  # again: two updates may pass validation together
+        s = self._state
+        s.status, s.owner_id, s.owner_name = "acknowledged", cmd.actor.staff_id, cmd.actor.name
+        s.acknowledged_at, s.acknowledged_via = workflow.now().timestamp(), cmd.via
+        self._changes.append(("acknowledged", cmd.actor.staff_id, {"via": cmd.via}))
+        return AcknowledgeResult(s.owner_id, s.owner_name, s.acknowledged_at)
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, cmd: AcknowledgeInput) -> None:
+        self._check_can_acknowledge(cmd)
+
+    def _check_resolve(self, cmd: ResolveInput) -> None:
+        self._check_open()
+        if self._state.status != "acknowledged" and not cmd.actor.is_admin:
+            raise _refuse("Acknowledge the emergency before resolving it.", "NotAcknowledged")
+        self._check_paged(cmd.actor)
+
+    @workflow.update
+    def resolve(self, cmd: ResolveInput) -> CommandResult:
+        """Close the emergency with its clinical outcome."""
+        self._check_resolve(cmd)
+        self._state.status, self._state.outcome = "resolved", cmd.outcome
+        self._changes.append(("resolved", cmd.actor.staff_id, {"outcome": cmd.outcome}))
+        return self._result()
+
+    @resolve.validator
+    def _validate_resolve(self, cmd: ResolveInput) -> None:
+        self._check_resolve(cmd)
+
+    def _check_cancel(self, cmd: CancelInput) -> None:
+        self._check_open()
+        if cmd.actor.staff_id != self._input.created_by:
+            self._check_paged(cmd.actor)
+
+    @workflow.update
+    def cancel(self, cmd: CancelInput) -> CommandResult:
+        """A false alarm: stop everything and stand everyone down."""
+        self._check_cancel(cmd)
+        self._state.status, self._state.cancel_reason = "cancelled", cmd.reason
+        self._changes.append(("cancelled", cmd.actor.staff_id, {"reason": cmd.reason}))
+        return self._result()
+
+    @cancel.validator
+    def _validate_cancel(self, cmd: CancelInput) -> None:
+        self._check_cancel(cmd)
+
+    def _check_hand_over(self, cmd: HandOverInput) -> None:
+        self._check_open()
+        s = self._state
+        if s.status != "acknowledged":
+            raise _refuse("Only an acknowledged emergency can be handed over.", "NotAcknowledged")
+        if cmd.actor.staff_id != s.owner_id and not cmd.actor.is_admin:
+            raise _refuse(f"Only {s.owner_name}, who has it, or an admin can hand it over.",
+                          "NotOwner")
+        if cmd.to_staff_id == s.owner_id:
+            raise _refuse(f"{cmd.to_name} already has this emergency.", "InvalidHandover")
+
+    @workflow.update
+    def hand_over(self, cmd: HandOverInput) -> CommandResult:
+        """Give the emergency to a named colleague, who is paged with it."""
+        self._check_hand_over(cmd)
+        s = self._state
+        previous = s.owner_id
+        s.owner_id, s.owner_name, s.handovers = cmd.to_staff_id, cmd.to_name, s.handovers + 1
+        s.paged[cmd.to_staff_id] = cmd.to_name
+        self._changes.append(("handed_over", cmd.actor.staff_id,
+                              {"from": previous, "to": cmd.to_staff_id, "note": cmd.note}))
+        return self._result()
+
+    @hand_over.validator
+    def _validate_hand_over(self, cmd: HandOverInput) -> None:
+        self._check_hand_over(cmd)
+
+    def _check_escalate(self, cmd: EscalateInput) -> None:
+        self._check_open()
+        self._check_paged(cmd.actor)
+
+    @workflow.update
+    def escalate_now(self, cmd: EscalateInput) -> CommandResult:
+        """Page the next tier now instead of waiting for the timer."""
+        self._check_escalate(cmd)
+        self._changes.append(("escalate_requested", cmd.actor.staff_id, {"reason": cmd.reason}))
+        return self._result()
+
+    @escalate_now.validator
+    def _validate_escalate_now(self, cmd: EscalateInput) -> None:
+        self._check_escalate(cmd)
+
+    def _result(self) -> CommandResult:
+        s = self._state
+        return CommandResult(s.status, s.owner_id, s.owner_name)
+
+    # --- side effects of accepted commands ---------------------------------------
+
+    async def _apply_changes(self) -> None:
+        while self._changes:
+            change, actor, detail = self._changes.pop(0)
+            s = self._state
+            if change == "acknowledged":
+                await self._record(change, actor, detail)
+                self._notify_others("ack_notice", exclude=s.owner_id)
+            elif change in CLOSED:
+                await self._record(change, actor, detail)
+                self._notify_others("stand_down", exclude=actor)
+            elif change == "handed_over":
+                await self._record(change, actor, detail)
+                s.extra_pages += 1
+                self._pager.page(people=[detail["to"]], channels=HANDOVER_CHANNELS,
+                                 kind="handover", content=self._content(),
+                                 scope=f"h{s.handovers}", tier=s.tier, round=s.round)
+            elif change == "escalate_requested":
+                reason = detail.get("reason") or "escalated by hand"
+                if s.status == "active":
+                    await self._advance(reason, actor)
+                else:
+                    tiers = self._input.policy.tiers
+                    s.tier = min(s.tier + 1, len(tiers) - 1)
+                    await self._record("escalated", actor, {"reason": reason, "to_tier": s.tier,
+                                                            "tier_name": tiers[s.tier].name})
+                    await self._page_extra(tiers[s.tier].targets,
+                                           self._input.policy.channel_groups()[0][1])
+
+    def _notify_others(self, kind: str, exclude: str | None) -> None:
+        s = self._state
+        others = [staff_id for staff_id in s.paged if staff_id != exclude]
+        s.extra_pages += 1
+        self._pager.page(people=others, channels=NOTICE_CHANNELS, kind=kind,
+                         content=self._content(), scope=f"n{s.extra_pages}",
+                         tier=s.tier, round=s.round)
+
+    def _content(self) -> dict[str, Any]:
+        data, s = self._input, self._state
+        return {
+            "emergency_id": data.emergency_id, "type": data.type, "type_detail": data.type_detail,
+            "severity": data.severity, "short_code": data.short_code, "location": data.location,
+            "description": data.description, "patient_id": data.patient_id,
+            "facility_id": data.facility_id, "status": s.status, "owner_name": s.owner_name,
+            "tier": s.tier, "round": s.round,
+        }
+
+    async def _record(self, change: str, actor: str = "vigil", detail: dict[str, Any] | None = None,
+                      with_input: bool = False) -> None:
+        data = self._input
+        if not self._started_recorded:
+            self._started_recorded = True
+            await self._record("started", data.created_by, with_input=True)
+        await workflow.execute_activity_method(
+            EmergencyRecordActivities.record_change,
+            StateChange(emergency_id=data.emergency_id, patient_id=data.patient_id, change=change,
+                        actor=actor, state=copy.deepcopy(self._state), detail=detail or {},
+                        input=replace(data, carried=None) if with_input else None),
+            start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY,
+        )
+
+    async def _continue_as_new(self) -> None:
+        await self._apply_changes()
+        await self._pager.drain()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(replace(self._input, carried=self._state))

@@ -1,0 +1,89 @@
+"""The workflow side of the one delivery path: page people, fall through failed channels.
+
+Every workflow that needs to reach a person uses `Pager`. It runs each
+delivery as the `deliver` activity (transient provider errors are retried by
+Temporal with backoff) and, when a channel fails for good, tries that
+person's next untried channel at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.delivery import DeliveryActivities, DeliveryRequest, DeliveryResult
+
+DELIVERY_TIMEOUT = timedelta(seconds=30)
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=20),
+    maximum_attempts=6,
+)
+
+
+class Pager:
+    def __init__(self, subject_id: str) -> None:
+        self.subject_id = subject_id
+        self.results: list[DeliveryResult] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._tried: dict[tuple[str, str], set[str]] = {}
+
+    def page(
+        self,
+        *,
+        people: list[str],
+        channels: list[str],
+        kind: str,
+        content: dict[str, Any],
+        scope: str,
+        fallback: list[str] | None = None,
+        tier: int = 0,
+        round: int = 0,
+    ) -> None:
+        """Start sending `channels` to each person now; returns without waiting."""
+        for staff_id in people:
+            for channel in channels:
+                request = DeliveryRequest(
+                    attempt_id=f"{self.subject_id}/{scope}/{staff_id}/{channel}",
+                    subject_id=self.subject_id, recipient_id=staff_id, channel=channel,
+                    kind=kind, content=content, tier=tier, round=round,
+                )
+                tried = self._tried.setdefault((scope, staff_id), set())
+                if channel in tried:
+                    continue  # already reached for as a fallback
+                tried.add(channel)
+                self._tasks.append(asyncio.create_task(self._send(request, fallback or [], scope)))
+
+    async def _send(self, request: DeliveryRequest, fallback: list[str], scope: str) -> None:
+        try:
+            result = await workflow.execute_activity_method(
+                DeliveryActivities.deliver, request,
+                start_to_close_timeout=DELIVERY_TIMEOUT, retry_policy=DELIVERY_RETRY,
+            )
+        except ActivityError as error:
+            result = DeliveryResult(request.attempt_id, request.channel, request.recipient_id,
+                                    "failed", None, str(error.cause or error))
+        self.results.append(result)
+        if result.outcome != "failed":
+            return
+        tried = self._tried[(scope, request.recipient_id)]
+        following = [c for c in fallback if c not in tried]
+        if following:
+            workflow.logger.info("%s failed for %s; falling through to %s",
+                                 request.channel, request.recipient_id, following[0])
+            self.page(people=[request.recipient_id], channels=[following[0]], kind=request.kind,
+                      content=request.content, scope=scope, fallback=fallback,
+                      tier=request.tier, round=request.round)
+
+    async def drain(self) -> None:
+        """Wait for every delivery started so far (and the fall-throughs they start)."""
+        while self._tasks:
+            pending, self._tasks = self._tasks, []
+            await asyncio.gather(*pending)
