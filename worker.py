@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,10 @@ from settings import Settings, get_settings
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
 
-WORKFLOWS = [EmergencyEscalationWorkflow]
+# Emergencies get a task queue of their own, so a flood of routine work (monitoring
+# notices, medication reminders) can never delay a page.
+EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
+ROUTINE_WORKFLOWS: list[type] = []
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -37,20 +41,23 @@ def activities_for(settings: Settings) -> list:
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Poll the emergency task queue until `stop` is set."""
+    """Poll the emergency and routine task queues until `stop` is set."""
     client = await connect_temporal(settings)
+    activities = activities_for(settings)
+    queues = [(settings.task_queue, EMERGENCY_WORKFLOWS),
+              (settings.routine_task_queue, ROUTINE_WORKFLOWS)]
     with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
-        worker = Worker(
-            client,
-            task_queue=settings.task_queue,
-            workflows=WORKFLOWS,
-            activities=activities_for(settings),
-            activity_executor=executor,
-            max_concurrent_activities=settings.activity_threads,
-            workflow_runner=SANDBOX,
-        )
-        async with worker:
-            logging.getLogger("vigil.worker").info("worker polling %s", settings.task_queue)
+        workers = [
+            Worker(client, task_queue=queue, workflows=workflows, activities=activities,
+                   activity_executor=executor, max_concurrent_activities=settings.activity_threads,
+                   workflow_runner=SANDBOX)
+            for queue, workflows in queues
+        ]
+        async with contextlib.AsyncExitStack() as running:
+            for worker in workers:
+                await running.enter_async_context(worker)
+            logging.getLogger("vigil.worker").info(
+                "worker polling %s", ", ".join(queue for queue, _ in queues))
             await stop.wait()
 
 

@@ -23,6 +23,7 @@ class Stack:
             "VIGIL_DATABASE_URL": database_url,
             "VIGIL_TEMPORAL_ADDRESS": temporal_address,
             "VIGIL_TASK_QUEUE": f"vigil-test-{name}",
+            "VIGIL_ROUTINE_TASK_QUEUE": f"vigil-test-{name}-routine",
             "VIGIL_EVENTS_CHANNEL": f"vigil_events_{name}",
         }
         self.logs, self.name = logs, name
