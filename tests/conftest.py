@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="vigil-tests-"))
@@ -23,6 +24,7 @@ from cli.demo_data import seed_demo  # noqa: E402
 from cli.temporal_server import free_port, start_dev_server  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from settings import get_settings  # noqa: E402
+from tests.utils.api import as_user, emergency_body  # noqa: E402
 from tests.utils.stack import Stack  # noqa: E402
 
 SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
@@ -113,3 +115,34 @@ def pg_stack(temporal_address: str, postgres_db: str, logs_dir: Path) -> Iterato
                     name="pg", api_count=2).start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+async def admin(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """The demo admin, talking to the SQLite stack."""
+    async with as_user(stack.api_url, "admin-raj", "admin") as client:
+        yield client
+
+
+@pytest.fixture
+def client_for(stack: Stack):  # type: ignore[no-untyped-def]
+    """client_for("dr-tan") -> an HTTP client carrying that provider's token."""
+    def make(staff_id: str, *roles: str) -> httpx.AsyncClient:
+        return as_user(stack.api_url, staff_id, *(roles or ("provider",)))
+    return make
+
+
+@pytest.fixture
+async def raise_emergency(admin: httpx.AsyncClient) -> AsyncIterator:  # type: ignore[type-arg]
+    """Raise emergencies as the admin; any still open are cancelled when the test ends."""
+    raised: list[str] = []
+
+    async def post(**overrides: object) -> str:
+        response = await admin.post("/emergencies", json=emergency_body(**overrides))
+        assert response.status_code == 201, response.text
+        raised.append(response.json()["id"])
+        return raised[-1]
+
+    yield post
+    for emergency_id in raised:
+        await admin.post(f"/emergencies/{emergency_id}/cancel", json={"reason": "test over"})

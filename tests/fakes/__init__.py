@@ -1,0 +1,1 @@
+"""Fake Twilio, SendGrid and FCM servers that the real client libraries talk to on loopback."""
