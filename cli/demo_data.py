@@ -8,8 +8,12 @@ from audit.chain import append as audit
 from db.engine import writing
 from db.models import EscalationPolicy, Facility, Staff
 
-FACILITY = Facility(id="vigil-general", name="Vigil General Hospital",
-                    latitude=3.1390, longitude=101.6869)
+FACILITY_ID, FACILITY_LAT, FACILITY_LON = "vigil-general", 3.1390, 101.6869
+
+
+def demo_facility() -> Facility:
+    return Facility(id=FACILITY_ID, name="Vigil General Hospital",
+                    latitude=FACILITY_LAT, longitude=FACILITY_LON)
 
 # (id, name, role, provider type, on call, emergency capable, charge nurse, specialisations,
 #  metres north of the facility's reference point, language)
@@ -37,11 +41,11 @@ def demo_staff() -> list[Staff]:
     people = []
     for n, (sid, name, role, ptype, on_call, capable, charge, specs, north_m, lang) in enumerate(_PEOPLE):
         people.append(Staff(
-            id=sid, name=name, role=role, provider_type=ptype, facility_id=FACILITY.id,
+            id=sid, name=name, role=role, provider_type=ptype, facility_id=FACILITY_ID,
             on_call=on_call, emergency_capable=capable, charge_nurse=charge,
             specialisations=specs, phone=f"+6012000{n:04d}", email=f"{sid}@vigil.example",
             push_token=f"demo-push-token-{sid}", language=lang,
-            latitude=FACILITY.latitude + north_m / 111_320, longitude=FACILITY.longitude,
+            latitude=FACILITY_LAT + north_m / 111_320, longitude=FACILITY_LON,
         ))
     return people
 
@@ -79,9 +83,9 @@ def seed_demo() -> int:
     """Insert whatever demo rows are missing; returns how many were added."""
     added = 0
     with writing() as session:
-        for row in [FACILITY, *demo_staff(), *demo_policies()]:
+        for row in [demo_facility(), *demo_staff(), *demo_policies()]:
             if session.get(type(row), row.id) is None:
-                session.add(row.model_copy())
+                session.add(row)
                 added += 1
         if added:
             audit(session, actor="vigil", action="demo.seeded", subject="demo",
