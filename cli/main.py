@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _up(args: argparse.Namespace) -> int:
     """Start Temporal, the worker and the API as separate processes, with demo data."""
     from cli.demo_data import seed_demo
-    from cli.temporal_server import start_dev_server, wait_for_port
+    from cli.stack import Stack
+    from cli.temporal_server import start_dev_server
     from api.auth import mint_token
     from db.migrate import upgrade
     from settings import get_settings
@@ -29,6 +30,7 @@ def _up(args: argparse.Namespace) -> int:
     os.environ.setdefault("VIGIL_PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")
     get_settings.cache_clear()
     children: list[subprocess.Popen[bytes]] = []
+    stacks: list[Stack] = []
     print(f"Starting Temporal dev server (data in {data / 'temporal.db'}) ...", flush=True)
     children.append(start_dev_server(port=args.temporal_port, ui_port=args.ui_port,
                                      db_file=data / "temporal.db", log_file=data / "temporal.log"))
@@ -36,12 +38,13 @@ def _up(args: argparse.Namespace) -> int:
         upgrade()
         added = seed_demo()
         print(f"Database ready ({get_settings().database_url}); demo rows added: {added}")
-        env = dict(os.environ)
-        children.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env))
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", args.host,
-             "--port", str(args.port), "--log-level", "warning"], cwd=ROOT, env=env))
-        wait_for_port(args.port)
+        stack = Stack(database_url=get_settings().database_url,
+                      temporal_address=get_settings().temporal_address, logs=data,
+                      name="vigil", api_ports=[args.port],
+                      env={"VIGIL_TASK_QUEUE": get_settings().task_queue,
+                           "VIGIL_ROUTINE_TASK_QUEUE": get_settings().routine_task_queue,
+                           "VIGIL_EVENTS_CHANNEL": get_settings().events_channel})
+        stacks.append(stack.start())
         base = f"http://127.0.0.1:{args.port}"
         print(f"""
 Vigil is running.
@@ -57,13 +60,15 @@ Demo tokens (valid 12 h):
 
 Press Ctrl-C to stop everything.""", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        while all(child.poll() is None for child in children):
+        while all(p.poll() is None for p in [*children, *stack.apis, stack.worker] if p):
             time.sleep(0.5)
         print("a Vigil process exited; stopping the rest", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
+        for running in stacks:
+            running.stop()
         for child in reversed(children):
             child.terminate()
         for child in children:

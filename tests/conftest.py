@@ -25,7 +25,7 @@ from cli.temporal_server import free_port, start_dev_server  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from settings import get_settings  # noqa: E402
 from tests.utils.api import as_user, emergency_body  # noqa: E402
-from tests.utils.stack import Stack  # noqa: E402
+from cli.stack import Stack  # noqa: E402
 
 SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
 

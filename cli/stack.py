@@ -1,4 +1,4 @@
-"""A real Vigil stack for tests: worker and API processes against a real Temporal server."""
+"""A Vigil stack: one worker and N API processes against a Temporal server (vigil up, tests, bench)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,24 @@ import httpx
 
 from cli.temporal_server import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Stack:
     def __init__(self, *, database_url: str, temporal_address: str, logs: Path, name: str,
-                 api_count: int = 1) -> None:
+                 api_count: int = 1, api_ports: list[int] | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.env = {
             **os.environ,
             "VIGIL_DATABASE_URL": database_url,
             "VIGIL_TEMPORAL_ADDRESS": temporal_address,
-            "VIGIL_TASK_QUEUE": f"vigil-test-{name}",
-            "VIGIL_ROUTINE_TASK_QUEUE": f"vigil-test-{name}-routine",
+            "VIGIL_TASK_QUEUE": f"vigil-{name}",
+            "VIGIL_ROUTINE_TASK_QUEUE": f"vigil-{name}-routine",
             "VIGIL_EVENTS_CHANNEL": f"vigil_events_{name}",
+            **(env or {}),
         }
         self.logs, self.name = logs, name
-        self.api_ports = [free_port() for _ in range(api_count)]
+        self.api_ports = api_ports or [free_port() for _ in range(api_count)]
         self.apis: list[subprocess.Popen[bytes]] = []
         self.worker: subprocess.Popen[bytes] | None = None
 
