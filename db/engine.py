@@ -9,7 +9,8 @@ and never block a writer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 from sqlalchemy import Engine, event
@@ -57,9 +58,17 @@ def reading() -> Iterator[Session]:
         yield session
 
 
+# SQLite's busy handler sleeps in growing steps (up to 100 ms) while another
+# writer holds the lock; queueing this process's own writers on a lock instead
+# keeps them from sleeping past each other.
+_sqlite_writer = threading.Lock()
+
+
 @contextmanager
 def writing() -> Iterator[Session]:
     """A session whose work commits as one transaction, or not at all."""
-    with Session(engines(database_url())[1], expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    url = database_url()
+    with _sqlite_writer if url.startswith("sqlite") else nullcontext():
+        with Session(engines(url)[1], expire_on_commit=False) as session:
+            with session.begin():
+                yield session
