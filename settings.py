@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
 
+    # Retention (docs/AUDIT.md): what outlives these is the export bundle, kept by the hospital.
+    temporal_retention_days: int = Field(
+        30, ge=1, description="Days Temporal keeps a closed workflow's history (namespace retention)"
+    )
+    audit_retention_days: int | None = Field(
+        None, ge=1, description="Days before `vigil audit-prune` archives and removes audit entries;"
+        " unset keeps them forever"
+    )
+    audit_archive_dir: str = Field(
+        "./var/audit-archive", description="Where `vigil audit-prune` writes what it removes"
+    )
+
     # Provider credentials: a channel switches from the local outbox to the real
     # provider only when its credentials are present.
     twilio_account_sid: str | None = None
@@ -42,8 +54,17 @@ class Settings(BaseSettings):
     sendgrid_sender: str | None = None
     sendgrid_base_url: str | None = Field(None, description="Override SendGrid API host (tests)")
     sendgrid_webhook_public_key: str | None = None
-    firebase_credentials_file: str | None = None
+    firebase_credentials_file: str | None = Field(
+        None, description="Service-account JSON for FCM; its project is used unless set below"
+    )
+    firebase_project_id: str | None = None
     fcm_base_url: str | None = Field(None, description="Override FCM endpoint (tests)")
+    sendgrid_webhook_max_age_s: int = Field(
+        600, ge=1, description="Oldest SendGrid event-webhook timestamp accepted (replay window)"
+    )
+    email_ack_link_ttl_s: int = Field(
+        6 * 3600, ge=60, description="How long an email's signed acknowledge link stays valid"
+    )
 
     @property
     def is_postgres(self) -> bool:

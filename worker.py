@@ -11,33 +11,45 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
 from activities.emergency_records import EmergencyRecordActivities
+from activities.monitoring_emergency import MonitoringEmergencyActivities
+from activities.monitoring_records import MonitoringRecordActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
+from workflows.monitoring import MonitoringSessionWorkflow
 
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
-ROUTINE_WORKFLOWS: list[type] = []
+ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "workflows.policy", "workflows.emergency_types", "clinical"
+        "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
+        "workflows.paging", "workflows.search_attributes", "clinical"
     )
 )
+# Every open monitoring session stays cached (about 0.1 MB each, docs/PERFORMANCE.md):
+# a workflow pushed out of the cache replays its whole history on its next reading.
+MAX_CACHED_WORKFLOWS = 12_000
 
 
 def activities_for(settings: Settings) -> list:
     """Every activity, bound to the clients it needs."""
-    delivery = DeliveryActivities(build_channels(settings))
+    channels = build_channels(settings)
+    delivery, calls = DeliveryActivities(channels), CallActivities(channels["voice"])
     directory = DirectoryActivities()
     records = EmergencyRecordActivities()
-    return [delivery.deliver, directory.resolve_targets, records.record_change]
+    monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
+    return [delivery.deliver, directory.resolve_targets, records.record_change,
+            monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
+            calls.end_ringing_calls]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
@@ -50,7 +62,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         workers = [
             Worker(client, task_queue=queue, workflows=workflows, activities=activities,
                    activity_executor=executor, max_concurrent_activities=settings.activity_threads,
-                   workflow_runner=SANDBOX)
+                   workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS)
             for queue, workflows in queues
         ]
         async with contextlib.AsyncExitStack() as running:

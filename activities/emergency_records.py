@@ -54,6 +54,7 @@ def state_summary(state: EmergencyState) -> dict[str, Any]:
     """The part of the state a live viewer sees."""
     return {
         "status": state.status, "round": state.round, "tier": state.tier,
+        "tier_started_at": _ts(state.tier_started_at),
         "owner_id": state.owner_id, "owner_name": state.owner_name,
         "acknowledged_at": _ts(state.acknowledged_at), "outcome": state.outcome,
         "cancel_reason": state.cancel_reason,

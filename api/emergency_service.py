@@ -23,6 +23,7 @@ from settings import get_settings
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import OPEN, Actor, EmergencyInput
 from workflows.policy import ChannelStep, PolicySnapshot, TierSpec
+from workflows.search_attributes import for_start
 
 # How a workflow's refusal reads over HTTP.
 _REFUSALS = {
@@ -104,6 +105,8 @@ async def create_emergency(*, client: Client, body: EmergencyCreate, key: str,
             task_queue=get_settings().task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=for_start(kind="emergency", patient_id=data.patient_id,
+                                        facility_id=data.facility_id, severity=data.severity),
         )
     except RPCError as error:
         raise ApiError(503, "temporal_unavailable", f"Could not start the workflow: {error}")

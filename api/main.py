@@ -10,7 +10,21 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import audit, emergencies, facilities, family, health, outbox, policies, staff, ws
+from api.routes import (
+    ack_links,
+    audit,
+    emergencies,
+    facilities,
+    family,
+    health,
+    monitoring,
+    outbox,
+    policies,
+    review,
+    staff,
+    webhooks,
+    ws,
+)
 from events.hub import EventHub
 from settings import get_settings
 from workflows.client import connect_temporal
@@ -51,10 +65,13 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (emergencies, staff, facilities, policies, outbox, audit, family, ws):
+    for module in (emergencies, monitoring, staff, facilities, policies, outbox, audit, review,
+                   family, ws):
         v1.include_router(module.router)
     app.include_router(v1)
-    app.include_router(health.router)
+    # Outside /api/v1: providers and people's browsers call these, not API clients.
+    for module in (health, webhooks, ack_links):
+        app.include_router(module.router)
     return app
 
 

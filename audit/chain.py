@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from db.models import AuditEntry
 
 GENESIS = "0" * 64
+PRUNED = "audit.pruned"  # the marker retention leaves where it removed old entries
 _PG_LOCK_KEY = 0x56494749  # "VIGI"
 
 
@@ -76,11 +77,25 @@ class ChainReport:
         return asdict(self)
 
 
+def _pruned_start(session: Session, first: AuditEntry) -> bool:
+    """Whether the log's first entry follows a recorded retention prune exactly.
+
+    Retention (audit.retention) may remove the oldest entries; it leaves an
+    `audit.pruned` entry naming the last removed entry's seq and hash, which
+    anchors the chain's new start. Nothing else may make it start later.
+    """
+    prunes = session.exec(select(AuditEntry).where(AuditEntry.action == PRUNED)).all()
+    return any(p.detail.get("through_seq") == first.seq - 1
+               and p.detail.get("through_hash") == first.prev_hash for p in prunes)
+
+
 def verify(session: Session) -> ChainReport:
     """Walk the whole chain and report every break with its position."""
     problems: list[ChainProblem] = []
     prev_hash, expected_seq, count = GENESIS, 1, 0
     rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all()
+    if rows and rows[0].seq != 1 and _pruned_start(session, rows[0]):
+        prev_hash, expected_seq = rows[0].prev_hash, rows[0].seq
     for position, row in enumerate(rows, start=1):
         count += 1
         recomputed = entry_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action,

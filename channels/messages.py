@@ -1,45 +1,166 @@
-"""What a page says. Lock-screen text carries only severity, location and short code."""
+"""What a message says, by kind, channel and the recipient's language (en, ms, zh, ta).
+
+Everything rendered here can show on a lock screen, be read aloud on a call
+or sit in an inbox preview, so it carries a severity, a location and the short
+code only: no diagnosis, no patient name, whatever `content` holds. A page
+ends with the one action that channel takes: SMS says "Reply ACK <code>", a
+call "press 1", push points at the app; email carries its own signed link.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-# Per-kind, per-language templates for SMS, voice and push. Keep them free of
-# diagnosis and patient identity: they appear on lock screens and are spoken aloud.
-_TEMPLATES: dict[str, dict[str, str]] = {
+from channels.sms_segments import fit_to_segments
+from channels.twilio_sms import MAX_SEGMENTS
+
+LANGUAGES = ("en", "ms", "zh", "ta")
+
+_SEVERITY = {
+    "en": {"critical": "CRITICAL", "emergent": "EMERGENT", "urgent": "URGENT",
+           "semi_urgent": "SEMI-URGENT", "non_urgent": "NON-URGENT",
+           # monitoring alarm priorities (IEC 60601-1-8)
+           "high": "HIGH PRIORITY", "medium": "MEDIUM PRIORITY", "low": "LOW PRIORITY"},
+    "ms": {"critical": "KRITIKAL", "emergent": "KECEMASAN", "urgent": "SEGERA",
+           "semi_urgent": "SEPARA SEGERA", "non_urgent": "TIDAK SEGERA",
+           "high": "KEUTAMAAN TINGGI", "medium": "KEUTAMAAN SEDERHANA",
+           "low": "KEUTAMAAN RENDAH"},
+    "zh": {"critical": "危急", "emergent": "紧急", "urgent": "急", "semi_urgent": "次急",
+           "non_urgent": "非急",
+           "high": "高优先级", "medium": "中优先级", "low": "低优先级"},
+    "ta": {"critical": "மிக அவசரம்", "emergent": "அவசரம்", "urgent": "விரைவு",
+           "semi_urgent": "ஓரளவு விரைவு", "non_urgent": "அவசரமில்லை",
+           "high": "உயர் முன்னுரிமை", "medium": "நடுத்தர முன்னுரிமை",
+           "low": "குறைந்த முன்னுரிமை"},
+}
+_STATUS = {
+    "en": {"resolved": "resolved", "cancelled": "cancelled"},
+    "ms": {"resolved": "selesai", "cancelled": "dibatalkan"},
+    "zh": {"resolved": "已解决", "cancelled": "已取消"},
+    "ta": {"resolved": "தீர்க்கப்பட்டது", "cancelled": "ரத்து செய்யப்பட்டது"},
+}
+_ROOM_FLOOR = {"en": ("room", "floor"), "ms": ("bilik", "tingkat"), "zh": ("房", "楼层"),
+               "ta": ("அறை", "தளம்")}
+
+# What happened, the same on every channel.
+_SUMMARY = {
     "page": {
-        "en": "VIGIL {severity}: emergency at {location}. Code {code}. Reply ACK {code} to take it.",
+        "en": "VIGIL {severity}: emergency at {location}. Code {code}.",
+        "ms": "VIGIL {severity}: kecemasan di {location}. Kod {code}.",
+        "zh": "VIGIL {severity}：{location} 紧急情况。代码 {code}。",
+        "ta": "VIGIL {severity}: {location} இல் அவசர நிலை. குறியீடு {code}.",
     },
     "ack_notice": {
         "en": "VIGIL: {owner} has taken the {severity} emergency at {location} (code {code}).",
+        "ms": "VIGIL: {owner} telah mengambil kecemasan {severity} di {location} (kod {code}).",
+        "zh": "VIGIL：{owner} 已接手 {location} 的{severity}紧急情况（代码 {code}）。",
+        "ta": "VIGIL: {location} இல் உள்ள {severity} அவசர நிலையை {owner} ஏற்றுக்கொண்டார் (குறியீடு {code}).",
     },
     "stand_down": {
         "en": "VIGIL: stand down. The emergency at {location} (code {code}) is {status}.",
+        "ms": "VIGIL: bersurai. Kecemasan di {location} (kod {code}) telah {status}.",
+        "zh": "VIGIL：解除待命。{location} 的紧急情况（代码 {code}）{status}。",
+        "ta": "VIGIL: தேவையில்லை. {location} அவசர நிலை (குறியீடு {code}) {status}.",
     },
     "handover": {
-        "en": "VIGIL {severity}: emergency at {location} handed over to you. Code {code}.",
+        "en": "VIGIL {severity}: the emergency at {location} is handed over to you. Code {code}.",
+        "ms": "VIGIL {severity}: kecemasan di {location} diserahkan kepada anda. Kod {code}.",
+        "zh": "VIGIL {severity}：{location} 的紧急情况已移交给您。代码 {code}。",
+        "ta": "VIGIL {severity}: {location} அவசர நிலை உங்களிடம் ஒப்படைக்கப்பட்டது. குறியீடு {code}.",
+    },
+    # Monitoring sessions (workflows/monitoring.py); {severity} is the IEC 60601-1-8 priority.
+    "alarm": {
+        "en": "VIGIL {severity}: patient alarm at {location}. Code {code}.",
+        "ms": "VIGIL {severity}: amaran pesakit di {location}. Kod {code}.",
+        "zh": "VIGIL {severity}：{location} 病人警报。代码 {code}。",
+        "ta": "VIGIL {severity}: {location} இல் நோயாளி எச்சரிக்கை. குறியீடு {code}.",
+    },
+    "alarm_unacknowledged": {
+        "en": "VIGIL {severity}: patient alarm at {location} not yet acknowledged. Code {code}.",
+        "ms": "VIGIL {severity}: amaran pesakit di {location} belum diakui. Kod {code}.",
+        "zh": "VIGIL {severity}：{location} 病人警报尚未确认。代码 {code}。",
+        "ta": "VIGIL {severity}: {location} நோயாளி எச்சரிக்கை இன்னும் ஏற்கப்படவில்லை. குறியீடு {code}.",
+    },
+    "technical_alarm": {
+        "en": "VIGIL {severity}: technical alarm at {location}, a monitor stopped sending. Code {code}.",
+        "ms": "VIGIL {severity}: amaran teknikal di {location}, monitor berhenti menghantar. Kod {code}.",
+        "zh": "VIGIL {severity}：{location} 技术警报，监护设备停止发送。代码 {code}。",
+        "ta": "VIGIL {severity}: {location} இல் தொழில்நுட்ப எச்சரிக்கை, கண்காணிப்பு சாதனம் அனுப்புவதை நிறுத்தியது. குறியீடு {code}.",
     },
 }
+# A kind nobody wrote a template for yet still says only what is safe, and asks nothing.
+_GENERIC = {"en": "VIGIL {severity}: {location}. Code {code}.",
+            "ms": "VIGIL {severity}: {location}. Kod {code}.",
+            "zh": "VIGIL {severity}：{location}。代码 {code}。",
+            "ta": "VIGIL {severity}: {location}. குறியீடு {code}."}
+
+# How to answer a page, per channel; a call speaks it in the recipient's own language.
+_ACTION = {
+    "sms": {"en": "Reply ACK {code} to take it.", "ms": "Balas ACK {code} untuk mengambilnya.",
+            "zh": "回复 ACK {code} 接手。", "ta": "ஏற்க ACK {code} என பதிலளிக்கவும்."},
+    "voice": {"en": "Press 1 to acknowledge, 2 to call the next person.",
+              "ms": "Tekan 1 untuk mengambilnya, 2 untuk memanggil orang seterusnya.",
+              "zh": "按 1 接手，按 2 呼叫下一位。",
+              "ta": "ஏற்க 1 ஐ அழுத்தவும், அடுத்தவரை அழைக்க 2 ஐ அழுத்தவும்."},
+    "push": {"en": "Open Vigil to acknowledge.", "ms": "Buka Vigil untuk mengambilnya.",
+             "zh": "打开 Vigil 确认。", "ta": "ஏற்க Vigil ஐத் திறக்கவும்."},
+}
+_ASKS_FOR_ACK = ("page",)
 
 
-def location_text(location: dict[str, Any]) -> str:
+def _language(language: str | None) -> str:
+    return language if language in LANGUAGES else "en"
+
+
+def location_text(location: dict[str, Any], language: str = "en", *, facility: bool = True) -> str:
     """'Facility, department, room N, floor F' from whatever parts are known."""
-    parts = [location.get("facility_name") or location.get("facility"), location.get("department")]
+    room, floor = _ROOM_FLOOR[_language(language)]
+    parts = [location.get("facility_name") or location.get("facility")] if facility else []
+    parts.append(location.get("department"))
     if location.get("room"):
-        parts.append(f"room {location['room']}")
+        parts.append(f"{room} {location['room']}")
     if location.get("floor") not in (None, ""):
-        parts.append(f"floor {location['floor']}")
-    return ", ".join(str(p) for p in parts if p) or "unknown location"
+        parts.append(f"{floor} {location['floor']}")
+    return ", ".join(str(p) for p in parts if p) or "?"
 
 
-def safe_text(kind: str, content: dict[str, Any], language: str = "en") -> str:
-    """Render the lock-screen-safe text for one message kind in the recipient's language."""
-    templates = _TEMPLATES.get(kind, _TEMPLATES["page"])
-    template = templates.get(language) or templates["en"]
-    return template.format(
-        severity=str(content.get("severity", "")).upper().replace("_", "-"),
-        location=location_text(content.get("location", {})),
-        code=content.get("short_code", ""),
-        owner=content.get("owner_name") or "a colleague",
-        status=content.get("status", "closed"),
-    )
+def safe_text(kind: str, content: dict[str, Any], language: str = "en",
+              channel: str = "websocket") -> str:
+    """The lock-screen-safe text of one message, for one channel, in the recipient's language."""
+    lang = _language(language)
+    code = str(content.get("short_code", ""))
+    severity = str(content.get("severity", ""))
+    fields = {
+        "severity": _SEVERITY[lang].get(severity, severity.upper()),
+        # Spaced digits are read out one by one ("four eight two one"), not as a number.
+        "code": " ".join(code) if channel == "voice" else code,
+        "owner": content.get("owner_name") or "?",
+        "status": _STATUS[lang].get(str(content.get("status")), str(content.get("status", ""))),
+    }
+    summary = _SUMMARY.get(kind, _GENERIC)[lang]
+    action = _ACTION.get(channel, {}).get(lang, "") if kind in _ASKS_FOR_ACK else ""
+
+    def render(location: str) -> str:
+        gap = "" if summary.endswith("。") else " "  # Chinese sentences run on without spaces
+        return gap.join(p for p in (summary, action) if p).format(location=location, **fields)
+
+    text = render(location_text(content.get("location", {}), lang))
+    if channel == "sms":
+        text = _fit_sms(render, content.get("location", {}), lang, text)
+    return text
+
+
+def _fit_sms(render: Any, location: dict[str, Any], lang: str, text: str) -> str:
+    """Shorten the location, never the code or the reply instruction, to fit the SMS segments.
+
+    The facility name goes first (the staff know where they work), then the
+    location is cut from its end.
+    """
+    if fit_to_segments(text, MAX_SEGMENTS) == text:
+        return text
+    short = location_text(location, lang, facility=False)
+    for end in range(len(short), 0, -1):
+        text = render(short[:end].rstrip(" ,") + ("" if end == len(short) else "..."))
+        if fit_to_segments(text, MAX_SEGMENTS) == text:
+            return text
+    return fit_to_segments(render("?"), MAX_SEGMENTS)

@@ -10,8 +10,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.base import OutboundMessage, PermanentChannelError, SendResult
 from channels.provider_errors import twilio_errors
+from channels.replies import say_attributes
 
-PROMPT = "Press 1 to acknowledge. Press 2 to escalate to the next person."
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Twilio's error when the call being updated has already ended.
 CALL_NOT_IN_PROGRESS = 21220
@@ -20,17 +20,19 @@ CALL_NOT_IN_PROGRESS = 21220
 def page_twiml(message: OutboundMessage, gather_action_url: str, repeats: int = 3) -> str:
     """TwiML that speaks the page and waits for one digit, asking again on silence.
 
-    Only `safe_text` is spoken: a call may be answered on speaker or by someone
-    else. Gather falls through to the next verb when no digit comes, so the
-    prompt is simply repeated; after the last one the call ends unanswered and
-    the escalation moves on.
+    Only `safe_text` is spoken (it carries the "press 1" prompt in the
+    recipient's language, see channels.messages), in a voice that speaks that
+    language: a call may be answered on speaker or by someone else. Gather
+    falls through to the next verb when no digit comes, so the page is simply
+    repeated; after the last one the call ends unanswered and the escalation
+    moves on.
     """
     response = VoiceResponse()
+    voice = say_attributes(message.recipient.language)
     for _ in range(repeats):
         gather = Gather(num_digits=1, action=gather_action_url, method="POST", timeout=6)
-        gather.say(f"{message.safe_text.rstrip('. ')}. {PROMPT}")
+        gather.say(message.safe_text, **voice)
         response.append(gather)
-    response.say("No response received. Goodbye.")
     response.hangup()
     return str(response)
 

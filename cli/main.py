@@ -1,8 +1,9 @@
-"""`vigil <command>`: up, token, migrate, seed, audit-verify."""
+"""`vigil <command>`: up, token, migrate, seed, audit-verify, and the reviewer's commands."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from cli import audit_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +38,8 @@ def _up(args: argparse.Namespace) -> int:
     children.append(start_dev_server(port=args.temporal_port, ui_port=args.ui_port,
                                      db_file=data / "temporal.db", log_file=data / "temporal.log"))
     try:
+        # A dev-server database from before a search attribute was added lacks it.
+        asyncio.run(audit_commands.prepare_temporal())
         upgrade()
         added = seed_demo()
         print(f"Database ready ({get_settings().database_url}); demo rows added: {added}")
@@ -129,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     sub.add_parser("seed", help="insert the demo data").set_defaults(run=_seed)
     sub.add_parser("audit-verify", help="verify the audit hash chain").set_defaults(run=_audit_verify)
+    audit_commands.add_parsers(sub)
     return top
 
 

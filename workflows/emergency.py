@@ -16,7 +16,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.emergency_types import (
     CLOSED,
@@ -32,10 +32,12 @@ from workflows.emergency_types import (
     ResolveInput,
     Target,
 )
-from workflows.paging import Pager
+from workflows.paging import DeliveryFailed, Pager
 from workflows.policy import CHANNELS
+from workflows.search_attributes import VIGIL_STATUS
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calls import CallActivities, EndCallsRequest
     from activities.directory import DirectoryActivities, TargetQuery
     from activities.emergency_records import EmergencyRecordActivities, StateChange
 
@@ -67,7 +69,8 @@ class EmergencyEscalationWorkflow:
             await self._apply_changes()
             if self._state.status == "active":
                 await self._escalation_step()
-            elif not self._changes:
+            elif not self._changes and self._state.status not in CLOSED:
+                # (A command applied just now may have closed it: then there is nothing to await.)
                 await workflow.wait_condition(lambda: bool(self._changes))
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new()
@@ -79,6 +82,12 @@ class EmergencyEscalationWorkflow:
     @workflow.query
     def state(self) -> EmergencyState:
         return self._state
+
+    @workflow.signal
+    def delivery_failed(self, failed: DeliveryFailed) -> None:
+        """A provider called back that a page never arrived: try that person's next channel."""
+        if self._state.status in ("active", "unacknowledged"):
+            self._pager.fall_through(failed)
 
     # --- escalation -------------------------------------------------------
 
@@ -281,9 +290,13 @@ class EmergencyEscalationWorkflow:
             if change == "acknowledged":
                 await self._record(change, actor, detail)
                 self._notify_others("ack_notice", exclude=s.owner_id)
+                # Whoever pressed 1 is hearing their confirmation; every other call is noise now.
+                keep = s.owner_id if detail.get("via") == "voice" else None
+                await self._end_calls(keep=keep, reason=f"acknowledged by {s.owner_name}")
             elif change in CLOSED:
                 await self._record(change, actor, detail)
                 self._notify_others("stand_down", exclude=actor)
+                await self._end_calls(keep=None, reason=change)
             elif change == "handed_over":
                 await self._record(change, actor, detail)
                 s.extra_pages += 1
@@ -301,6 +314,20 @@ class EmergencyEscalationWorkflow:
                                                             "tier_name": tiers[s.tier].name})
                     await self._page_extra(tiers[s.tier].targets,
                                            self._input.policy.channel_groups()[0][1])
+
+    async def _end_calls(self, keep: str | None, reason: str) -> None:
+        """Hang up calls still ringing for others. Patched: older histories never did this."""
+        if not self._pager.has_used("voice") or not workflow.patched("end-ringing-calls"):
+            return
+        try:
+            await workflow.execute_activity_method(
+                CallActivities.end_ringing_calls,
+                EndCallsRequest(self._input.emergency_id, keep_staff_id=keep, reason=reason),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=5),
+            )
+        except ActivityError as error:  # a call left ringing is noise, not a reason to stop
+            workflow.logger.warning("could not end ringing calls: %s", error)
 
     def _notify_others(self, kind: str, exclude: str | None) -> None:
         s = self._state
@@ -323,6 +350,7 @@ class EmergencyEscalationWorkflow:
     async def _record(self, change: str, actor: str = "vigil", detail: dict[str, Any] | None = None,
                       with_input: bool = False) -> None:
         data = self._input
+        self._index_status()
         if not self._started_recorded:
             self._started_recorded = True
             await self._record("started", data.created_by, with_input=True)
@@ -333,6 +361,16 @@ class EmergencyEscalationWorkflow:
                         input=replace(data, carried=None) if with_input else None),
             start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY,
         )
+
+    def _index_status(self) -> None:
+        """Keep VigilStatus current so auditors can search by it.
+
+        Only for runs started with the attribute: a run started without it (and its
+        recorded history) never issues this command, so old histories replay as before.
+        """
+        indexed = workflow.info().typed_search_attributes.get(VIGIL_STATUS)
+        if indexed is not None and indexed != self._state.status:
+            workflow.upsert_search_attributes([VIGIL_STATUS.value_set(self._state.status)])
 
     async def _continue_as_new(self) -> None:
         await self._apply_changes()

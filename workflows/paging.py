@@ -3,12 +3,15 @@
 Every workflow that needs to reach a person uses `Pager`. It runs each
 delivery as the `deliver` activity (transient provider errors are retried by
 Temporal with backoff) and, when a channel fails for good, tries that
-person's next untried channel at once.
+person's next untried channel at once. A failure can also arrive later, from
+the provider's own callback (an SMS undelivered, a call not answered, an
+email bounced); the owning workflow hands it to `fall_through`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,12 +31,25 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 
+@dataclass
+class DeliveryFailed:
+    """A provider reported after sending that this attempt never reached its recipient."""
+
+    attempt_id: str
+    channel: str
+    recipient_id: str
+    reason: str = ""
+
+
 class Pager:
     def __init__(self, subject_id: str) -> None:
         self.subject_id = subject_id
         self.results: list[DeliveryResult] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._tried: dict[tuple[str, str], set[str]] = {}
+        # attempt id -> what started it, so a late failure can fall through the same way
+        self._started: dict[str, tuple[DeliveryRequest, list[str], str]] = {}
+        self._failed: set[str] = set()
 
     def page(
         self,
@@ -48,8 +64,9 @@ class Pager:
         round: int = 0,
     ) -> None:
         """Start sending `channels` to each person now; returns without waiting."""
-        for staff_id in people:
-            for channel in channels:
+        # Channel by channel, so every WebSocket page (the fastest) is queued first.
+        for channel in channels:
+            for staff_id in people:
                 request = DeliveryRequest(
                     attempt_id=f"{self.subject_id}/{scope}/{staff_id}/{channel}",
                     subject_id=self.subject_id, recipient_id=staff_id, channel=channel,
@@ -59,9 +76,10 @@ class Pager:
                 if channel in tried:
                     continue  # already reached for as a fallback
                 tried.add(channel)
-                self._tasks.append(asyncio.create_task(self._send(request, fallback or [], scope)))
+                self._started[request.attempt_id] = (request, fallback or [], scope)
+                self._tasks.append(asyncio.create_task(self._send(request)))
 
-    async def _send(self, request: DeliveryRequest, fallback: list[str], scope: str) -> None:
+    async def _send(self, request: DeliveryRequest) -> None:
         try:
             result = await workflow.execute_activity_method(
                 DeliveryActivities.deliver, request,
@@ -71,8 +89,22 @@ class Pager:
             result = DeliveryResult(request.attempt_id, request.channel, request.recipient_id,
                                     "failed", None, str(error.cause or error))
         self.results.append(result)
-        if result.outcome != "failed":
-            return
+        if result.outcome == "failed":
+            self._next_channel(request.attempt_id)
+
+    def fall_through(self, failed: DeliveryFailed) -> None:
+        """A provider's callback says this attempt failed: try that person's next channel now."""
+        self._next_channel(failed.attempt_id)
+
+    def has_used(self, channel: str) -> bool:
+        """Whether any delivery on `channel` has been started."""
+        return any(request.channel == channel for request, _, _ in self._started.values())
+
+    def _next_channel(self, attempt_id: str) -> None:
+        if attempt_id not in self._started or attempt_id in self._failed:
+            return  # not ours (or from before a continue-as-new), or already fallen through
+        self._failed.add(attempt_id)
+        request, fallback, scope = self._started[attempt_id]
         tried = self._tried[(scope, request.recipient_id)]
         following = [c for c in fallback if c not in tried]
         if following:

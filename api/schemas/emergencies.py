@@ -76,6 +76,7 @@ class AttemptPublic(BaseModel):
     tries: int
     outcome: str
     provider_message_id: str | None
+    provider_status: str | None = None  # the provider's own word: queued, delivered, no-answer, ...
     error: str | None
     created_at: Utc
     sent_at: Utc | None

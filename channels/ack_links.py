@@ -1,0 +1,65 @@
+"""Signed, expiring acknowledge links for email pages.
+
+The link is the credential: a short HS256 token (signed with the API's JWT
+secret) naming the delivery attempt and the staff member it went to. Its
+audience differs from a bearer token's, so a link can never be used to call
+the API, and a bearer token never passes as a link.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jwt
+
+from channels.base import OutboundMessage
+
+AUDIENCE = "vigil:email-ack"
+PATH = "/ack"
+
+
+@dataclass(frozen=True)
+class AckClaim:
+    attempt_id: str
+    staff_id: str
+
+
+class InvalidAckLink(Exception):
+    """Forged, altered or malformed."""
+
+
+class ExpiredAckLink(InvalidAckLink):
+    """Genuine, but past its expiry."""
+
+
+def ack_token(claim: AckClaim, *, secret: str, ttl_s: int) -> str:
+    """The token for one email page to one person."""
+    payload = {"att": claim.attempt_id, "sub": claim.staff_id, "aud": AUDIENCE,
+               "exp": int(time.time()) + ttl_s}
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def read_ack_token(token: str, *, secret: str) -> AckClaim:
+    """The claim a genuine, unexpired token carries; raises InvalidAckLink otherwise."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=["HS256"], audience=AUDIENCE,
+                             options={"require": ["att", "sub", "exp", "aud"]})
+    except jwt.ExpiredSignatureError as error:
+        raise ExpiredAckLink(str(error)) from error
+    except jwt.PyJWTError as error:
+        raise InvalidAckLink(str(error)) from error
+    return AckClaim(attempt_id=str(payload["att"]), staff_id=str(payload["sub"]))
+
+
+def ack_link_builder(public_base_url: str, *, secret: str,
+                     ttl_s: int) -> Callable[[OutboundMessage], str]:
+    """What the email channel calls to put a link in each page."""
+    base = public_base_url.rstrip("/") + PATH
+
+    def link(message: OutboundMessage) -> str:
+        claim = AckClaim(message.attempt_id, message.recipient.staff_id)
+        return f"{base}/{ack_token(claim, secret=secret, ttl_s=ttl_s)}"
+
+    return link

@@ -1,0 +1,130 @@
+"""What Vigil answers to an SMS reply or a keypress on a call, in the sender's language.
+
+Like the pages themselves, answers name only the short code and, when someone
+else has the emergency, who: nothing clinical.
+"""
+
+from __future__ import annotations
+
+from channels.messages import LANGUAGES
+
+_SMS = {
+    "acknowledged": {
+        "en": "VIGIL: acknowledged. Emergency {code} is yours.",
+        "ms": "VIGIL: diterima. Kecemasan {code} kini di bawah anda.",
+        "zh": "VIGIL：已确认。紧急情况 {code} 由您负责。",
+        "ta": "VIGIL: ஏற்கப்பட்டது. அவசர நிலை {code} உங்கள் பொறுப்பு.",
+    },
+    "taken": {
+        "en": "VIGIL: emergency {code} is already taken by {owner}.",
+        "ms": "VIGIL: kecemasan {code} sudah diambil oleh {owner}.",
+        "zh": "VIGIL：紧急情况 {code} 已由 {owner} 接手。",
+        "ta": "VIGIL: அவசர நிலை {code} ஏற்கனவே {owner} ஆல் ஏற்கப்பட்டது.",
+    },
+    "closed": {
+        "en": "VIGIL: emergency {code} has already ended.",
+        "ms": "VIGIL: kecemasan {code} sudah tamat.",
+        "zh": "VIGIL：紧急情况 {code} 已结束。",
+        "ta": "VIGIL: அவசர நிலை {code} ஏற்கனவே முடிந்தது.",
+    },
+    "not_paged": {
+        "en": "VIGIL: you were not paged for emergency {code}.",
+        "ms": "VIGIL: anda tidak dipanggil untuk kecemasan {code}.",
+        "zh": "VIGIL：紧急情况 {code} 未呼叫您。",
+        "ta": "VIGIL: அவசர நிலை {code} க்கு நீங்கள் அழைக்கப்படவில்லை.",
+    },
+    "unknown_code": {
+        "en": "VIGIL: no open emergency has code {code}. Reply ACK and the code from your page.",
+        "ms": "VIGIL: tiada kecemasan terbuka dengan kod {code}. Balas ACK dan kod dari panggilan anda.",
+        "zh": "VIGIL：没有代码为 {code} 的紧急情况。请回复 ACK 加呼叫中的代码。",
+        "ta": "VIGIL: {code} குறியீட்டில் அவசர நிலை இல்லை. ACK மற்றும் குறியீட்டுடன் பதிலளிக்கவும்.",
+    },
+    "no_open_page": {
+        "en": "VIGIL: you have no open page to acknowledge.",
+        "ms": "VIGIL: anda tiada panggilan terbuka untuk diterima.",
+        "zh": "VIGIL：您没有待确认的呼叫。",
+        "ta": "VIGIL: ஏற்க உங்களுக்கு திறந்த அழைப்பு இல்லை.",
+    },
+    "which": {
+        "en": "VIGIL: you have open pages {codes}. Reply ACK and the code of the one you take.",
+        "ms": "VIGIL: anda ada panggilan terbuka {codes}. Balas ACK dan kod yang anda ambil.",
+        "zh": "VIGIL：您有多个呼叫 {codes}。请回复 ACK 加您接手的代码。",
+        "ta": "VIGIL: உங்களுக்கு அழைப்புகள் {codes}. நீங்கள் ஏற்பதன் குறியீட்டுடன் ACK என பதிலளிக்கவும்.",
+    },
+    "help": {
+        "en": "VIGIL: to take a page reply ACK and its code, e.g. ACK {code}.",
+        "ms": "VIGIL: untuk mengambil panggilan, balas ACK dan kodnya, cth. ACK {code}.",
+        "zh": "VIGIL：接手呼叫请回复 ACK 加代码，例如 ACK {code}。",
+        "ta": "VIGIL: அழைப்பை ஏற்க ACK மற்றும் குறியீட்டுடன் பதிலளிக்கவும், எ.கா. ACK {code}.",
+    },
+    "unavailable": {
+        "en": "VIGIL: your reply could not be recorded just now. Acknowledge in the Vigil app.",
+        "ms": "VIGIL: balasan anda tidak dapat direkodkan. Sila terima dalam aplikasi Vigil.",
+        "zh": "VIGIL：暂时无法记录您的回复。请在 Vigil 应用中确认。",
+        "ta": "VIGIL: உங்கள் பதிலைப் பதிவு செய்ய இயலவில்லை. Vigil செயலியில் ஏற்கவும்.",
+    },
+    "unknown_sender": {"en": "VIGIL: this number is not registered with Vigil."},
+}
+
+_VOICE = {
+    "acknowledged": {
+        "en": "Acknowledged. The emergency is yours. Goodbye.",
+        "ms": "Diterima. Kecemasan ini di bawah anda. Selamat tinggal.",
+        "zh": "已确认。此紧急情况由您负责。再见。",
+        "ta": "ஏற்கப்பட்டது. இந்த அவசர நிலை உங்கள் பொறுப்பு. நன்றி.",
+    },
+    "escalated": {
+        "en": "Paging the next person now. Goodbye.",
+        "ms": "Memanggil orang seterusnya sekarang. Selamat tinggal.",
+        "zh": "正在呼叫下一位。再见。",
+        "ta": "அடுத்தவரை இப்போது அழைக்கிறோம். நன்றி.",
+    },
+    "taken": {
+        "en": "This emergency is already taken by {owner}. Goodbye.",
+        "ms": "Kecemasan ini sudah diambil oleh {owner}. Selamat tinggal.",
+        "zh": "此紧急情况已由 {owner} 接手。再见。",
+        "ta": "இந்த அவசர நிலை ஏற்கனவே {owner} ஆல் ஏற்கப்பட்டது. நன்றி.",
+    },
+    "closed": {
+        "en": "This emergency has ended. Goodbye.",
+        "ms": "Kecemasan ini sudah tamat. Selamat tinggal.",
+        "zh": "此紧急情况已结束。再见。",
+        "ta": "இந்த அவசர நிலை முடிந்தது. நன்றி.",
+    },
+    "unavailable": {
+        "en": "Sorry, that could not be recorded. Please use the Vigil app. Goodbye.",
+        "ms": "Maaf, ia tidak dapat direkodkan. Sila guna aplikasi Vigil. Selamat tinggal.",
+        "zh": "抱歉，无法记录。请使用 Vigil 应用。再见。",
+        "ta": "மன்னிக்கவும், பதிவு செய்ய இயலவில்லை. Vigil செயலியைப் பயன்படுத்தவும்.",
+    },
+}
+# An answer with no template of its own (e.g. not_paged on a call) reads as "closed".
+_VOICE["not_paged"] = _VOICE["closed"]
+
+
+def _pick(table: dict[str, dict[str, str]], key: str, language: str) -> str:
+    texts = table[key]
+    return texts.get(language if language in LANGUAGES else "en") or texts["en"]
+
+
+def sms_reply(key: str, language: str = "en", **fields: str) -> str:
+    """The SMS answer `key` (acknowledged, taken, help, ...) in `language`."""
+    return _pick(_SMS, key, language).format(**fields)
+
+
+def voice_reply(key: str, language: str = "en", **fields: str) -> str:
+    """The spoken answer to a keypress."""
+    return _pick(_VOICE, key, language).format(**fields)
+
+
+# Twilio's default voice speaks English only; these Google voices speak the others.
+SAY_VOICES = {
+    "ms": {"language": "ms-MY", "voice": "Google.ms-MY-Standard-A"},
+    "zh": {"language": "cmn-CN", "voice": "Google.cmn-CN-Standard-A"},
+    "ta": {"language": "ta-IN", "voice": "Google.ta-IN-Standard-A"},
+}
+
+
+def say_attributes(language: str) -> dict[str, str]:
+    """Keyword arguments for TwiML <Say> that speak `language` (none for English)."""
+    return SAY_VOICES.get(language, {})

@@ -1,0 +1,134 @@
+"""The workflow paths the replay corpus covers, each driven through the real API.
+
+The recorder (record_corpus.py) and the tests run the same scenarios, so what
+the tests export and replay is what the corpus holds. Each scenario returns the
+workflow id once the workflow has closed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+import httpx
+from temporalio.client import Client
+
+from audit.history import audit_entries
+from tests.utils.api import as_user, emergency_body, fast_policy
+from tests.utils.live import next_frame, staff_socket
+from tests.utils.waiting import eventually
+from workflows.emergency import EmergencyEscalationWorkflow as Wf
+from workflows.emergency_types import EmergencyState
+
+Scenario = Callable[[str, Client], Awaitable[str]]
+
+
+async def _raise(api: str, client: Client, patient_id: str, **policy: float) -> tuple[str, str]:
+    """Raise a critical emergency on a fast policy; returns its id once tier 1 is paged."""
+    async with as_user(api, "admin-raj", "admin") as admin, \
+            as_user(api, "nurse-siti", "provider") as nurse:
+        policy_id = await fast_policy(admin, **policy)
+        response = await nurse.post("/emergencies", json=emergency_body(
+            policy_id=policy_id, patient_id=patient_id))
+        assert response.status_code == 201, response.text
+    emergency_id = response.json()["id"]
+    await _state(client, emergency_id, lambda s: "dr-tan" in s.paged, "tier 1 paged")
+    return emergency_id, policy_id
+
+
+async def _state(client: Client, emergency_id: str, ok: Callable[[EmergencyState], bool],
+                 what: str) -> EmergencyState:
+    handle = client.get_workflow_handle(emergency_id)
+
+    async def probe() -> EmergencyState | None:
+        state = await handle.query(Wf.state)
+        return state if ok(state) else None
+
+    return await eventually(probe, timeout_s=30, what=what)
+
+
+async def _recorded(emergency_id: str, change: str) -> None:
+    """Wait until the workflow has recorded `change`, so the next command meets a settled state
+    and the recorded path is the one the scenario names."""
+    await eventually(lambda: any(e["action"] == f"emergency.{change}"
+                                 for e in audit_entries(emergency_id)),
+                     timeout_s=30, what=f"emergency.{change} recorded")
+
+
+async def _post(api: str, who: str, role: str, path: str, body: dict | None = None) -> httpx.Response:
+    async with as_user(api, who, role) as user:
+        response = await user.post(path, json=body)
+    assert response.status_code == 200, f"{who} {path}: {response.text}"
+    return response
+
+
+async def _closed(client: Client, emergency_id: str) -> str:
+    await client.get_workflow_handle(emergency_id).result()
+    return emergency_id
+
+
+async def emergency_acknowledged(api: str, client: Client, patient_id: str = "patient-001") -> str:
+    """Dr Tan's app confirms receipt; the voice step goes out; she acknowledges, then resolves."""
+    ws_url = api.replace("http", "ws", 1) + "/api/v1/ws"
+    async with staff_socket(ws_url, "dr-tan") as ws:
+        eid, _ = await _raise(api, client, patient_id, voice_after_s=0.5, tier_timeout_s=60)
+        page = await next_frame(ws, kind="page", subject_id=eid, timeout_s=30)
+        await ws.send(json.dumps({"type": "receipt", "attempt_id": page["payload"]["attempt_id"],
+                                  "ref": "receipt"}))
+        assert (await next_frame(ws, type="result", ref="receipt"))["ok"]
+        await _state(client, eid, lambda s: s.steps_sent == 2, "voice step sent")
+        await ws.send(json.dumps({"type": "ack", "emergency_id": eid, "ref": "ack"}))
+        assert (await next_frame(ws, type="result", ref="ack", timeout_s=30))["ok"]
+    await _recorded(eid, "acknowledged")
+    await _post(api, "dr-tan", "provider", f"/emergencies/{eid}/resolve", {"outcome": "ROSC"})
+    return await _closed(client, eid)
+
+
+async def emergency_exhausted(api: str, client: Client, patient_id: str = "patient-001") -> str:
+    """Nobody answers any tier; every admin is paged; an admin closes it."""
+    eid, _ = await _raise(api, client, patient_id, voice_after_s=0.2, tier_timeout_s=0.5)
+    await _recorded(eid, "extra_page")
+    await _post(api, "admin-raj", "admin", f"/emergencies/{eid}/resolve",
+                {"outcome": "found at bedside; nobody answered the pages"})
+    return await _closed(client, eid)
+
+
+async def emergency_cancelled(api: str, client: Client, patient_id: str = "patient-001") -> str:
+    """The nurse who raised it cancels a false alarm."""
+    eid, _ = await _raise(api, client, patient_id, voice_after_s=30, tier_timeout_s=60)
+    await _post(api, "nurse-siti", "provider", f"/emergencies/{eid}/cancel",
+                {"reason": "false alarm: lead came off"})
+    return await _closed(client, eid)
+
+
+async def emergency_handed_over(api: str, client: Client, patient_id: str = "patient-001") -> str:
+    """Dr Tan acknowledges, hands over to Dr Aziz, who resolves it."""
+    eid, _ = await _raise(api, client, patient_id, voice_after_s=30, tier_timeout_s=60)
+    await _post(api, "dr-tan", "provider", f"/emergencies/{eid}/acknowledge", {"via": "web"})
+    await _recorded(eid, "acknowledged")
+    await _post(api, "dr-tan", "provider", f"/emergencies/{eid}/hand-over",
+                {"to_staff_id": "dr-aziz", "note": "end of shift"})
+    await _recorded(eid, "handed_over")
+    await _post(api, "dr-aziz", "provider", f"/emergencies/{eid}/resolve", {"outcome": "stable"})
+    return await _closed(client, eid)
+
+
+async def emergency_escalated_by_hand(api: str, client: Client,
+                                      patient_id: str = "patient-001") -> str:
+    """Dr Tan escalates at once; the charge nurse acknowledges and resolves."""
+    eid, _ = await _raise(api, client, patient_id, voice_after_s=30, tier_timeout_s=60)
+    await _post(api, "dr-tan", "provider", f"/emergencies/{eid}/escalate", {"reason": "need more"})
+    await _state(client, eid, lambda s: "nurse-mei" in s.paged, "tier 2 paged")
+    await _post(api, "nurse-mei", "provider", f"/emergencies/{eid}/acknowledge", {"via": "push"})
+    await _recorded(eid, "acknowledged")
+    await _post(api, "nurse-mei", "provider", f"/emergencies/{eid}/resolve", {"outcome": "stable"})
+    return await _closed(client, eid)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "emergency_acknowledged": emergency_acknowledged,
+    "emergency_exhausted": emergency_exhausted,
+    "emergency_cancelled": emergency_cancelled,
+    "emergency_handed_over": emergency_handed_over,
+    "emergency_escalated_by_hand": emergency_escalated_by_hand,
+}

@@ -1,0 +1,54 @@
+"""Email acknowledge links: only the genuine, unexpired link for a page names its attempt."""
+
+import pytest
+
+from api.auth import decode_token, mint_token
+from api.errors import ApiError
+from channels.ack_links import (
+    AckClaim,
+    ExpiredAckLink,
+    InvalidAckLink,
+    ack_link_builder,
+    ack_token,
+    read_ack_token,
+)
+from settings import get_settings
+from tests.fakes.pages import a_page
+
+SECRET = "unit-test-secret-0123456789abcdef"
+
+
+def test_a_link_names_the_attempt_and_the_person_it_was_sent_to():
+    link = ack_link_builder("https://vigil.example/", secret=SECRET, ttl_s=60)(a_page("email"))
+    assert link.startswith("https://vigil.example/ack/")
+    claim = read_ack_token(link.rsplit("/", 1)[1], secret=SECRET)
+    assert claim == AckClaim(attempt_id="att-0001", staff_id="staff-17")
+
+
+def test_an_expired_link_is_refused():
+    token = ack_token(AckClaim("att-1", "s1"), secret=SECRET, ttl_s=-1)
+    with pytest.raises(ExpiredAckLink):
+        read_ack_token(token, secret=SECRET)
+
+
+def test_a_link_signed_with_another_secret_is_refused():
+    token = ack_token(AckClaim("att-1", "s1"), secret="another-secret-0123456789abcdef-x", ttl_s=60)
+    with pytest.raises(InvalidAckLink):
+        read_ack_token(token, secret=SECRET)
+
+
+def test_an_altered_link_is_refused():
+    token = ack_token(AckClaim("att-1", "s1"), secret=SECRET, ttl_s=60)
+    head, body, sig = token.split(".")
+    with pytest.raises(InvalidAckLink):
+        read_ack_token(f"{head}.{body}x.{sig}", secret=SECRET)
+
+
+def test_a_bearer_token_is_not_a_link_and_a_link_is_not_a_bearer_token():
+    secret = get_settings().jwt_secret
+    with pytest.raises(InvalidAckLink):
+        read_ack_token(mint_token("s1", ["admin"]), secret=secret)
+    link = ack_token(AckClaim("att-1", "s1"), secret=secret, ttl_s=60)
+    with pytest.raises(ApiError) as refused:
+        decode_token(link)
+    assert refused.value.status == 401
