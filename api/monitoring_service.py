@@ -1,0 +1,281 @@
+"""Start monitoring sessions, feed them readings and send them commands; the routes stay thin.
+
+Readings are validated here, all of a request or none of it, before one
+signal carries them to the workflow: the workflow only ever sees valid data.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlmodel import col, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.monitoring_records import projection_from_input
+from api.auth import Principal
+from api.errors import ApiError, not_found
+from api.schemas.monitoring import ReadingBatchIn, ReadingIn, SessionCreate
+from audit.chain import append as audit
+from clinical.fhir import readings_from_fhir
+from clinical.thresholds import ThresholdError, apply_overrides, default_thresholds
+from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
+from db.engine import reading, writing
+from db.models import Facility, MonitoringSession, Staff, VitalReading
+from settings import get_settings
+from workflows.monitoring import MonitoringSessionWorkflow
+from workflows.monitoring_types import (
+    Device,
+    ReadingBatch,
+    SessionActor,
+    SessionInput,
+    SessionTiming,
+)
+from workflows.search_attributes import for_start
+
+_REFUSALS = {
+    "SessionEnded": (409, "session_ended"),
+    "NotOnSession": (403, "not_on_session"),
+    "InvalidThresholds": (422, "invalid_thresholds"),
+    "AlarmNotActive": (409, "alarm_not_active"),
+}
+SERIES = ("heart_rate", "systolic_bp", "diastolic_bp", "respiratory_rate", "temperature_c", "spo2",
+          "blood_glucose", "pain_scale")
+
+
+def _short_code() -> str:
+    with reading() as session:
+        taken = set(session.exec(select(MonitoringSession.short_code)
+                                 .where(MonitoringSession.status == "active")).all())
+    # Five digits: room for tens of thousands of open sessions without a clash.
+    while (code := f"M{secrets.randbelow(90_000) + 10_000}") in taken:
+        pass
+    return code
+
+
+def _check_people(body: SessionCreate) -> Facility:
+    with reading() as session:
+        facility = session.get(Facility, body.location.facility_id)
+        named = set(body.care_team) | set(body.viewers)
+        known = set(session.exec(select(Staff.id).where(col(Staff.id).in_(named))).all())
+    if facility is None:
+        raise ApiError(422, "unknown_facility", f"No facility {body.location.facility_id!r}.")
+    if named - known:
+        missing = sorted(named - known)
+        raise ApiError(422, "unknown_staff", f"No staff member {missing[0]!r}.", missing)
+    return facility
+
+
+async def start_session(*, client: Client, body: SessionCreate,
+                        user: Principal) -> MonitoringSession:
+    """Start the session's workflow on the routine queue and project it."""
+    facility = _check_people(body)
+    try:
+        thresholds = apply_overrides(default_thresholds(body.monitoring_type), body.thresholds)
+    except ThresholdError as error:
+        raise ApiError(422, "invalid_thresholds", f"thresholds.{error}",
+                       {"field": f"thresholds.{error.field}", "reason": error.reason})
+    location: dict[str, Any] = {**body.location.model_dump(), "facility_name": facility.name}
+    settings = get_settings()
+    data = SessionInput(
+        session_id=f"session-{uuid.uuid4().hex[:16]}", patient_id=body.patient_id,
+        monitoring_type=body.monitoring_type, facility_id=facility.id, location=location,
+        short_code=_short_code(), devices=[Device(d.id, d.type) for d in body.devices],
+        care_team=body.care_team, viewers=body.viewers, family_viewers=body.family_viewers,
+        thresholds=thresholds, expected_interval_s=body.expected_interval_s, created_by=user.sub,
+        emergency_task_queue=settings.task_queue, timing=SessionTiming(**body.timing.model_dump()))
+    try:
+        await client.start_workflow(
+            MonitoringSessionWorkflow.run, data, id=data.session_id,
+            task_queue=settings.routine_task_queue,
+            search_attributes=for_start(kind="monitoring_session", patient_id=data.patient_id,
+                                        facility_id=data.facility_id))
+    except RPCError as error:
+        raise ApiError(503, "temporal_unavailable", f"Could not start the workflow: {error}")
+    with writing() as session:
+        row = session.get(MonitoringSession, data.session_id)
+        if row is None:  # the workflow's own first record may have beaten us to it
+            row = projection_from_input(data)
+            session.add(row)
+        audit(session, actor=user.sub, action="monitoring.created", subject=data.session_id,
+              detail={"patient_id": data.patient_id, "monitoring_type": data.monitoring_type,
+                      "thresholds": asdict(thresholds), "overrides": body.thresholds})
+        return row
+
+
+def get_session(session_id: str) -> MonitoringSession:
+    with reading() as session:
+        row = session.get(MonitoringSession, session_id)
+    if row is None:
+        raise not_found("monitoring session", session_id)
+    return row
+
+
+# Readings arrive many times a second; what they are checked against (devices,
+# people, status) is fixed at start, so the row is read once per few seconds, not
+# per request. An ended session is caught by the workflow refusing the signal.
+_INTAKE_TTL_S = 5.0
+_intake: dict[str, tuple[float, MonitoringSession]] = {}
+
+
+def session_for_intake(session_id: str) -> MonitoringSession:
+    """The session row, from a short-lived per-process cache while it is active."""
+    now = time.monotonic()
+    cached = _intake.get(session_id)
+    if cached and now - cached[0] < _INTAKE_TTL_S:
+        return cached[1]
+    row = get_session(session_id)
+    if row.status == "active":
+        if len(_intake) > 50_000:
+            _intake.clear()
+        _intake[session_id] = (now, row)
+    return row
+
+
+def forget_for_intake(session_id: str) -> None:
+    """Drop a session this process has just ended from the intake cache."""
+    _intake.pop(session_id, None)
+
+
+def check_access(row: MonitoringSession, user: Principal, *, write: bool = False) -> None:
+    """Coordinators and admins see every session (auditors read them); providers only their own."""
+    if user.has_any(("coordinator", "admin")) or (not write and "auditor" in user.roles):
+        return
+    if "provider" in user.roles and user.sub in (*row.care_team, *row.viewers):
+        return
+    raise ApiError(403, "not_on_session", "You are not on this session's care team or viewers.")
+
+
+def actor_for(user: Principal) -> SessionActor:
+    with reading() as session:
+        person = session.get(Staff, user.sub)
+    return SessionActor(staff_id=user.sub, name=person.name if person else user.sub,
+                        may_steer=user.has_any(("coordinator", "admin")))
+
+
+def _vigil_reading(item: ReadingIn, index: int, devices: set[str], now: datetime) -> Reading:
+    vitals = item.vitals.model_dump()
+    if vitals["pain_scale"] is not None and float(vitals["pain_scale"]).is_integer():
+        vitals["pain_scale"] = int(vitals["pain_scale"])
+    result = Reading(device_id=item.device_id, taken_at=item.taken_at, vitals=VitalSigns(**vitals))
+    try:
+        validate_reading(result, now, devices)
+    except ReadingError as error:
+        inside = "vitals." if error.field in VitalSigns.__dataclass_fields__ else ""
+        raise _rejected(f"readings[{index}].{inside}{error.field}", error.message)
+    return result
+
+
+def _rejected(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid_reading", f"{field}: {message}",
+                    {"field": field, "message": message})
+
+
+def readings_from_json(body: ReadingBatchIn | ReadingIn, row: MonitoringSession) -> list[Reading]:
+    """Vigil JSON, one reading or a batch, every one checked; the first bad one rejects all."""
+    items = body.readings if isinstance(body, ReadingBatchIn) else [body]
+    devices, now = {d["id"] for d in row.devices}, datetime.now(timezone.utc)
+    return [_vigil_reading(item, i, devices, now) for i, item in enumerate(items)]
+
+
+def _fhir_subjects(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path, reference) of each Observation's subject; the payload has already parsed as FHIR."""
+    if payload.get("resourceType") == "Observation":
+        resources = [("", payload)]
+    else:
+        resources = [(f"entry[{i}].resource.", entry.get("resource") or {})
+                     for i, entry in enumerate(payload.get("entry") or [])]
+    return [(prefix + "subject", resource["subject"]["reference"]) for prefix, resource in resources
+            if resource.get("resourceType") == "Observation"
+            and isinstance((resource.get("subject") or {}).get("reference"), str)]
+
+
+def readings_from_fhir_payload(payload: Any, row: MonitoringSession) -> list[Reading]:
+    """FHIR R4 Observation or Bundle: parsed, validated, and checked to be about this patient."""
+    devices = {d["id"] for d in row.devices}
+    try:
+        readings = readings_from_fhir(payload, datetime.now(timezone.utc), devices)
+    except ReadingError as error:
+        raise _rejected(error.field, error.message)
+    for path, ref in _fhir_subjects(payload):
+        if ref.startswith("Patient/") and ref != f"Patient/{row.patient_id}":
+            raise _rejected(path, f"{ref} is not this session's patient")
+    return readings
+
+
+async def send_readings(*, client: Client, row: MonitoringSession, readings: list[Reading]) -> int:
+    """One signal per request: the workflow scores them in order."""
+    if row.status != "active":
+        raise ApiError(409, "session_ended", "This monitoring session has ended.")
+    handle = client.get_workflow_handle(row.id)
+    try:
+        await handle.signal(MonitoringSessionWorkflow.add_readings, ReadingBatch(readings))
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(409, "session_ended", "This monitoring session has ended.")
+        raise ApiError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
+    return len(readings)
+
+
+async def run_command(*, client: Client, row: MonitoringSession, update: Any, arg: Any) -> Any:
+    """Send a validated update and translate a refusal into an ApiError."""
+    try:
+        return await client.get_workflow_handle(row.id).execute_update(update, arg)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
+            status, code = _REFUSALS[cause.type]
+            raise ApiError(status, code, cause.message, cause.details[0] if cause.details else None)
+        raise ApiError(409, "command_refused", str(cause or error))
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(409, "session_ended", "This monitoring session has ended.")
+        raise ApiError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
+
+
+async def live_state(client: Client, row: MonitoringSession) -> dict[str, Any] | None:
+    """The workflow's own view, for an open session; None when it has ended or cannot answer."""
+    if row.status != "active":
+        return None
+    try:
+        view = await client.get_workflow_handle(row.id).query(MonitoringSessionWorkflow.state)
+    except Exception:  # the projection still answers; the live part is a bonus
+        return None
+    return asdict(view)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def time_series(session_id: str, since: datetime | None, until: datetime | None,
+                limit: int) -> dict[str, Any]:
+    """Stored readings oldest first, as points and as per-vital [time, value] series."""
+    query = select(VitalReading).where(VitalReading.session_id == session_id)
+    # Stored times are UTC (SQLite keeps no zone), so compare in UTC.
+    since, until = _utc(since), _utc(until)
+    if since:
+        query = query.where(VitalReading.taken_at >= since)
+    if until:
+        query = query.where(VitalReading.taken_at <= until)
+    with reading() as session:
+        rows = session.exec(query.order_by(col(VitalReading.taken_at), col(VitalReading.seq))
+                            .limit(limit)).all()
+    series: dict[str, list[tuple[datetime, float]]] = {}
+    for row in rows:
+        for name in SERIES:
+            if row.vitals.get(name) is not None:
+                series.setdefault(name, []).append((row.taken_at, row.vitals[name]))
+        if row.news2 is not None:
+            series.setdefault("news2", []).append((row.taken_at, row.news2))
+    return {"session_id": session_id, "points": [r.model_dump() for r in rows], "series": series}

@@ -1,0 +1,162 @@
+"""Monitoring sessions: start, feed readings (Vigil JSON or FHIR R4), steer, chart, watch, end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from sqlmodel import col, select
+from sse_starlette.sse import EventSourceResponse
+
+from api.auth import Principal
+from api.deps import HubDep, Responder, Staff, TemporalDep, require
+from api.errors import ERROR_RESPONSES
+from api.monitoring_service import (
+    actor_for,
+    check_access,
+    forget_for_intake,
+    get_session,
+    live_state,
+    readings_from_fhir_payload,
+    readings_from_json,
+    run_command,
+    send_readings,
+    session_for_intake,
+    start_session,
+    time_series,
+)
+from api.schemas.monitoring import (
+    AlarmAckOut,
+    EndBody,
+    ReadingBatchIn,
+    ReadingIn,
+    ReadingsAccepted,
+    SessionCreate,
+    SessionDetail,
+    SessionPublic,
+    ThresholdsUpdate,
+    TimeSeries,
+)
+from api.streams import sse_events
+from audit.chain import append as audit
+from clinical.thresholds import Thresholds
+from db.engine import reading, writing
+from db.models import MonitoringSession
+from workflows.monitoring import MonitoringSessionWorkflow as Wf
+from workflows.monitoring_types import (
+    AlarmAcknowledge,
+    EndSession,
+    SessionSummary,
+    ThresholdsChange,
+)
+
+router = APIRouter(prefix="/sessions", tags=["monitoring"], responses=ERROR_RESPONSES)
+Coordinator = Annotated[Principal, Depends(require("coordinator", "admin"))]
+
+
+@router.post("", status_code=201, response_model=SessionPublic)
+async def start(body: SessionCreate, user: Coordinator, client: TemporalDep) -> MonitoringSession:
+    """Start monitoring a patient; thresholds are the monitoring type's defaults plus overrides."""
+    return await start_session(client=client, body=body, user=user)
+
+
+@router.get("", response_model=list[SessionPublic])
+def list_sessions(user: Staff, patient_id: str | None = None, status: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[MonitoringSession]:
+    """Newest first; providers see only the sessions they are on."""
+    query = select(MonitoringSession).order_by(col(MonitoringSession.created_at).desc())
+    if patient_id:
+        query = query.where(MonitoringSession.patient_id == patient_id)
+    if status:
+        query = query.where(MonitoringSession.status == status)
+    with reading() as session:
+        rows = session.exec(query.limit(limit)).all()
+    mine = user.has_any(("coordinator", "admin", "auditor"))
+    return [r for r in rows if mine or user.sub in (*r.care_team, *r.viewers)]
+
+
+@router.get("/{session_id}", response_model=SessionDetail)
+async def read_session(session_id: str, user: Staff, client: TemporalDep) -> dict[str, Any]:
+    """One session with its live state (the read is audited)."""
+    row = get_session(session_id)
+    check_access(row, user)
+    with writing() as session:
+        audit(session, actor=user.sub, action="patient_data.read", subject=session_id,
+              detail={"patient_id": row.patient_id})
+    return {**row.model_dump(), "live": await live_state(client, row)}
+
+
+@router.post("/{session_id}/readings", status_code=202, response_model=ReadingsAccepted)
+async def add_readings(session_id: str, user: Responder, client: TemporalDep,
+                       body: Annotated[ReadingBatchIn | ReadingIn, Body()]) -> ReadingsAccepted:
+    """One reading or {"readings": [...]}; one bad value rejects the whole request, naming it."""
+    row = session_for_intake(session_id)
+    check_access(row, user, write=True)
+    accepted = await send_readings(client=client, row=row, readings=readings_from_json(body, row))
+    return ReadingsAccepted(session_id=session_id, accepted=accepted)
+
+
+@router.post("/{session_id}/readings/fhir", status_code=202, response_model=ReadingsAccepted)
+async def add_fhir_readings(session_id: str, user: Responder, client: TemporalDep,
+                            payload: Annotated[dict[str, Any], Body()]) -> ReadingsAccepted:
+    """A FHIR R4 Observation or Bundle of vital-sign Observations (LOINC coded)."""
+    row = session_for_intake(session_id)
+    check_access(row, user, write=True)
+    readings = readings_from_fhir_payload(payload, row)
+    accepted = await send_readings(client=client, row=row, readings=readings)
+    return ReadingsAccepted(session_id=session_id, accepted=accepted)
+
+
+@router.get("/{session_id}/readings", response_model=TimeSeries)
+def readings(session_id: str, user: Staff, since: datetime | None = None,
+             until: datetime | None = None,
+             limit: Annotated[int, Query(ge=1, le=10_000)] = 2000) -> dict[str, Any]:
+    """Stored readings as a time series for charting, oldest first (the read is audited)."""
+    row = get_session(session_id)
+    check_access(row, user)
+    with writing() as session:
+        audit(session, actor=user.sub, action="patient_data.read", subject=session_id,
+              detail={"patient_id": row.patient_id, "what": "readings"})
+    return time_series(session_id, since, until, limit)
+
+
+@router.put("/{session_id}/thresholds", response_model=Thresholds)
+async def change_thresholds(session_id: str, body: ThresholdsUpdate, user: Responder,
+                            client: TemporalDep) -> Thresholds:
+    """Change limits mid-session; nonsense is refused with the field and the reason."""
+    row = get_session(session_id)
+    cmd = ThresholdsChange(actor=actor_for(user), overrides=body.overrides, reason=body.reason)
+    return await run_command(client=client, row=row, update=Wf.change_thresholds, arg=cmd)
+
+
+@router.post("/{session_id}/alarms/{key}/acknowledge", response_model=AlarmAckOut)
+async def acknowledge_alarm(session_id: str, key: str, user: Responder,
+                            client: TemporalDep) -> AlarmAckOut:
+    """Silence one active alarm for the session's acknowledgement window."""
+    row = get_session(session_id)
+    cmd = AlarmAcknowledge(actor=actor_for(user), key=key)
+    result = await run_command(client=client, row=row, update=Wf.acknowledge, arg=cmd)
+    return AlarmAckOut(session_id=session_id, key=result.key,
+                       acknowledged_until=result.acknowledged_until,
+                       time_to_acknowledge_s=result.time_to_acknowledge_s)
+
+
+@router.post("/{session_id}/end", response_model=SessionSummary)
+async def end(session_id: str, user: Coordinator, client: TemporalDep,
+              body: EndBody | None = None) -> SessionSummary:
+    """End the session: every waiting reading is scored and stored, then the summary."""
+    row = get_session(session_id)
+    cmd = EndSession(actor=actor_for(user), reason=(body or EndBody()).reason)
+    summary = await run_command(client=client, row=row, update=Wf.end, arg=cmd)
+    forget_for_intake(session_id)
+    return summary
+
+
+@router.get("/{session_id}/events")
+async def session_events(session_id: str, user: Staff, hub: HubDep, request: Request,
+                         last_event_id: Annotated[str | None, Header()] = None
+                         ) -> EventSourceResponse:
+    """Server-Sent Events of every reading, score and alarm change; resumes from Last-Event-ID."""
+    check_access(get_session(session_id), user)
+    return sse_events(hub, [f"session:{session_id}"], last_event_id, request)

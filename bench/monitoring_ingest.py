@@ -1,0 +1,275 @@
+"""Monitoring ingestion: readings through the API until scored and stored, against raw signals.
+
+Starts its own Temporal dev server and Vigil stack (worker and API processes,
+SQLite) on loopback, opens --sessions monitoring sessions through the API and
+records the worker's memory. Then, in the same run, it pushes --readings
+readings three ways and times each until every one has been processed:
+
+- bare: signals to a do-nothing workflow (Temporal's own ceiling on this machine);
+- raw: signals carrying a reading straight to the sessions, until scored and stored;
+- api: POST /sessions/{id}/readings, until scored and stored.
+
+Senders keep at most --window readings unprocessed, so a burst never turns
+into a backlog that measures queueing instead of throughput. It stops by itself.
+
+    .venv/bin/python bench/monitoring_ingest.py                   # 2,000 sessions
+    .venv/bin/python bench/monitoring_ingest.py --sessions 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+from temporalio import workflow  # noqa: E402
+
+NORMAL = {"respiratory_rate": 16, "spo2": 97, "on_oxygen": False, "systolic_bp": 120,
+          "heart_rate": 75, "consciousness": "alert", "temperature_c": 37.0}
+
+
+@workflow.defn(name="BenchSignalCounter")
+class SignalCounter:
+    """The yardstick: takes a signal and counts it, nothing else."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @workflow.signal
+    def add(self, _: dict) -> None:
+        self.count += 1
+
+    @workflow.query
+    def counted(self) -> int:
+        return self.count
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.count < 0)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used: comparable even on a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stored_count() -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from db.engine import reading
+    from db.models import VitalReading
+
+    with reading() as session:
+        return session.exec(select(func.count()).select_from(VitalReading)).one()
+
+
+async def push(count: int, send: Callable[[int], Awaitable[None]],
+               done: Callable[[], Awaitable[int]], *, concurrency: int, window: int,
+               timeout_s: float) -> float:
+    """Seconds to send `count` items and see them all done, never `window` ahead of done."""
+    began, sent, finished = time.perf_counter(), 0, await done()
+    start_done = finished
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await send(i)
+
+    tasks = []
+    for i in range(count):
+        while sent - (finished - start_done) >= window:
+            await asyncio.sleep(0.02)
+            finished = await done()
+        tasks.append(asyncio.create_task(one(i)))
+        sent += 1
+    await asyncio.gather(*tasks)
+    deadline = time.monotonic() + timeout_s
+    while await done() - start_done < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {await done() - start_done} of {count} processed")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - began
+
+
+def a_reading(i: int) -> dict:
+    taken = datetime.now(timezone.utc) - timedelta(seconds=1)
+    return {"device_id": "dev-1", "taken_at": taken.isoformat(),
+            "vitals": {**NORMAL, "heart_rate": 70 + i % 10}}
+
+
+async def open_sessions(api: httpx.AsyncClient, count: int, concurrency: int) -> list[str]:
+    body = {"monitoring_type": "remote_patient", "expected_interval_s": 3600,
+            "location": {"facility_id": "vigil-general", "department": "Home"},
+            "devices": [{"id": "dev-1", "type": "pulse_oximeter"}]}
+    ids: list[str] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def start(i: int) -> None:
+        async with gate:
+            response = await api.post("/sessions", json={**body, "patient_id": f"bench-{i}"})
+            response.raise_for_status()
+            ids.append(response.json()["id"])
+
+    await asyncio.gather(*(start(i) for i in range(count)))
+    return ids
+
+
+async def bare_rate(client, args: argparse.Namespace) -> float:  # type: ignore[no-untyped-def]
+    """Signals per second into do-nothing workflows, counted by the workflows."""
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+    queue = f"bench-bare-{uuid.uuid4().hex[:6]}"
+    # Unsandboxed: the yardstick measures Temporal, not Python's import machinery.
+    async with Worker(client, task_queue=queue, workflows=[SignalCounter],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        handles = [await client.start_workflow(SignalCounter.run, id=f"{queue}-{i}",
+                                               task_queue=queue) for i in range(200)]
+        accepted = 0
+
+        async def send(i: int) -> None:
+            nonlocal accepted
+            await handles[i % len(handles)].signal(SignalCounter.add, a_reading(i))
+            accepted += 1
+
+        async def done() -> int:
+            # Counting by query costs the server more than the signals; a do-nothing
+            # workflow keeps up, so pace on acceptance and count once at the end.
+            if accepted < args.readings:
+                return accepted
+            await asyncio.sleep(0.2)
+            counts = await asyncio.gather(*(h.query(SignalCounter.counted) for h in handles))
+            return sum(counts)
+
+        seconds = await push(args.readings, send, done, concurrency=args.concurrency,
+                             window=args.window, timeout_s=args.timeout)
+        for handle in handles:
+            await handle.terminate()
+    return args.readings / seconds
+
+
+async def run(args: argparse.Namespace) -> dict:
+    from temporalio.client import Client
+
+    from api.auth import mint_token
+    from cli.demo_data import seed_demo
+    from cli.stack import Stack
+    from cli.temporal_server import free_port, start_dev_server
+    from clinical.vitals import Reading, VitalSigns
+    from db.migrate import upgrade
+    from workflows.monitoring_types import ReadingBatch
+
+    load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
+    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
+    port = free_port()
+    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
+                              log_file=data / "temporal.log", headless=True)
+    stack = None
+    try:
+        upgrade()
+        seed_demo()
+        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
+                      temporal_address=f"127.0.0.1:{port}", logs=data, name="bench").start()
+        assert stack.worker is not None
+        await asyncio.sleep(2)
+        pids = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
+        memory = {"idle": rss_mb(stack.worker.pid)}
+        token = mint_token("bench-coordinator", ["coordinator"], 7200)
+
+        def api() -> httpx.AsyncClient:
+            # A fresh pool per phase: uvicorn closes connections idle for 5 s.
+            return httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=120,
+                                     headers={"Authorization": f"Bearer {token}"},
+                                     limits=httpx.Limits(max_connections=args.concurrency))
+
+        began = time.perf_counter()
+        async with api() as starter:
+            sessions = await open_sessions(starter, args.sessions, args.concurrency)
+        opened_per_s = args.sessions / (time.perf_counter() - began)
+        await asyncio.sleep(10)  # every session's first record lands, the worker settles
+        memory["sessions_open"] = rss_mb(stack.worker.pid)
+
+        async def stored() -> int:
+            return await asyncio.to_thread(stored_count)
+
+        client = await Client.connect(f"127.0.0.1:{port}")
+        cpu_before = {k: cpu_s(p) for k, p in pids.items()}
+        raw_s = await push(args.readings, lambda i: client.get_workflow_handle(
+            sessions[i % len(sessions)]).signal("add_readings", ReadingBatch([Reading(
+                "dev-1", datetime.now(timezone.utc) - timedelta(seconds=1),
+                VitalSigns(**a_reading(i)["vitals"]))])), stored,
+            concurrency=args.concurrency, window=args.window, timeout_s=args.timeout)
+        cpu_between = {k: cpu_s(p) for k, p in pids.items()}
+
+        async with api() as feeder:
+            async def post(i: int) -> None:
+                response = await feeder.post(f"/sessions/{sessions[i % len(sessions)]}/readings",
+                                             json=a_reading(i))
+                response.raise_for_status()
+
+            api_s = await push(args.readings, post, stored, concurrency=args.concurrency,
+                               window=args.window, timeout_s=args.timeout)
+        cpu_after = {k: cpu_s(p) for k, p in pids.items()}
+        memory["after_readings"] = rss_mb(stack.worker.pid)
+        bare = await bare_rate(client, args)
+
+        def ms_per_reading(a: dict, b: dict) -> dict:
+            return {k: round((b[k] - a[k]) * 1000 / args.readings, 2) for k in a}
+
+        raw, through_api = args.readings / raw_s, args.readings / api_s
+        return {
+            "sessions": args.sessions, "readings_per_way": args.readings, "cpus": os.cpu_count(),
+            "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
+            "concurrency": args.concurrency, "window": args.window,
+            "sessions_opened_per_s": round(opened_per_s, 1),
+            "readings_per_s": {"bare_temporal_signals": round(bare, 1),
+                               "raw_signals_scored_and_stored": round(raw, 1),
+                               "api_scored_and_stored": round(through_api, 1)},
+            "ratio_api_to_raw": round(through_api / raw, 2),
+            "ratio_api_to_bare": round(through_api / bare, 2),
+            "cpu_ms_per_reading": {"raw": ms_per_reading(cpu_before, cpu_between),
+                                   "api": ms_per_reading(cpu_between, cpu_after)},
+            "worker_rss_mb": memory,
+            "worker_kb_per_open_session": round(
+                (memory["sessions_open"] - memory["idle"]) * 1024 / args.sessions, 1),
+        }
+    finally:
+        if stack:
+            stack.stop()
+        server.terminate()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=2000, help="open sessions (spec: 10000)")
+    parser.add_argument("--readings", type=int, default=3000, help="readings sent each way")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--window", type=int, default=200, help="most readings unprocessed")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the rest")
+    args = parser.parse_args()
+    os.environ.setdefault("VIGIL_DATABASE_URL",
+                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
+    print(json.dumps(asyncio.run(run(args)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

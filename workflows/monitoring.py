@@ -1,0 +1,527 @@
+"""MonitoringSessionWorkflow: score every reading, get the right person there, never page for noise.
+
+Readings arrive as signals the API has already validated. Each is scored
+(thresholds, NEWS2 and its trend) and stepped through the alarm-fatigue state
+machine in `clinical/`; what the machine says to announce goes out through the
+one delivery path (`Pager`): low to the viewers, medium to the care team with
+a short escalation, high as a child EmergencyEscalationWorkflow. Readings are
+stored by a background flush so a slow database never delays an alarm. The
+run continues as new before its history grows large, carrying alarm state,
+thresholds, trend and every reading not yet evaluated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, replace
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+
+from clinical.alarms import (
+    SILENT_INTERVALS,
+    TECHNICAL_PREFIX,
+    TECHNICAL_PRIORITY,
+    AlarmAction,
+    acknowledge_alarm,
+    check_device_silence,
+    step_alarms,
+    step_technical_alarms,
+)
+from clinical.assessment import assess
+from clinical.thresholds import ThresholdError, Thresholds, apply_overrides
+from clinical.vitals import Reading
+from workflows.emergency_types import EmergencyInput
+from workflows.monitoring_types import (
+    PRIORITY_ORDER,
+    ActiveAlarm,
+    AlarmAcknowledge,
+    AlarmAckResult,
+    AlarmChange,
+    AlarmEpisode,
+    EndSession,
+    ReadingBatch,
+    SessionActor,
+    SessionInput,
+    SessionState,
+    SessionSummary,
+    SessionView,
+    StoredPoint,
+    ThresholdsChange,
+    TrendPoint,
+)
+from workflows.paging import Pager
+from workflows.search_attributes import VIGIL_STATUS, for_start
+
+with workflow.unsafe.imports_passed_through():
+    from activities.directory import DirectoryActivities, TargetQuery
+    from activities.monitoring_emergency import EmergencyPlanRequest, MonitoringEmergencyActivities
+    from activities.monitoring_records import (
+        MonitoringRecordActivities,
+        ReadingsFlush,
+        SessionChange,
+    )
+
+RECORD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
+                           maximum_interval=timedelta(seconds=10))
+CARE_TEAM_CHANNELS = ["websocket", "push"]
+VIEWER_CHANNELS = ["websocket"]
+FALLBACK = ["websocket", "push", "sms", "email"]
+TREND_WINDOW = timedelta(hours=1)  # the window clinical.news2.news2_trend looks at
+FLUSH_LIMIT = 500  # readings per storage activity, well inside Temporal's payload limit
+MAX_EPISODES = 1000  # the summary lists this many alarms; counts cover them all
+
+
+def _refuse(message: str, kind: str, **details: Any) -> ApplicationError:
+    return ApplicationError(message, details, type=kind, non_retryable=True)
+
+
+@workflow.defn
+class MonitoringSessionWorkflow:
+    @workflow.init
+    def __init__(self, input: SessionInput) -> None:
+        self._input = input
+        now = workflow.now()
+        self._state = input.carried or SessionState(
+            thresholds=input.thresholds, started_at=now,
+            last_seen={device.id: now for device in input.devices})
+        self._pager = Pager(input.session_id)
+        self._changes: list[tuple[str, str, dict[str, Any]]] = []
+        self._unstored: list[StoredPoint] = []
+        self._alarm_log: list[AlarmChange] = []
+        self._flush_due: float | None = None
+        self._flushing: asyncio.Task[None] | None = None
+        self._critical: tuple[list[str], Reading] | None = None  # an emergency still to start
+        self._timers: set[float] = set()
+        self._woken = False
+        self._ending: EndSession | None = None
+        self._summary: SessionSummary | None = None
+        self._run_readings = 0
+
+    @workflow.run
+    async def run(self, input: SessionInput) -> SessionSummary:
+        if input.carried is None:
+            await self._record("started", input.created_by, with_input=True)
+        while True:
+            await self._apply_changes()
+            self._evaluate_pending()
+            self._check_devices()
+            await self._escalate_unacknowledged()
+            await self._start_emergency()
+            self._flush(force=False)
+            if self._ending is not None and not self._state.pending:
+                if await self._close():
+                    break
+            elif self._ending is None and self._time_to_continue():
+                await self._continue_as_new()  # returns only if work arrived meanwhile
+            else:
+                await self._wait()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        assert self._summary is not None
+        return self._summary
+
+    @workflow.signal
+    def add_readings(self, batch: ReadingBatch) -> None:
+        """Validated readings; they wait in the state (and cross continue-as-new) until scored."""
+        self._state.pending.extend(batch.readings)
+
+    @workflow.query
+    def state(self) -> SessionView:
+        s = self._state
+        active = [ActiveAlarm(a.key, a.priority, list(a.reasons), a.acknowledged_until)
+                  for a in sorted(s.alarms.alarms.values(), key=lambda a: a.key) if a.active]
+        return SessionView(self._input.session_id, s.status, s.thresholds, active,
+                           s.evaluated + len(s.pending), s.evaluated, s.stored, s.latest_news2,
+                           s.latest_trend, s.latest_priority, list(s.emergencies), s.runs,
+                           s.carried)
+
+    # --- scoring and alarms ---------------------------------------------------------------
+
+    def _evaluate_pending(self) -> None:
+        s, timing = self._state, self._input.timing
+        room = len(s.pending) if self._ending else timing.max_readings_per_run - self._run_readings
+        # A bounded slice per step keeps one workflow activation short under a backlog.
+        take = max(0, min(len(s.pending), room, FLUSH_LIMIT))
+        batch, s.pending = s.pending[:take], s.pending[take:]
+        for reading in batch:
+            self._evaluate(reading)
+
+    def _evaluate(self, reading: Reading) -> None:
+        s, timing, now = self._state, self._input.timing, workflow.now()
+        verdict = assess(reading.vitals, s.thresholds, [(p.at, p.score) for p in s.trend],
+                         reading.taken_at)
+        if verdict.news2.complete:
+            s.trend.append(TrendPoint(reading.taken_at, verdict.news2.total))
+            newest = max(p.at for p in s.trend)
+            s.trend = [p for p in s.trend if p.at >= newest - TREND_WINDOW]
+        s.alarms, actions = step_alarms(s.alarms, verdict, now, timing.alarm_config())
+        s.last_seen[reading.device_id] = now
+        s.evaluated += 1
+        self._run_readings += 1
+        news2 = verdict.news2.total if verdict.news2.scores else None
+        s.latest_news2 = news2 if news2 is not None else s.latest_news2
+        s.latest_trend, s.latest_priority = verdict.trend, verdict.priority
+        self._unstored.append(StoredPoint(
+            seq=s.evaluated, device_id=reading.device_id, taken_at=reading.taken_at,
+            received_at=now, vitals=reading.vitals, news2=news2,
+            news2_complete=verdict.news2.complete, trend=verdict.trend, priority=verdict.priority))
+        if self._flush_due is None:
+            self._flush_due = now.timestamp() + timing.flush_interval_s
+        self._announce(actions, reading)
+
+    def _announce(self, actions: list[AlarmAction], reading: Reading) -> None:
+        """One reading, one message, at the highest priority it raised or worsened."""
+        for action in actions:
+            self._note(action)
+        loud = [a for a in actions if a.kind in ("raise", "escalate")]
+        if not loud:
+            return
+        priority = max((a.priority for a in loud), key=PRIORITY_ORDER.index)
+        keys, reasons = [a.key for a in loud], [r for a in loud for r in a.reasons]
+        data, s = self._input, self._state
+        if priority == "high":
+            for action in loud:
+                s.escalations.pop(action.key, None)  # the emergency takes over from here
+            self._critical = self._critical or (reasons, reading)
+            self._send(data.care_team, CARE_TEAM_CHANNELS, "alarm", "high", keys, reasons)
+        elif priority == "medium":
+            self._send(data.care_team, CARE_TEAM_CHANNELS, "alarm", "medium", keys, reasons)
+            due = workflow.now().timestamp() + data.timing.care_team_escalation_s
+            for action in loud:
+                if action.priority == "medium":
+                    s.escalations[action.key] = due
+        else:
+            self._send(data.viewers, VIEWER_CHANNELS, "alarm", "low", keys, reasons)
+
+    def _note(self, action: AlarmAction) -> None:
+        """Log an alarm change for storage and keep the summary's episodes and counts."""
+        s, now = self._state, workflow.now()
+        self._alarm_log.append(AlarmChange(action.kind, action.key, action.priority, now,
+                                           list(action.reasons), action.score))
+        technical = action.key.startswith(TECHNICAL_PREFIX)
+        episode = self._episode(action.key)
+        if action.kind == "raise":
+            episode = AlarmEpisode(action.key, action.priority, now)
+            s.episodes = [*s.episodes, episode][-MAX_EPISODES:]
+            if technical:
+                s.technical_alarms += 1
+            else:
+                s.alarm_counts[action.priority] = s.alarm_counts.get(action.priority, 0) + 1
+        elif action.kind == "escalate" and episode and episode.priority != action.priority:
+            s.alarm_counts[episode.priority] -= 1
+            s.alarm_counts[action.priority] = s.alarm_counts.get(action.priority, 0) + 1
+            episode.priority = action.priority
+        elif action.kind == "clear":
+            s.escalations.pop(action.key, None)
+            if episode:
+                episode.cleared_at = now
+
+    def _episode(self, key: str) -> AlarmEpisode | None:
+        return next((e for e in reversed(self._state.episodes)
+                     if e.key == key and e.cleared_at is None), None)
+
+    def _check_devices(self) -> None:
+        """Technical alarm for a device silent three intervals; it clears when the device sends."""
+        s, now = self._state, workflow.now()
+        silent = check_device_silence(
+            s.last_seen, timedelta(seconds=self._input.expected_interval_s), now)
+        if not silent and not any(k.startswith(TECHNICAL_PREFIX) for k in s.alarms.active_keys()):
+            return
+        s.alarms, actions = step_technical_alarms(s.alarms, silent, now)
+        for action in actions:
+            self._note(action)
+        raised = [a for a in actions if a.kind == "raise"]
+        if raised:
+            self._send(self._input.care_team, CARE_TEAM_CHANNELS, "technical_alarm",
+                       TECHNICAL_PRIORITY, [a.key for a in raised],
+                       [r for a in raised for r in a.reasons])
+
+    async def _escalate_unacknowledged(self) -> None:
+        """A medium page nobody acknowledged goes by SMS to the care team and the charge nurse."""
+        s, data, now = self._state, self._input, workflow.now()
+        due = sorted(key for key, at in s.escalations.items() if at <= now.timestamp())
+        for key in due:
+            del s.escalations[key]
+        alarms = [s.alarms.alarms[k] for k in due if k in s.alarms.alarms
+                  and s.alarms.alarms[k].active and s.alarms.alarms[k].priority == "medium"]
+        if not alarms:
+            return
+        nurses = await workflow.execute_local_activity_method(
+            DirectoryActivities.resolve_targets,
+            TargetQuery(selector="charge_nurse", facility_id=data.facility_id),
+            start_to_close_timeout=timedelta(seconds=10))
+        reason = f"not acknowledged within {data.timing.care_team_escalation_s:g} s"
+        for alarm in alarms:
+            self._alarm_log.append(AlarmChange("unacknowledged", alarm.key, alarm.priority, now,
+                                               [reason, *alarm.reasons]))
+        self._send([*data.care_team, *(n.staff_id for n in nurses)], ["sms"],
+                   "alarm_unacknowledged", "medium", [a.key for a in alarms], [reason])
+
+    def _send(self, people: list[str], channels: list[str], kind: str, priority: str,
+              keys: list[str], reasons: list[str]) -> None:
+        people = list(dict.fromkeys(people))
+        if not people:
+            return
+        s, data = self._state, self._input
+        s.messages += 1
+        content = {
+            "session_id": data.session_id, "patient_id": data.patient_id,
+            "facility_id": data.facility_id, "priority": priority, "severity": priority,
+            "short_code": data.short_code, "location": data.location, "alarms": keys,
+            "reasons": reasons, "news2": s.latest_news2, "trend": s.latest_trend,
+            "emergency_id": s.emergencies[-1] if s.emergencies else None,
+        }
+        self._pager.page(people=people, channels=channels, kind=kind, content=content,
+                         scope=f"m{s.messages}", fallback=FALLBACK)
+
+    async def _start_emergency(self) -> None:
+        """A critical finding starts the spine's emergency escalation as a child workflow."""
+        if self._critical is None:
+            return
+        (reasons, reading), self._critical = self._critical, None
+        s, data = self._state, self._input
+        key = f"{data.session_id}-e{len(s.emergencies) + 1}"
+        try:
+            plan = await workflow.execute_activity_method(
+                MonitoringEmergencyActivities.plan_emergency,
+                EmergencyPlanRequest(key, "critical", s.emergencies[-1] if s.emergencies else None),
+                start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
+        except ActivityError as error:  # no critical policy: the care team page stands alone
+            workflow.logger.error("could not plan an emergency: %s", error.cause or error)
+            await self._record("emergency_failed", "vigil", {"reasons": reasons,
+                                                             "error": str(error.cause or error)})
+            return
+        if plan.already_open:
+            await self._record("emergency_joined", "vigil",
+                               {"emergency_id": plan.emergency_id, "reasons": reasons})
+            return
+        assert plan.policy is not None
+        vitals = {k: v for k, v in asdict(reading.vitals).items() if v is not None}
+        child = EmergencyInput(
+            emergency_id=plan.emergency_id, idempotency_key=key, type="other",
+            type_detail="Deterioration on monitoring", severity="critical",
+            patient_id=data.patient_id, facility_id=data.facility_id, location=data.location,
+            short_code=plan.short_code, policy=plan.policy, created_by=data.created_by,
+            description="; ".join(reasons), vitals=vitals)
+        try:
+            await workflow.start_child_workflow(
+                "EmergencyEscalationWorkflow", child, id=plan.emergency_id,
+                task_queue=data.emergency_task_queue,
+                # The emergency outlives this run (continue-as-new) and the session's end.
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=for_start(kind="emergency", patient_id=data.patient_id,
+                                            facility_id=data.facility_id, severity="critical"))
+        except WorkflowAlreadyStartedError:
+            pass  # started before a crash; the same key is the same emergency
+        s.emergencies.append(plan.emergency_id)
+        await self._record("emergency_started", "vigil",
+                           {"emergency_id": plan.emergency_id, "reasons": reasons})
+
+    # --- commands -------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._state.status != "active" or self._ending is not None:
+            raise _refuse("This monitoring session has ended.", "SessionEnded")
+
+    def _check_on_session(self, actor: SessionActor, *, viewers: bool) -> None:
+        data = self._input
+        allowed = data.care_team + (data.viewers if viewers else [])
+        if not actor.may_steer and actor.staff_id not in allowed:
+            raise _refuse("Only this session's care team, its viewers (to acknowledge) or a "
+                          "coordinator may do this.", "NotOnSession")
+
+    def _new_thresholds(self, cmd: ThresholdsChange) -> Thresholds:
+        self._check_open()
+        self._check_on_session(cmd.actor, viewers=False)
+        try:
+            return apply_overrides(self._state.thresholds, cmd.overrides)
+        except ThresholdError as error:
+            raise _refuse(str(error), "InvalidThresholds", field=error.field, reason=error.reason)
+
+    @workflow.update
+    def change_thresholds(self, cmd: ThresholdsChange) -> Thresholds:
+        """New limits apply from the next reading; the change is audited with before and after."""
+        new = self._new_thresholds(cmd)
+        before, self._state.thresholds = self._state.thresholds, new
+        self._changes.append(("thresholds_changed", cmd.actor.staff_id, {
+            "before": asdict(before), "after": asdict(new), "overrides": cmd.overrides,
+            "reason": cmd.reason}))
+        return new
+
+    @change_thresholds.validator
+    def _validate_change_thresholds(self, cmd: ThresholdsChange) -> None:
+        self._new_thresholds(cmd)
+
+    def _check_acknowledge(self, cmd: AlarmAcknowledge) -> None:
+        self._check_open()
+        self._check_on_session(cmd.actor, viewers=True)
+        alarm = self._state.alarms.alarms.get(cmd.key)
+        if alarm is None or not alarm.active:
+            raise _refuse(f"No active alarm {cmd.key!r} on this session.", "AlarmNotActive",
+                          active=self._state.alarms.active_keys())
+
+    @workflow.update
+    def acknowledge(self, cmd: AlarmAcknowledge) -> AlarmAckResult:
+        """Silence one alarm for the acknowledgement window; the others still page."""
+        self._check_acknowledge(cmd)
+        s, now = self._state, workflow.now()
+        s.alarms = acknowledge_alarm(s.alarms, cmd.key, now, self._input.timing.alarm_config())
+        until = s.alarms.alarms[cmd.key].acknowledged_until
+        assert until is not None
+        s.escalations.pop(cmd.key, None)
+        episode, took = self._episode(cmd.key), None
+        if episode and episode.acknowledged_at is None:
+            took = (now - episode.raised_at).total_seconds()
+            episode.acknowledged_at, episode.acknowledged_by = now, cmd.actor.staff_id
+            episode.time_to_acknowledge_s = took
+        self._changes.append(("alarm_acknowledged", cmd.actor.staff_id, {
+            "key": cmd.key, "by": cmd.actor.name, "acknowledged_until": until,
+            "time_to_acknowledge_s": took}))
+        return AlarmAckResult(cmd.key, until, took)
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, cmd: AlarmAcknowledge) -> None:
+        self._check_acknowledge(cmd)
+
+    def _check_end(self, cmd: EndSession) -> None:
+        self._check_open()
+        if not cmd.actor.may_steer:
+            raise _refuse("Only a coordinator or an admin may end a session.", "NotOnSession")
+
+    @workflow.update
+    async def end(self, cmd: EndSession) -> SessionSummary:
+        """Score what is waiting, store everything, and answer with the session's summary."""
+        self._check_end(cmd)
+        self._ending = cmd
+        await workflow.wait_condition(lambda: self._summary is not None)
+        assert self._summary is not None
+        return self._summary
+
+    @end.validator
+    def _validate_end(self, cmd: EndSession) -> None:
+        self._check_end(cmd)
+
+    # --- bookkeeping ----------------------------------------------------------------------
+
+    async def _apply_changes(self) -> None:
+        while self._changes:
+            change, actor, detail = self._changes.pop(0)
+            await self._record(change, actor, detail)
+
+    def _flush(self, *, force: bool) -> None:
+        """Start storing waiting readings and alarm changes, one batch in flight at a time."""
+        if self._flushing is not None and not self._flushing.done():
+            return
+        if not self._unstored and not self._alarm_log:
+            return
+        due = self._flush_due is not None and workflow.now().timestamp() >= self._flush_due
+        if not (force or due or self._alarm_log
+                or len(self._unstored) >= self._input.timing.flush_max):
+            return
+        s = self._state
+        points, self._unstored = self._unstored[:FLUSH_LIMIT], self._unstored[FLUSH_LIMIT:]
+        changes, self._alarm_log = self._alarm_log, []
+        self._flush_due = None
+        s.flushes += 1
+        batch = ReadingsFlush(self._input.session_id, self._input.patient_id, s.flushes,
+                              self.state(), points, changes)
+        self._flushing = asyncio.create_task(self._store(batch))
+
+    async def _store(self, batch: ReadingsFlush) -> None:
+        # An ordinary activity, not a local one: a database busy with other writers must
+        # never hold up this workflow's next reading; readings batch up behind it instead.
+        await workflow.execute_activity_method(
+            MonitoringRecordActivities.store_readings, batch,
+            start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
+        self._state.stored += len(batch.points)
+        self._woken = True  # more may have queued up behind it
+
+    async def _flush_everything(self) -> None:
+        while True:
+            if self._flushing is not None:
+                await self._flushing
+            if not self._unstored and not self._alarm_log:
+                return
+            self._flush(force=True)
+
+    def _next_deadline(self) -> float | None:
+        """The next moment something is due without a reading: silence, storage, escalation."""
+        s = self._state
+        active = set(s.alarms.active_keys())
+        limit = SILENT_INTERVALS * self._input.expected_interval_s
+        due = [seen.timestamp() + limit for device, seen in s.last_seen.items()
+               if TECHNICAL_PREFIX + device not in active]
+        flushing = self._flushing is not None and not self._flushing.done()
+        if self._unstored and self._flush_due is not None and not flushing:
+            due.append(self._flush_due)
+        return min([*due, *s.escalations.values()], default=None)
+
+    async def _wait(self) -> None:
+        deadline = self._next_deadline()
+        # One timer per deadline, not per reading: a reading that moves a deadline later
+        # lets the old timer fire harmlessly instead of cancelling and re-arming it.
+        if deadline is not None and (not self._timers or deadline < min(self._timers)):
+            self._timers.add(deadline)
+            asyncio.create_task(self._alarm_clock(deadline))
+        await workflow.wait_condition(lambda: bool(
+            self._state.pending or self._changes or self._ending or self._woken))
+        self._woken = False
+
+    async def _alarm_clock(self, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - workflow.now().timestamp()))
+        self._timers.discard(at)
+        self._woken = True
+
+    def _time_to_continue(self) -> bool:
+        return (self._run_readings >= self._input.timing.max_readings_per_run
+                or workflow.info().is_continue_as_new_suggested())
+
+    async def _continue_as_new(self) -> None:
+        await self._flush_everything()
+        await self._pager.drain()
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() or self._ending is not None)
+        if self._changes or self._ending or self._critical or self._unstored or self._alarm_log:
+            return  # accepted while we drained: deal with it, then try again
+        self._state.runs += 1
+        self._state.carried += len(self._state.pending)
+        # Unevaluated readings (signals that arrived during the switch) ride in `pending`.
+        workflow.continue_as_new(replace(self._input, carried=self._state))
+
+    async def _close(self) -> bool:
+        """Store everything, record the summary; False if readings raced in meanwhile."""
+        assert self._ending is not None
+        await self._flush_everything()
+        await self._pager.drain()
+        s, now = self._state, workflow.now()
+        s.status = "ended"
+        summary = SessionSummary(
+            session_id=self._input.session_id, started_at=s.started_at, ended_at=now,
+            duration_s=(now - s.started_at).total_seconds(), readings=s.evaluated,
+            alarms_by_priority={p: s.alarm_counts.get(p, 0) for p in ("high", "medium", "low")},
+            technical_alarms=s.technical_alarms, alarms=list(s.episodes),
+            emergencies=list(s.emergencies), ended_by=self._ending.actor.staff_id,
+            reason=self._ending.reason)
+        await self._record("ended", self._ending.actor.staff_id, asdict(summary))
+        self._summary = summary  # answered only now, so the projection already says "ended"
+        return not s.pending and not self._changes
+
+    async def _record(self, change: str, actor: str, detail: dict[str, Any] | None = None,
+                      with_input: bool = False) -> None:
+        data = self._input
+        self._index_status()
+        await workflow.execute_activity_method(
+            MonitoringRecordActivities.record_change,
+            SessionChange(session_id=data.session_id, patient_id=data.patient_id, change=change,
+                          actor=actor, view=self.state(), detail=detail or {},
+                          input=replace(data, carried=None) if with_input else None),
+            start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
+
+    def _index_status(self) -> None:
+        """Keep VigilStatus current for runs started with it (older histories replay as before)."""
+        indexed = workflow.info().typed_search_attributes.get(VIGIL_STATUS)
+        if indexed is not None and indexed != self._state.status:
+            workflow.upsert_search_attributes([VIGIL_STATUS.value_set(self._state.status)])
