@@ -40,7 +40,7 @@ def wait_for_port(port: int, timeout_s: float = 60.0, host: str = "127.0.0.1") -
 
 def start_dev_server(*, port: int, ui_port: int | None, db_file: Path, log_file: Path,
                      headless: bool = False) -> subprocess.Popen[bytes]:
-    """Start `temporal server start-dev` persisting to `db_file`; returns once it listens."""
+    """Start `temporal server start-dev` persisting to `db_file`; returns once it serves."""
     db_file.parent.mkdir(parents=True, exist_ok=True)
     args = [temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
             "--db-filename", str(db_file), "--log-level", "warn",
@@ -54,7 +54,20 @@ def start_dev_server(*, port: int, ui_port: int | None, db_file: Path, log_file:
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port)
+        wait_until_serving(port)
     except TimeoutError:
         process.kill()
         raise
     return process
+
+
+def wait_until_serving(port: int, timeout_s: float = 60.0) -> None:
+    """The port opens before the frontend is healthy; wait for the health check to pass."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        check = subprocess.run([temporal_binary(), "operator", "cluster", "health",
+                                "--address", f"127.0.0.1:{port}"], capture_output=True, text=True)
+        if check.returncode == 0 and "SERVING" in check.stdout:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"Temporal on port {port} did not become healthy in {timeout_s:g} s")

@@ -72,7 +72,7 @@ class EmergencyEscalationWorkflow:
             elif not self._changes and self._state.status not in CLOSED:
                 # (A command applied just now may have closed it: then there is nothing to await.)
                 await workflow.wait_condition(lambda: bool(self._changes))
-            if workflow.info().is_continue_as_new_suggested():
+            if self._history_is_long() and self._state.status not in CLOSED:
                 await self._continue_as_new()
         await self._apply_changes()
         await self._pager.drain()
@@ -372,8 +372,15 @@ class EmergencyEscalationWorkflow:
         if indexed is not None and indexed != self._state.status:
             workflow.upsert_search_attributes([VIGIL_STATUS.value_set(self._state.status)])
 
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (info.is_continue_as_new_suggested()
+                or info.get_current_history_length() > self._input.history_limit)
+
     async def _continue_as_new(self) -> None:
         await self._apply_changes()
+        if self._state.status in CLOSED:
+            return  # a command closed it meanwhile: the loop ends this run instead
         await self._pager.drain()
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(replace(self._input, carried=self._state))

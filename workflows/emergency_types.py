@@ -56,6 +56,9 @@ class EmergencyInput:
     required_specialisations: list[str] = field(default_factory=list)
     vitals: dict[str, Any] | None = None
     carried: EmergencyState | None = None  # set when the workflow continues as new
+    # Continue as new past this many history events (Temporal warns at 10,240), or
+    # sooner if Temporal suggests it; small values let tests force the switch.
+    history_limit: int = 8_000
 
 
 @dataclass

@@ -1,0 +1,48 @@
+"""Stand-in activities for workflow unit tests: the workflow's decisions, with no side effects."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from temporalio import activity
+
+from activities.delivery import DeliveryRequest, DeliveryResult
+from activities.directory import TargetQuery
+from activities.emergency_records import StateChange
+from workflows.emergency_types import EmergencyInput, Target
+from workflows.policy import ChannelStep, PolicySnapshot, TierSpec
+
+
+def stand_ins(fails: Callable[[DeliveryRequest], bool], sent: list[DeliveryRequest],
+              changes: list[StateChange] | None = None) -> list:
+    """deliver (recording each request; `fails` decides the outcome), a one-person
+    directory, and a recorder that keeps each state change in `changes`."""
+    @activity.defn(name="deliver")
+    async def deliver(request: DeliveryRequest) -> DeliveryResult:
+        sent.append(request)
+        outcome = "failed" if fails(request) else "sent"
+        return DeliveryResult(request.attempt_id, request.channel, request.recipient_id, outcome)
+
+    @activity.defn(name="resolve_targets")
+    async def resolve_targets(query: TargetQuery) -> list[Target]:
+        return [Target("dr-a", "Dr A", "provider", "emergency", 10.0)]
+
+    @activity.defn(name="record_emergency_change")
+    async def record(change: StateChange) -> None:
+        if changes is not None:
+            changes.append(change)
+
+    return [deliver, resolve_targets, record]
+
+
+def emergency_input(channels: list[ChannelStep], tiers: list[TierSpec] | None = None,
+                    repeat_count: int = 0, **fields: Any) -> EmergencyInput:
+    """A critical emergency under a one-off policy, with a fresh workflow id."""
+    policy = PolicySnapshot("p", "p", 1, channels, tiers or [TierSpec("t", "responders", 600)],
+                            repeat_count)
+    return EmergencyInput(
+        emergency_id=f"unit-{uuid.uuid4().hex[:8]}", idempotency_key="k", type="choking",
+        severity="critical", patient_id="p", facility_id="f", location={}, short_code="1234",
+        created_by="someone", policy=policy, **fields)
