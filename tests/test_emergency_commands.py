@@ -132,7 +132,7 @@ async def test_cancel_as_false_alarm_stands_everyone_down_and_closes_it(
 
 async def test_same_idempotency_key_creates_nothing_new_and_pages_nobody_twice(
         admin: httpx.AsyncClient, raise_emergency) -> None:
-    policy = await fast_policy(admin, tier_timeout_s=120)
+    policy = await fast_policy(admin, tier_timeout_s=120, voice_after_s=600)
     body = emergency_body(policy_id=policy)
     first_id = await raise_emergency(**body)
     await eventually(lambda: len(attempts(first_id)) >= 15, what="tier 1 paged")
@@ -144,3 +144,5 @@ async def test_same_idempotency_key_creates_nothing_new_and_pages_nobody_twice(
     assert by_header.status_code == 200 and by_header.json()["id"] == first_id
     await asyncio.sleep(0.5)
     assert (count_emergencies(), len(attempts(first_id))) == before
+    pages = [(a.recipient_id, a.channel) for a in attempts(first_id, kind="page")]
+    assert len(pages) == len(set(pages)) == 15, "each responder paged once per channel"
