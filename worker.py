@@ -35,7 +35,7 @@ SANDBOX = SandboxedWorkflowRunner(
         "workflows.paging", "workflows.search_attributes", "clinical"
     )
 )
-# Every open monitoring session stays cached (about 0.1 MB each, docs/PERFORMANCE.md):
+# Every open monitoring session stays cached (about 0.2 MB each, docs/PERFORMANCE.md):
 # a workflow pushed out of the cache replays its whole history on its next reading.
 MAX_CACHED_WORKFLOWS = 12_000
 

@@ -28,7 +28,7 @@ from channels.local import LocalChannel
 from channels.messages import location_text, safe_text
 from db.engine import writing
 from db.models import DeliveryAttempt, Staff, utcnow
-from events.publish import publish
+from events.publish import publish, subject_topic
 
 
 @dataclass
@@ -148,7 +148,7 @@ class DeliveryActivities:
         detail = _attempt_event(attempt)
         audit(session, actor="vigil", action=f"delivery.{outcome}", subject=request.subject_id,
               detail=detail)
-        publish(session, topic=f"emergency:{request.subject_id}", kind="delivery", payload=detail)
+        publish(session, topic=subject_topic(request.subject_id), kind="delivery", payload=detail)
         return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id, outcome,
                               attempt.provider_message_id, error)
 

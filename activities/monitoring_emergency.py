@@ -13,7 +13,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from api.emergency_service import _short_code, snapshot, workflow_id_for
+from api.emergency_service import short_code, snapshot, workflow_id_for
 from db.engine import reading
 from db.models import Emergency, EscalationPolicy
 from workflows.emergency_types import OPEN
@@ -52,5 +52,5 @@ class MonitoringEmergencyActivities:
             # Retrying will not create a policy; the workflow pages the care team regardless.
             raise ApplicationError(f"No default escalation policy for {request.severity!r}",
                                    type="NoDefaultPolicy", non_retryable=True)
-        return EmergencyPlan(workflow_id_for(request.idempotency_key), _short_code(),
+        return EmergencyPlan(workflow_id_for(request.idempotency_key), short_code(),
                              snapshot(policy))

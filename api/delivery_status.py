@@ -21,7 +21,7 @@ from temporalio.service import RPCError
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
-from events.publish import publish
+from events.publish import publish, subject_topic
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.paging import DeliveryFailed
 
@@ -99,7 +99,7 @@ def _apply(report: StatusReport) -> tuple[bool, DeliveryAttempt | None]:
                   attempt.provider_message_id, "error": attempt.error}
         audit(session, actor=report.provider, action="delivery.status", subject=attempt.subject_id,
               detail=detail)
-        publish(session, topic=f"emergency:{attempt.subject_id}", kind="delivery", payload=detail)
+        publish(session, topic=subject_topic(attempt.subject_id), kind="delivery", payload=detail)
         return True, attempt if failed_now else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict
 from typing import Any
 
@@ -19,6 +18,7 @@ from api.schemas.emergencies import EmergencyCreate
 from audit.chain import append as audit
 from db.engine import reading, writing
 from db.models import Emergency, EscalationPolicy, Facility, Staff
+from db.short_codes import free_short_code
 from settings import get_settings
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import OPEN, Actor, EmergencyInput
@@ -50,13 +50,9 @@ def snapshot(policy: EscalationPolicy) -> PolicySnapshot:
     )
 
 
-def _short_code() -> str:
-    with reading() as session:
-        taken = set(session.exec(select(Emergency.short_code)
-                                 .where(col(Emergency.status).in_(OPEN))).all())
-    while (code := f"{secrets.randbelow(9000) + 1000}") in taken:
-        pass
-    return code
+def short_code() -> str:
+    """A four-digit code no open emergency is using."""
+    return free_short_code(select(Emergency.short_code).where(col(Emergency.status).in_(OPEN)))
 
 
 def _choose_policy(body: EmergencyCreate) -> EscalationPolicy:
@@ -94,7 +90,7 @@ async def create_emergency(*, client: Client, body: EmergencyCreate, key: str,
     data = EmergencyInput(
         emergency_id=workflow_id_for(key), idempotency_key=key, type=body.type,
         type_detail=body.type_detail, severity=body.severity, patient_id=body.patient_id,
-        facility_id=facility.id, location=location, short_code=_short_code(),
+        facility_id=facility.id, location=location, short_code=short_code(),
         policy=snapshot(_choose_policy(body)), created_by=user.sub, description=body.description,
         required_specialisations=body.required_specialisations,
         vitals=body.vitals.model_dump(exclude_none=True) if body.vitals else None,

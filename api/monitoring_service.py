@@ -6,7 +6,6 @@ signal carries them to the workflow: the workflow only ever sees valid data.
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 from dataclasses import asdict
@@ -28,6 +27,7 @@ from clinical.thresholds import ThresholdError, apply_overrides, default_thresho
 from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
 from db.engine import reading, writing
 from db.models import Facility, MonitoringSession, Staff, VitalReading
+from db.short_codes import free_short_code
 from settings import get_settings
 from workflows.monitoring import MonitoringSessionWorkflow
 from workflows.monitoring_types import (
@@ -50,13 +50,9 @@ SERIES = ("heart_rate", "systolic_bp", "diastolic_bp", "respiratory_rate", "temp
 
 
 def _short_code() -> str:
-    with reading() as session:
-        taken = set(session.exec(select(MonitoringSession.short_code)
-                                 .where(MonitoringSession.status == "active")).all())
     # Five digits: room for tens of thousands of open sessions without a clash.
-    while (code := f"M{secrets.randbelow(90_000) + 10_000}") in taken:
-        pass
-    return code
+    return free_short_code(select(MonitoringSession.short_code)
+                           .where(MonitoringSession.status == "active"), prefix="M", digits=5)
 
 
 def _check_people(body: SessionCreate) -> Facility:

@@ -6,7 +6,7 @@ from api.errors import ApiError
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
-from events.publish import publish
+from events.publish import publish, subject_topic
 
 
 def record_receipt(*, attempt_id: str, staff_id: str, channel: str) -> DeliveryAttempt:
@@ -22,5 +22,5 @@ def record_receipt(*, attempt_id: str, staff_id: str, channel: str) -> DeliveryA
                       "outcome": "delivered"}
             audit(session, actor=staff_id, action="delivery.receipt", subject=attempt.subject_id,
                   detail=detail)
-            publish(session, topic=f"emergency:{attempt.subject_id}", kind="receipt", payload=detail)
+            publish(session, topic=subject_topic(attempt.subject_id), kind="receipt", payload=detail)
         return attempt

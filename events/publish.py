@@ -40,3 +40,8 @@ def publish(session: Session, *, topic: str, kind: str, payload: dict[str, Any])
             {"channel": get_settings().events_channel, "body": body},
         )
     return event
+
+
+def subject_topic(subject_id: str) -> str:
+    """The live stream a workflow's subject is watched on: its session's or its emergency's."""
+    return f"session:{subject_id}" if subject_id.startswith("session-") else f"emergency:{subject_id}"

@@ -112,3 +112,27 @@ async def test_continue_as_new_mid_stream_keeps_every_reading_exactly_once(
     # 7 is no multiple of the 3-reading batch, so runs ended with signalled readings unscored.
     assert live["carried"] > 0, "readings waiting at the switch rode into the next run"
     assert (live["received"], live["evaluated"], live["stored"]) == (60, 60, 60)
+
+
+async def test_a_recorded_session_replays_against_today_s_code(
+        open_session, coordinator: httpx.AsyncClient, client_for, temporal_address: str) -> None:
+    from temporalio.client import Client
+    from temporalio.worker import Replayer
+
+    from worker import SANDBOX
+    from workflows.monitoring import MonitoringSessionWorkflow
+
+    sid = (await open_session())["id"]
+    await feed(coordinator, sid, a_reading(NORMAL), a_reading(NEWS2_5))
+    await eventually(lambda: priorities(sid) == ["medium"], what="the care team paged")
+    async with client_for("nurse-siti") as siti:
+        assert (await siti.post(f"/sessions/{sid}/alarms/news2/acknowledge")).status_code == 200
+    changed = await coordinator.put(f"/sessions/{sid}/thresholds",
+                                    json={"overrides": {"spo2_low": 90}})
+    assert changed.status_code == 200
+    assert (await coordinator.post(f"/sessions/{sid}/end")).status_code == 200
+    client = await Client.connect(temporal_address)
+    history = await client.get_workflow_handle(sid).fetch_history()
+    replayer = Replayer(workflows=[MonitoringSessionWorkflow], workflow_runner=SANDBOX)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None

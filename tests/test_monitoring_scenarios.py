@@ -139,7 +139,9 @@ async def test_viewers_see_every_reading_live_and_family_see_only_their_patient_
     points = next(e for e in seen if e["event"] == "readings")["data"]["payload"]["points"]
     assert points[0]["news2"] == 5 and points[0]["vitals"]["spo2"] == 94
     assert {e["data"]["payload"]["subject_id"] for e in told} == {sid}
-    assert "news2" not in str(told).lower() and "94" not in str(told), "family: no values"
+    assert all(set(e["data"]["payload"]) <= {"subject_id", "status", "text", "readings"}
+               for e in told), "family: a status in words, no values, scores or reasons"
+    assert told[-1]["data"]["payload"]["status"] == "checking"
 
 
 async def test_unacknowledged_care_team_page_escalates_by_sms_to_the_care_team_and_charge_nurse(

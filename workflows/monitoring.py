@@ -431,11 +431,14 @@ class MonitoringSessionWorkflow:
         self._flushing = asyncio.create_task(self._store(batch))
 
     async def _store(self, batch: ReadingsFlush) -> None:
-        # An ordinary activity, not a local one: a database busy with other writers must
-        # never hold up this workflow's next reading; readings batch up behind it instead.
-        await workflow.execute_activity_method(
-            MonitoringRecordActivities.store_readings, batch,
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
+        # Ordinary readings go by local activity: one workflow task per batch instead of
+        # three, most of what a reading costs the Temporal server (docs/PERFORMANCE.md).
+        # A batch with alarm changes goes by ordinary activity, because a local one holds
+        # the workflow task, and the pages this step started, until the write is done.
+        store = (workflow.execute_activity_method if batch.alarm_changes
+                 else workflow.execute_local_activity_method)
+        await store(MonitoringRecordActivities.store_readings, batch,
+                    start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
         self._state.stored += len(batch.points)
         self._woken = True  # more may have queued up behind it
 
@@ -513,7 +516,9 @@ class MonitoringSessionWorkflow:
                       with_input: bool = False) -> None:
         data = self._input
         self._index_status()
-        await workflow.execute_activity_method(
+        # Local: a record is one short write, and opening a session should cost the
+        # Temporal server one workflow task, not three (docs/PERFORMANCE.md).
+        await workflow.execute_local_activity_method(
             MonitoringRecordActivities.record_change,
             SessionChange(session_id=data.session_id, patient_id=data.patient_id, change=change,
                           actor=actor, view=self.state(), detail=detail or {},
