@@ -20,3 +20,4 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py
+	$(BIN)/python bench/monitoring_ingest.py

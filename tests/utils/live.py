@@ -36,8 +36,9 @@ async def next_frame(ws: ClientConnection, *, timeout_s: float = 10, **match: An
 
 
 async def sse_events(client: httpx.AsyncClient, path: str, *, count: int, timeout_s: float = 10,
-                     last_event_id: str | None = None) -> list[dict[str, Any]]:
-    """Read `count` SSE events from `path` (then hang up)."""
+                     last_event_id: str | None = None,
+                     skip: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Read `count` SSE events from `path`, passing over kinds in `skip` (then hang up)."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     events: list[dict[str, Any]] = []
 
@@ -53,7 +54,8 @@ async def sse_events(client: httpx.AsyncClient, path: str, *, count: int, timeou
                 elif line.startswith("data:"):
                     current["data"] = json.loads(line[5:].strip())
                 elif line == "" and "data" in current:
-                    events.append(current)
+                    if current.get("event") not in skip:
+                        events.append(current)
                     current = {}
                     if len(events) >= count:
                         return
