@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import asyncio
 from datetime import datetime, timedelta, timezone
 
@@ -133,6 +136,8 @@ async def test_a_recorded_session_replays_against_today_s_code(
     assert (await coordinator.post(f"/sessions/{sid}/end")).status_code == 200
     client = await Client.connect(temporal_address)
     history = await client.get_workflow_handle(sid).fetch_history()
+    if corpus := os.environ.get("VIGIL_RECORD_MONITORING_HISTORY"):  # see docs/AUDIT.md
+        Path(corpus).write_text(history.to_json())
     replayer = Replayer(workflows=[MonitoringSessionWorkflow], workflow_runner=SANDBOX)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
