@@ -156,8 +156,9 @@ async def test_unacknowledged_care_team_page_escalates_by_sms_to_the_care_team_a
     async with client_for("nurse-siti") as siti:
         acked = await siti.post(f"/sessions/{answered}/alarms/news2/acknowledge")
     assert acked.status_code == 200
-    sms = await eventually(lambda: attempts(ignored, kind="alarm_unacknowledged"), timeout_s=10,
-                           what="the SMS escalation")
+    sms = await eventually(lambda: len(attempts(ignored, kind="alarm_unacknowledged")) >= 2
+                           and attempts(ignored, kind="alarm_unacknowledged"), timeout_s=10,
+                           what="the SMS escalation to both")
     assert {(a.recipient_id, a.channel) for a in sms} == {("nurse-siti", "sms"),
                                                           ("nurse-mei", "sms")}
     await asyncio.sleep(1)
