@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
+from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
 from db.models import as_utc
 
 EmergencyType = Literal["cardiac_arrest", "stroke", "severe_trauma", "allergic_reaction",
@@ -33,16 +42,18 @@ class LocationIn(Strict):
 
 
 class VitalsIn(Strict):
-    heart_rate: float | None = Field(None, ge=0, le=350)
-    systolic_bp: float | None = Field(None, ge=0, le=350)
-    diastolic_bp: float | None = Field(None, ge=0, le=250)
-    respiratory_rate: float | None = Field(None, ge=0, le=100)
-    temperature_c: float | None = Field(None, ge=20, le=46)
-    spo2: float | None = Field(None, ge=0, le=100)
-    on_oxygen: bool | None = None
-    blood_glucose: float | None = Field(None, ge=0, le=60)
-    consciousness: Literal["alert", "confusion", "voice", "pain", "unresponsive"] | None = None
-    pain_scale: int | None = Field(None, ge=0, le=10)
+    """Vital signs as sent; plausibility is clinical.vitals' job, not the schema's."""
+
+    heart_rate: float | None = None
+    systolic_bp: float | None = None
+    diastolic_bp: float | None = None
+    respiratory_rate: float | None = None
+    temperature_c: float | None = None
+    spo2: float | None = None
+    on_oxygen: StrictBool | None = None
+    blood_glucose: float | None = None
+    consciousness: str | None = None
+    pain_scale: float | None = None
 
 
 class EmergencyCreate(Strict):
@@ -58,6 +69,19 @@ class EmergencyCreate(Strict):
     vitals: VitalsIn | None = None
     required_specialisations: list[str] = Field(default_factory=list, max_length=10)
     policy_id: str | None = Field(None, description="Default: the policy for this severity.")
+
+    @field_validator("vitals")
+    @classmethod
+    def _plausible_vitals(cls, vitals: VitalsIn | None) -> VitalsIn | None:
+        """The same physiological checks a monitoring reading gets."""
+        if vitals is not None:
+            now = datetime.now(timezone.utc)
+            snapshot = Reading("snapshot", now, VitalSigns(**vitals.model_dump()))
+            try:
+                validate_reading(snapshot, now)
+            except ReadingError as error:
+                raise ValueError(str(error)) from None
+        return vitals
 
     @model_validator(mode="after")
     def _other_needs_detail(self) -> EmergencyCreate:

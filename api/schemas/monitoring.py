@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from api.schemas.emergencies import LocationIn, Strict, Utc
+from api.schemas.emergencies import LocationIn, Strict, Utc, VitalsIn
 
 MonitoringType = Literal["continuous_vitals", "post_operative", "chronic_condition",
                          "remote_patient", "emergency", "telemetry"]
@@ -68,19 +68,6 @@ class SessionCreate(Strict):
         if len(set(ids)) != len(ids):
             raise ValueError("device ids must be unique")
         return devices
-
-
-class VitalsIn(Strict):
-    heart_rate: float | None = None
-    systolic_bp: float | None = None
-    diastolic_bp: float | None = None
-    respiratory_rate: float | None = None
-    temperature_c: float | None = None
-    spo2: float | None = None
-    on_oxygen: StrictBool | None = None
-    blood_glucose: float | None = None
-    consciousness: str | None = None
-    pain_scale: float | None = None
 
 
 class ReadingIn(Strict):
