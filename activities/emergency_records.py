@@ -11,7 +11,7 @@ from temporalio import activity
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import Emergency, utcnow
-from events.publish import publish
+from events.publish import family_topic, publish
 from workflows.emergency_types import EmergencyInput, EmergencyState
 
 # What authorised family see: short, reassuring, no clinical detail.
@@ -82,7 +82,7 @@ class EmergencyRecordActivities:
             publish(session, topic=f"emergency:{change.emergency_id}", kind=change.change,
                     payload=payload)
             if change.change in FAMILY_TEXT:
-                publish(session, topic=f"family:{change.patient_id}", kind="status",
+                publish(session, topic=family_topic(change.patient_id), kind="status",
                         payload={"subject_id": change.emergency_id, "status": state.status,
                                  "text": FAMILY_TEXT[change.change]})
             audit(session, actor=change.actor, action=f"emergency.{change.change}",

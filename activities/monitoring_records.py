@@ -8,12 +8,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import insert
+from sqlmodel import Session
 from temporalio import activity
 
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import MonitoringSession, VitalReading, utcnow
-from events.publish import publish
+from events.publish import family_topic, publish
 from workflows.monitoring_types import AlarmChange, SessionInput, SessionView, StoredPoint
 
 # What authorised family see: short and plain, never a value, score or reason.
@@ -99,6 +100,15 @@ def _family(view: SessionView) -> tuple[str, str]:
     return FAMILY_STATUS.get(worst, STEADY)
 
 
+def _tell_family(session: Session, row: MonitoringSession | None, payload: dict[str, Any]) -> None:
+    """Each family member the session names gets the update on their own stream; nobody else."""
+    if row is None:
+        return
+    for member in row.family_viewers or []:
+        publish(session, topic=family_topic(row.patient_id, member), kind="monitoring",
+                payload=payload)
+
+
 class MonitoringRecordActivities:
     @activity.defn(name="record_session_change")
     def record_change(self, change: SessionChange) -> None:
@@ -116,9 +126,9 @@ class MonitoringRecordActivities:
             publish(session, topic=f"session:{change.session_id}", kind=change.change,
                     payload=payload)
             if change.change in FAMILY_TEXT:
-                publish(session, topic=f"family:{change.patient_id}", kind="monitoring",
-                        payload={"subject_id": change.session_id, "status": change.view.status,
-                                 "text": FAMILY_TEXT[change.change]})
+                _tell_family(session, row, {"subject_id": change.session_id,
+                                            "status": change.view.status,
+                                            "text": FAMILY_TEXT[change.change]})
             audit(session, actor=change.actor, action=f"monitoring.{change.change}",
                   subject=change.session_id, detail=payload)
 
@@ -144,9 +154,8 @@ class MonitoringRecordActivities:
                 audit(session, actor="vigil", action=f"monitoring.alarm_{change.kind}",
                       subject=flush.session_id, detail=detail)
             status, text = _family(flush.view)
-            publish(session, topic=f"family:{flush.patient_id}", kind="monitoring",
-                    payload={"subject_id": flush.session_id, "status": status, "text": text,
-                             "readings": len(points)})
+            _tell_family(session, row, {"subject_id": flush.session_id, "status": status,
+                                        "text": text, "readings": len(points)})
             if row is not None:
                 _project(row, flush.view)
                 row.last_flush = flush.batch

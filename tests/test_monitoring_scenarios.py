@@ -145,6 +145,25 @@ async def test_viewers_see_every_reading_live_and_family_see_only_their_patient_
     assert told[-1]["data"]["payload"]["status"] == "checking"
 
 
+async def test_family_the_session_does_not_name_get_the_patients_emergencies_but_not_the_session(
+        stack, open_session, coordinator: httpx.AsyncClient, raise_emergency) -> None:
+    session = await open_session()
+    sid, patient = session["id"], session["patient_id"]
+    await feed(coordinator, sid, a_reading(NEWS2_5))
+    listed, unlisted = (httpx.AsyncClient(
+        base_url=f"{stack.api_url}/api/v1", timeout=30,
+        headers={"Authorization": "Bearer " + token(member, "family", patients=[patient])})
+        for member in ("family-ahmad", "family-unlisted"))
+    async with listed, unlisted:
+        told = await sse_events(listed, f"/patients/{patient}/updates", count=2)
+        assert {e["data"]["payload"]["subject_id"] for e in told} == {sid}
+        emergency_id = await raise_emergency(patient_id=patient)
+        # From the start of the kept stream: the emergency is the first thing they are told.
+        first = await sse_events(unlisted, f"/patients/{patient}/updates", count=1)
+    assert first[0]["data"]["payload"]["subject_id"] == emergency_id
+    assert int(first[0]["id"]) > max(int(e["id"]) for e in told)
+
+
 async def test_unacknowledged_care_team_page_escalates_by_sms_to_the_care_team_and_charge_nurse(
         open_session, coordinator: httpx.AsyncClient, client_for) -> None:
     timing = {"care_team_escalation_s": 3, "flush_interval_s": 0.2}

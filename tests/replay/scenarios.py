@@ -16,6 +16,7 @@ from temporalio.client import Client
 from audit.history import audit_entries
 from tests.utils.api import as_user, emergency_body, fast_policy
 from tests.utils.live import next_frame, staff_socket
+from tests.utils.monitoring import NEWS2_5, NORMAL, a_reading, session_body
 from tests.utils.waiting import eventually
 from workflows.emergency import EmergencyEscalationWorkflow as Wf
 from workflows.emergency_types import EmergencyState
@@ -125,10 +126,33 @@ async def emergency_escalated_by_hand(api: str, client: Client,
     return await _closed(client, eid)
 
 
+async def monitoring_session_acknowledged_and_ended(
+        api: str, client: Client, patient_id: str | None = None) -> str:
+    """A reading scores NEWS2 5 and pages the care team; the nurse acknowledges the alarm, the
+    coordinator tightens a limit and ends the session."""
+    body = session_body(**({"patient_id": patient_id} if patient_id else {}))
+    async with as_user(api, "coord-lee", "coordinator") as coordinator:
+        response = await coordinator.post("/sessions", json=body)
+        assert response.status_code == 201, response.text
+        sid = response.json()["id"]
+        fed = await coordinator.post(f"/sessions/{sid}/readings",
+                                     json={"readings": [a_reading(NORMAL), a_reading(NEWS2_5)]})
+        assert fed.status_code == 202, fed.text
+        await eventually(lambda: any(e["action"] == "delivery.sent" for e in audit_entries(sid)),
+                         timeout_s=30, what="the care team paged")
+        await _post(api, "nurse-siti", "provider", f"/sessions/{sid}/alarms/news2/acknowledge")
+        changed = await coordinator.put(f"/sessions/{sid}/thresholds",
+                                        json={"overrides": {"spo2_low": 90}})
+        assert changed.status_code == 200, changed.text
+        assert (await coordinator.post(f"/sessions/{sid}/end")).status_code == 200
+    return await _closed(client, sid)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "emergency_acknowledged": emergency_acknowledged,
     "emergency_exhausted": emergency_exhausted,
     "emergency_cancelled": emergency_cancelled,
     "emergency_handed_over": emergency_handed_over,
     "emergency_escalated_by_hand": emergency_escalated_by_hand,
+    "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
 }
