@@ -8,13 +8,13 @@ never sent twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.delivery_types import DeliveryRequest, DeliveryResult
 from audit.chain import append as audit
 from channels.base import (
     ChannelAdapter,
@@ -29,28 +29,6 @@ from channels.messages import location_text, safe_text
 from db.engine import writing
 from db.models import DeliveryAttempt, Staff, utcnow
 from events.publish import publish, subject_topic
-
-
-@dataclass
-class DeliveryRequest:
-    attempt_id: str  # stable across retries: "<subject>/<step>/<staff>/<channel>"
-    subject_id: str
-    recipient_id: str
-    channel: str
-    kind: str  # page, ack_notice, stand_down, handover
-    content: dict[str, Any] = field(default_factory=dict)
-    tier: int = 0
-    round: int = 0
-
-
-@dataclass
-class DeliveryResult:
-    attempt_id: str
-    channel: str
-    recipient_id: str
-    outcome: str  # sent, delivered, failed
-    provider_message_id: str | None = None
-    error: str | None = None
 
 
 def _attempt_event(attempt: DeliveryAttempt) -> dict[str, Any]:

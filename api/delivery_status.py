@@ -22,8 +22,7 @@ from audit.chain import append as audit
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
 from events.publish import publish, subject_topic
-from workflows.emergency import EmergencyEscalationWorkflow
-from workflows.paging import DeliveryFailed
+from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ async def record_status(report: StatusReport, client: Client | None) -> bool:
         if found or loop.time() >= deadline:
             break
         await asyncio.sleep(_FIND_POLL_S)
-    if failed is not None and failed.kind == "page":
+    if failed is not None:
         await _move_on(failed, report, client)
     return found
 
@@ -128,6 +127,6 @@ async def _move_on(attempt: DeliveryAttempt, report: StatusReport, client: Clien
                             recipient_id=attempt.recipient_id, reason=attempt.error or "")
     try:
         await client.get_workflow_handle(attempt.subject_id).signal(
-            EmergencyEscalationWorkflow.delivery_failed, failed)
+            DELIVERY_FAILED_SIGNAL, failed)
     except RPCError as error:  # closed already (nothing to fall through to), or unreachable
         log.warning("could not report %s undelivered to %s: %s", attempt.id, attempt.subject_id, error)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from temporalio.client import Client
-from temporalio.worker import Worker
 
-from activities.delivery import DeliveryRequest
-from tests.utils.standins import emergency_input, stand_ins
+from activities.delivery_types import DeliveryRequest
+from tests.utils.standins import emergency_input, escalating
 from tests.utils.waiting import eventually
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.policy import ChannelStep, TierSpec
-from worker import SANDBOX
 
 
 async def test_escalation_continues_as_new_without_skipping_or_repeating_a_tier(
@@ -21,11 +17,7 @@ async def test_escalation_continues_as_new_without_skipping_or_repeating_a_tier(
     tiers = [TierSpec(f"tier {n}", "responders", 0.2) for n in range(4)]
     data = emergency_input([ChannelStep("websocket")], tiers, repeat_count=1, history_limit=40)
     sent: list[DeliveryRequest] = []
-    queue = f"can-{uuid.uuid4().hex[:8]}"
-    async with Worker(client, task_queue=queue, workflows=[EmergencyEscalationWorkflow],
-                      activities=stand_ins(lambda r: False, sent), workflow_runner=SANDBOX):
-        handle = await client.start_workflow(EmergencyEscalationWorkflow.run, data,
-                                             id=data.emergency_id, task_queue=queue)
+    async with escalating(client, data, lambda r: False, sent) as handle:
         async def exhausted() -> bool:
             return (await handle.query(EmergencyEscalationWorkflow.state)).status == "unacknowledged"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.utils.channel_stack import accepted, emergency_paging
+from tests.utils.api import as_user
+from tests.utils.channel_stack import accepted, emergency_paging, make_ward
+from tests.utils.monitoring import NEWS2_5, a_reading, feed, session_body
 from tests.utils.records import attempts, audit_actions
 from tests.utils.waiting import eventually
 
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.e2e
 LATER_VOICE = {"channel": "voice", "after_s": 90}  # never by the clock in these tests
 
 
-async def sms_status(channels, sid: str, status: str, **extra: str) -> None:
+async def sms_status(channels, sid: str | None, status: str, **extra: str) -> None:
     response = await channels.twilio_post("/webhooks/twilio/sms-status", {
         "MessageSid": sid, "MessageStatus": status, "AccountSid": "AC", **extra})
     assert response.status_code == 204, response.text
@@ -114,3 +116,31 @@ async def test_bounced_or_dropped_email_is_undelivered_and_sms_is_tried_next(
         assert "mailbox does not exist" in mail.error
         await eventually(lambda: attempts(scene.emergency_id, channel="sms"), timeout_s=10,
                          what="sms tried at once")
+
+
+async def test_undelivered_sms_of_a_monitoring_alarm_moves_it_to_the_next_channel(
+        channel_stack) -> None:
+    facility_id, (nurse,) = make_ward(["en"])
+    body = session_body(care_team=[nurse.id], viewers=[], family_viewers=[],
+                        location={"facility_id": facility_id, "department": "Ward 5B"},
+                        timing={"care_team_escalation_s": 1, "hysteresis_s": 30})
+    async with as_user(channel_stack.stack.api_url, "coord-lee", "coordinator") as coordinator:
+        response = await coordinator.post("/sessions", json=body)
+        assert response.status_code == 201, response.text
+        sid = response.json()["id"]
+        try:
+            await feed(coordinator, sid, a_reading(NEWS2_5))
+            # Nobody acknowledges the alarm, so after 1 s it goes to the care team by SMS.
+            sms = await accepted(sid, nurse.id, "sms")
+            scope = sms.id.split("/")[1]
+            await sms_status(channel_stack, sid=sms.provider_message_id, status="undelivered",
+                             ErrorCode="30006")
+            moved = await eventually(
+                lambda: [a for a in attempts(sid, recipient_id=nurse.id, channel="websocket")
+                         if a.id.split("/")[1] == scope],
+                what="the unacknowledged alarm on the nurse's next channel")
+        finally:
+            await coordinator.post(f"/sessions/{sid}/end", json={"reason": "test over"})
+    assert moved[0].kind == "alarm_unacknowledged"
+    (page,) = attempts(sid, channel="sms")
+    assert (page.provider_status, page.outcome) == ("undelivered", "undelivered")

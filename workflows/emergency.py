@@ -32,7 +32,8 @@ from workflows.emergency_types import (
     ResolveInput,
     Target,
 )
-from workflows.paging import DeliveryFailed, Pager
+from workflows.paging import Pager
+from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
 from workflows.policy import CHANNELS
 from workflows.search_attributes import VIGIL_STATUS
 
@@ -57,7 +58,7 @@ class EmergencyEscalationWorkflow:
     def __init__(self, input: EmergencyInput) -> None:
         self._input = input
         self._state = input.carried or EmergencyState()
-        self._pager = Pager(input.emergency_id)
+        self._pager = Pager(input.emergency_id, input.carried_attempts)
         self._changes: list[tuple[str, str, dict[str, Any]]] = []
         # The first record carries the input; it waits until tier 1 is paged, so
         # that nothing stands between the emergency and the first page.
@@ -83,7 +84,7 @@ class EmergencyEscalationWorkflow:
     def state(self) -> EmergencyState:
         return self._state
 
-    @workflow.signal
+    @workflow.signal(name=DELIVERY_FAILED_SIGNAL)
     def delivery_failed(self, failed: DeliveryFailed) -> None:
         """A provider called back that a page never arrived: try that person's next channel."""
         if self._state.status in ("active", "unacknowledged"):
@@ -358,7 +359,7 @@ class EmergencyEscalationWorkflow:
             EmergencyRecordActivities.record_change,
             StateChange(emergency_id=data.emergency_id, patient_id=data.patient_id, change=change,
                         actor=actor, state=copy.deepcopy(self._state), detail=detail or {},
-                        input=replace(data, carried=None) if with_input else None),
+                        input=replace(data, carried=None, carried_attempts=[]) if with_input else None),
             start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY,
         )
 
@@ -383,4 +384,5 @@ class EmergencyEscalationWorkflow:
             return  # a command closed it meanwhile: the loop ends this run instead
         await self._pager.drain()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(replace(self._input, carried=self._state))
+        workflow.continue_as_new(replace(self._input, carried=self._state,
+                                         carried_attempts=self._pager.open_attempts()))

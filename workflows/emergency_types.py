@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows.paging_types import OpenAttempt
 from workflows.policy import PolicySnapshot
 
 OPEN = ("active", "acknowledged", "unacknowledged")
@@ -56,6 +57,7 @@ class EmergencyInput:
     required_specialisations: list[str] = field(default_factory=list)
     vitals: dict[str, Any] | None = None
     carried: EmergencyState | None = None  # set when the workflow continues as new
+    carried_attempts: list[OpenAttempt] = field(default_factory=list)  # and its open pages
     # Continue as new past this many history events (Temporal warns at 10,240), or
     # sooner if Temporal suggests it; small values let tests force the switch.
     history_limit: int = 8_000

@@ -54,6 +54,7 @@ from workflows.monitoring_types import (
     TrendPoint,
 )
 from workflows.paging import Pager
+from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
 from workflows.search_attributes import VIGIL_STATUS, for_start
 
 with workflow.unsafe.imports_passed_through():
@@ -88,7 +89,7 @@ class MonitoringSessionWorkflow:
         self._state = input.carried or SessionState(
             thresholds=input.thresholds, started_at=now,
             last_seen={device.id: now for device in input.devices})
-        self._pager = Pager(input.session_id)
+        self._pager = Pager(input.session_id, input.carried_attempts)
         self._changes: list[tuple[str, str, dict[str, Any]]] = []
         self._unstored: list[StoredPoint] = []
         self._alarm_log: list[AlarmChange] = []
@@ -122,6 +123,12 @@ class MonitoringSessionWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self._summary is not None
         return self._summary
+
+    @workflow.signal(name=DELIVERY_FAILED_SIGNAL)
+    def delivery_failed(self, failed: DeliveryFailed) -> None:
+        """A provider called back that an alarm never arrived: try that person's next channel."""
+        if self._ending is None:
+            self._pager.fall_through(failed)
 
     @workflow.signal
     def add_readings(self, batch: ReadingBatch) -> None:
@@ -492,7 +499,8 @@ class MonitoringSessionWorkflow:
         self._state.runs += 1
         self._state.carried += len(self._state.pending)
         # Unevaluated readings (signals that arrived during the switch) ride in `pending`.
-        workflow.continue_as_new(replace(self._input, carried=self._state))
+        workflow.continue_as_new(replace(self._input, carried=self._state,
+                                         carried_attempts=self._pager.open_attempts()))
 
     async def _close(self) -> bool:
         """Store everything, record the summary; False if readings raced in meanwhile."""
@@ -522,7 +530,7 @@ class MonitoringSessionWorkflow:
             MonitoringRecordActivities.record_change,
             SessionChange(session_id=data.session_id, patient_id=data.patient_id, change=change,
                           actor=actor, view=self.state(), detail=detail or {},
-                          input=replace(data, carried=None) if with_input else None),
+                          input=replace(data, carried=None, carried_attempts=[]) if with_input else None),
             start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
 
     def _index_status(self) -> None:

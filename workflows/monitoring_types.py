@@ -13,6 +13,7 @@ from typing import Any
 from clinical.alarms import AlarmConfig, AlarmState
 from clinical.thresholds import Thresholds
 from clinical.vitals import Reading, VitalSigns
+from workflows.paging_types import OpenAttempt
 
 PRIORITY_ORDER = ("none", "low", "medium", "high")
 
@@ -105,6 +106,7 @@ class SessionInput:
     emergency_task_queue: str  # where a critical finding's child emergency runs
     timing: SessionTiming = field(default_factory=SessionTiming)
     carried: SessionState | None = None  # set when the workflow continues as new
+    carried_attempts: list[OpenAttempt] = field(default_factory=list)  # and its open pages
 
 
 @dataclass

@@ -11,7 +11,6 @@ email bounced); the owning workflow hands it to `fall_through`.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,9 +19,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.delivery import DeliveryActivities, DeliveryRequest, DeliveryResult
+    from activities.delivery import DeliveryActivities
+    from activities.delivery_types import DeliveryRequest, DeliveryResult
+    from workflows.paging_types import DeliveryFailed, OpenAttempt
 
 DELIVERY_TIMEOUT = timedelta(seconds=30)
+# Channels whose provider can report a failure after accepting the message.
+LATE_FAILURE_CHANNELS = ("sms", "voice", "email")
+CARRIED_ATTEMPTS = 200  # at most this many open attempts cross a continue-as-new
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -31,18 +35,8 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 
-@dataclass
-class DeliveryFailed:
-    """A provider reported after sending that this attempt never reached its recipient."""
-
-    attempt_id: str
-    channel: str
-    recipient_id: str
-    reason: str = ""
-
-
 class Pager:
-    def __init__(self, subject_id: str) -> None:
+    def __init__(self, subject_id: str, carried: list[OpenAttempt] | None = None) -> None:
         self.subject_id = subject_id
         self.results: list[DeliveryResult] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -50,6 +44,7 @@ class Pager:
         # attempt id -> what started it, so a late failure can fall through the same way
         self._started: dict[str, tuple[DeliveryRequest, list[str], str]] = {}
         self._failed: set[str] = set()
+        self.recall(carried or [])
 
     def page(
         self,
@@ -92,6 +87,24 @@ class Pager:
         if result.outcome == "failed":
             self._next_channel(request.attempt_id)
 
+    def open_attempts(self) -> list[OpenAttempt]:
+        """Pages a provider may still report undelivered (newest last), to carry into the
+        next run, so a late failure still falls through after a continue-as-new."""
+        open_ = [OpenAttempt(request, fallback, scope,
+                             sorted(self._tried[(scope, request.recipient_id)]))
+                 for request, fallback, scope in self._started.values()
+                 if request.channel in LATE_FAILURE_CHANNELS and fallback
+                 and request.attempt_id not in self._failed]
+        return open_[-CARRIED_ATTEMPTS:]
+
+    def recall(self, attempts: list[OpenAttempt]) -> None:
+        """Take over the open attempts a previous run carried (see `open_attempts`)."""
+        for attempt in attempts:
+            request = attempt.request
+            self._started[request.attempt_id] = (request, attempt.fallback, attempt.scope)
+            self._tried.setdefault((attempt.scope, request.recipient_id), set()).update(
+                attempt.tried)
+
     def fall_through(self, failed: DeliveryFailed) -> None:
         """A provider's callback says this attempt failed: try that person's next channel now."""
         self._next_channel(failed.attempt_id)
@@ -102,7 +115,7 @@ class Pager:
 
     def _next_channel(self, attempt_id: str) -> None:
         if attempt_id not in self._started or attempt_id in self._failed:
-            return  # not ours (or from before a continue-as-new), or already fallen through
+            return  # not ours, or already fallen through
         self._failed.add(attempt_id)
         request, fallback, scope = self._started[attempt_id]
         tried = self._tried[(scope, request.recipient_id)]

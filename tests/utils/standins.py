@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
 
-from activities.delivery import DeliveryRequest, DeliveryResult
+from activities.delivery_types import DeliveryRequest, DeliveryResult
 from activities.directory import TargetQuery
 from activities.emergency_records import StateChange
+from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import EmergencyInput, Target
 from workflows.policy import ChannelStep, PolicySnapshot, TierSpec
 
@@ -46,3 +50,16 @@ def emergency_input(channels: list[ChannelStep], tiers: list[TierSpec] | None = 
         emergency_id=f"unit-{uuid.uuid4().hex[:8]}", idempotency_key="k", type="choking",
         severity="critical", patient_id="p", facility_id="f", location={}, short_code="1234",
         created_by="someone", policy=policy, **fields)
+
+
+@asynccontextmanager
+async def escalating(client: Client, data: EmergencyInput, fails: Callable[[DeliveryRequest], bool],
+                     sent: list[DeliveryRequest]) -> AsyncIterator[WorkflowHandle]:
+    """The emergency workflow started on a worker of its own that runs the stand-ins."""
+    from worker import SANDBOX
+
+    queue = f"unit-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=queue, workflows=[EmergencyEscalationWorkflow],
+                      activities=stand_ins(fails, sent), workflow_runner=SANDBOX):
+        yield await client.start_workflow(EmergencyEscalationWorkflow.run, data,
+                                          id=data.emergency_id, task_queue=queue)
