@@ -32,7 +32,8 @@ ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow]
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
-        "workflows.paging", "workflows.search_attributes", "clinical"
+        "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
+        "activities.delivery_types", "clinical"
     )
 )
 # Every open monitoring session stays cached (about 0.2 MB each, docs/PERFORMANCE.md):

@@ -11,7 +11,7 @@ email bounced); the owning workflow hands it to `fall_through`.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -26,7 +26,9 @@ with workflow.unsafe.imports_passed_through():
 DELIVERY_TIMEOUT = timedelta(seconds=30)
 # Channels whose provider can report a failure after accepting the message.
 LATE_FAILURE_CHANNELS = ("sms", "voice", "email")
-CARRIED_ATTEMPTS = 200  # at most this many open attempts cross a continue-as-new
+# Open attempts cross a continue-as-new for this long after they were sent, at most this many.
+LATE_FAILURE_WINDOW = timedelta(hours=24)
+CARRIED_ATTEMPTS = 100
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -43,6 +45,7 @@ class Pager:
         self._tried: dict[tuple[str, str], set[str]] = {}
         # attempt id -> what started it, so a late failure can fall through the same way
         self._started: dict[str, tuple[DeliveryRequest, list[str], str]] = {}
+        self._started_at: dict[str, datetime] = {}
         self._failed: set[str] = set()
         self.recall(carried or [])
 
@@ -72,6 +75,7 @@ class Pager:
                     continue  # already reached for as a fallback
                 tried.add(channel)
                 self._started[request.attempt_id] = (request, fallback or [], scope)
+                self._started_at[request.attempt_id] = workflow.now()
                 self._tasks.append(asyncio.create_task(self._send(request)))
 
     async def _send(self, request: DeliveryRequest) -> None:
@@ -90,11 +94,13 @@ class Pager:
     def open_attempts(self) -> list[OpenAttempt]:
         """Pages a provider may still report undelivered (newest last), to carry into the
         next run, so a late failure still falls through after a continue-as-new."""
-        open_ = [OpenAttempt(request, fallback, scope,
+        since = workflow.now() - LATE_FAILURE_WINDOW
+        open_ = [OpenAttempt(request, fallback, scope, self._started_at[request.attempt_id],
                              sorted(self._tried[(scope, request.recipient_id)]))
                  for request, fallback, scope in self._started.values()
                  if request.channel in LATE_FAILURE_CHANNELS and fallback
-                 and request.attempt_id not in self._failed]
+                 and request.attempt_id not in self._failed
+                 and self._started_at[request.attempt_id] >= since]
         return open_[-CARRIED_ATTEMPTS:]
 
     def recall(self, attempts: list[OpenAttempt]) -> None:
@@ -102,6 +108,7 @@ class Pager:
         for attempt in attempts:
             request = attempt.request
             self._started[request.attempt_id] = (request, attempt.fallback, attempt.scope)
+            self._started_at[request.attempt_id] = attempt.started_at
             self._tried.setdefault((attempt.scope, request.recipient_id), set()).update(
                 attempt.tried)
 

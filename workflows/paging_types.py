@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from activities.delivery_types import DeliveryRequest
 
@@ -28,4 +29,5 @@ class OpenAttempt:
     request: DeliveryRequest
     fallback: list[str]
     scope: str
+    started_at: datetime
     tried: list[str] = field(default_factory=list)  # the person's channels tried in `scope`
