@@ -359,7 +359,8 @@ class EmergencyEscalationWorkflow:
             EmergencyRecordActivities.record_change,
             StateChange(emergency_id=data.emergency_id, patient_id=data.patient_id, change=change,
                         actor=actor, state=copy.deepcopy(self._state), detail=detail or {},
-                        input=replace(data, carried=None, carried_attempts=[]) if with_input else None),
+                        input=(replace(data, carried=None, carried_attempts=[])
+                               if with_input else None)),
             start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY,
         )
 

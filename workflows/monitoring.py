@@ -530,7 +530,8 @@ class MonitoringSessionWorkflow:
             MonitoringRecordActivities.record_change,
             SessionChange(session_id=data.session_id, patient_id=data.patient_id, change=change,
                           actor=actor, view=self.state(), detail=detail or {},
-                          input=replace(data, carried=None, carried_attempts=[]) if with_input else None),
+                          input=(replace(data, carried=None, carried_attempts=[])
+                                 if with_input else None)),
             start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
 
     def _index_status(self) -> None:
