@@ -14,7 +14,7 @@ from workflows.policy import ChannelStep, TierSpec
 async def test_escalation_continues_as_new_without_skipping_or_repeating_a_tier(
         temporal_address: str) -> None:
     client = await Client.connect(temporal_address)
-    tiers = [TierSpec(f"tier {n}", "responders", 0.2) for n in range(4)]
+    tiers = [TierSpec(f"tier {n}", "responders", 0.5) for n in range(4)]
     data = emergency_input([ChannelStep("websocket")], tiers, repeat_count=1, history_limit=40)
     sent: list[DeliveryRequest] = []
     async with escalating(client, data, lambda r: False, sent) as handle:
