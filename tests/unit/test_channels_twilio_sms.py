@@ -8,7 +8,7 @@ from channels.clients import twilio_client
 from channels.twilio_sms import TwilioSmsChannel
 from tests.fakes.pages import NURSE, SECRET_DETAIL, a_page
 from tests.fakes.server import closed_port_url, unresponsive_server
-from tests.fakes.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, start_twilio_fake, twilio_error
+from tests.fakes.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, twilio_error
 
 FROM = "+15550001111"
 STATUS_CALLBACK = "https://vigil.example/webhooks/twilio/sms-status"
@@ -17,18 +17,6 @@ STATUS_CALLBACK = "https://vigil.example/webhooks/twilio/sms-status"
 def sms_channel(base_url: str, timeout: float = 5.0) -> TwilioSmsChannel:
     client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, base_url, timeout=timeout)
     return TwilioSmsChannel(client, FROM, STATUS_CALLBACK)
-
-
-@pytest.fixture(scope="module")
-def twilio_server():
-    with start_twilio_fake() as fake:
-        yield fake
-
-
-@pytest.fixture
-def twilio(twilio_server):
-    twilio_server.reset()
-    return twilio_server
 
 
 def test_sms_page_posts_safe_text_to_the_messages_api(twilio):

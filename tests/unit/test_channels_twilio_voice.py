@@ -7,24 +7,12 @@ from channels.base import PermanentChannelError, TransientChannelError
 from channels.clients import twilio_client
 from channels.twilio_voice import TwilioVoiceChannel, page_twiml
 from tests.fakes.pages import NURSE, SECRET_DETAIL, a_page
-from tests.fakes.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, start_twilio_fake, twilio_error
+from tests.fakes.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, twilio_error
 
 FROM = "+15550001111"
 TWIML_BASE = "https://vigil.example/webhooks/twilio/voice"
 STATUS_CALLBACK = "https://vigil.example/webhooks/twilio/call-status"
 GATHER_URL = f"{TWIML_BASE}/gather?attempt_id=att-0001"
-
-
-@pytest.fixture(scope="module")
-def twilio_server():
-    with start_twilio_fake() as fake:
-        yield fake
-
-
-@pytest.fixture
-def twilio(twilio_server):
-    twilio_server.reset()
-    return twilio_server
 
 
 @pytest.fixture
