@@ -28,7 +28,8 @@ from channels.local import LocalChannel
 from channels.messages import location_text, safe_text
 from db.engine import writing
 from db.models import DeliveryAttempt, Staff, utcnow
-from events.publish import publish, subject_topic
+from events.publish import publish
+from events.topics import subject_topic
 
 
 def _attempt_event(attempt: DeliveryAttempt) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from temporalio import activity
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import Emergency, utcnow
-from events.publish import family_topic, publish
+from events.publish import publish
+from events.topics import emergency_topic, family_topic
 from workflows.emergency_types import EmergencyInput, EmergencyState
 
 # What authorised family see: short, reassuring, no clinical detail.
@@ -79,7 +80,7 @@ class EmergencyRecordActivities:
                 row.updated_at = utcnow()
                 session.add(row)
             payload = {"change": change.change, "state": state_summary(state), **change.detail}
-            publish(session, topic=f"emergency:{change.emergency_id}", kind=change.change,
+            publish(session, topic=emergency_topic(change.emergency_id), kind=change.change,
                     payload=payload)
             if change.change in FAMILY_TEXT:
                 publish(session, topic=family_topic(change.patient_id), kind="status",

@@ -13,7 +13,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from api.emergency_service import short_code, snapshot, workflow_id_for
+from activities.emergency_plans import short_code, snapshot, workflow_id_for
 from db.engine import reading
 from db.models import Emergency, EscalationPolicy
 from workflows.emergency_types import OPEN

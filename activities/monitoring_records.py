@@ -14,7 +14,8 @@ from temporalio import activity
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import MonitoringSession, VitalReading, utcnow
-from events.publish import family_topic, publish
+from events.publish import publish
+from events.topics import family_topic, session_topic
 from workflows.monitoring_types import AlarmChange, SessionInput, SessionView, StoredPoint
 
 # What authorised family see: short and plain, never a value, score or reason.
@@ -123,7 +124,7 @@ class MonitoringRecordActivities:
                     row.summary, row.ended_at = _json(change.detail), utcnow()
                 session.add(row)
             payload = {"change": change.change, "state": view_summary(change.view), **change.detail}
-            publish(session, topic=f"session:{change.session_id}", kind=change.change,
+            publish(session, topic=session_topic(change.session_id), kind=change.change,
                     payload=payload)
             if change.change in FAMILY_TEXT:
                 _tell_family(session, row, {"subject_id": change.session_id,
@@ -146,11 +147,11 @@ class MonitoringRecordActivities:
                      "received_at": f.received_at}
                     for p, f in zip(points, flush.points, strict=True)])
                 live = [{**p, "taken_at": p["taken_at"].isoformat()} for p in points]
-                publish(session, topic=f"session:{flush.session_id}", kind="readings",
+                publish(session, topic=session_topic(flush.session_id), kind="readings",
                         payload={"points": live, "state": view_summary(flush.view)})
             for change in flush.alarm_changes:
                 detail = {**asdict(change), "state": view_summary(flush.view)}
-                publish(session, topic=f"session:{flush.session_id}", kind="alarm", payload=detail)
+                publish(session, topic=session_topic(flush.session_id), kind="alarm", payload=detail)
                 audit(session, actor="vigil", action=f"monitoring.alarm_{change.kind}",
                       subject=flush.session_id, detail=detail)
             status, text = _family(flush.view)

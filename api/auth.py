@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import jwt
 
-from api.errors import ApiError
+from services.errors import VigilError
+from services.principal import ROLES, STAFF_ROLES, Principal  # noqa: F401 - re-exported
 from settings import get_settings
-
-ROLES = ("provider", "coordinator", "admin", "auditor", "patient", "family")
-STAFF_ROLES = ("provider", "coordinator", "admin", "auditor")
-
-
-@dataclass(frozen=True)
-class Principal:
-    sub: str
-    roles: tuple[str, ...]
-    patients: tuple[str, ...] = field(default_factory=tuple)  # family/patient scope
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-    def has_any(self, roles: tuple[str, ...]) -> bool:
-        return any(role in self.roles for role in roles)
 
 
 def mint_token(sub: str, roles: list[str], ttl_s: int = 3600,
@@ -43,18 +26,18 @@ def mint_token(sub: str, roles: list[str], ttl_s: int = 3600,
 
 
 def decode_token(token: str) -> Principal:
-    """Verify signature, expiry and claims; raise a 401 ApiError otherwise."""
+    """Verify signature, expiry and claims; raise a 401 VigilError otherwise."""
     settings = get_settings()
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"],
                             issuer=settings.jwt_issuer,
                             options={"require": ["sub", "exp", "roles"]})
     except jwt.ExpiredSignatureError:
-        raise ApiError(401, "token_expired", "The bearer token has expired.")
+        raise VigilError(401, "token_expired", "The bearer token has expired.")
     except jwt.PyJWTError as error:
-        raise ApiError(401, "invalid_token", f"The bearer token is not valid: {error}.")
+        raise VigilError(401, "invalid_token", f"The bearer token is not valid: {error}.")
     roles = claims.get("roles")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise ApiError(401, "invalid_token", "The token's roles claim must be a list of names.")
+        raise VigilError(401, "invalid_token", "The token's roles claim must be a list of names.")
     patients = claims.get("patients") or []
     return Principal(sub=str(claims["sub"]), roles=tuple(roles), patients=tuple(patients))

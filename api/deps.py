@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from api.auth import Principal, decode_token
-from api.errors import ApiError
+from api.errors import VigilError
 from events.hub import EventHub
 
 _bearer = HTTPBearer(auto_error=False, description="A Vigil JWT (see `vigil token`).")
@@ -20,7 +20,7 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
-        raise ApiError(401, "not_authenticated", "Send a bearer token in the Authorization header.")
+        raise VigilError(401, "not_authenticated", "Send a bearer token in the Authorization header.")
     return decode_token(credentials.credentials)
 
 
@@ -32,7 +32,7 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
 
     def check(user: CurrentUser) -> Principal:
         if not user.has_any(roles):
-            raise ApiError(403, "forbidden", f"This needs one of the roles: {', '.join(roles)}.")
+            raise VigilError(403, "forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return user
 
     return check
@@ -41,7 +41,7 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
 def temporal_client(request: Request) -> Client:
     client = getattr(request.app.state, "temporal", None)
     if client is None:
-        raise ApiError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+        raise VigilError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
     return client
 
 

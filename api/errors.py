@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from services.errors import VigilError, not_found  # noqa: F401 - re-exported for routes
+
 log = logging.getLogger(__name__)
 
 
@@ -23,16 +25,6 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-
-
-def not_found(what: str, ident: str) -> ApiError:
-    return ApiError(404, "not_found", f"No {what} with id {ident!r}.")
 
 
 def error_json(status: int, code: str, message: str, details: Any = None,
@@ -47,8 +39,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(VigilError)
+    async def _api_error(_: Request, exc: VigilError) -> JSONResponse:
         return error_json(exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)

@@ -26,6 +26,7 @@ from api.routes import (
     ws,
 )
 from events.hub import EventHub
+from services.monitoring import forget_ending_sessions
 from settings import get_settings
 from workflows.client import connect_temporal
 
@@ -45,6 +46,7 @@ async def _connect_when_ready(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.temporal = None
     app.state.hub = EventHub()
+    app.state.hub.watch(forget_ending_sessions)
     await app.state.hub.start()
     connecting = asyncio.create_task(_connect_when_ready(app))
     try:

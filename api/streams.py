@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import Request
 from sse_starlette.sse import EventSourceResponse
 
-from api.errors import ApiError
+from api.errors import VigilError
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT
 from events.hub import EventHub
 
@@ -20,9 +20,9 @@ def resume_point(last_event_id: str | None) -> int:
     try:
         value = int(last_event_id)  # type: ignore[arg-type]
     except ValueError:
-        raise ApiError(400, "invalid_last_event_id", "Last-Event-ID must be an event id number.")
+        raise VigilError(400, "invalid_last_event_id", "Last-Event-ID must be an event id number.")
     if value < 0:
-        raise ApiError(400, "invalid_last_event_id", "Last-Event-ID must not be negative.")
+        raise VigilError(400, "invalid_last_event_id", "Last-Event-ID must not be negative.")
     return value
 
 

@@ -8,6 +8,7 @@ from channels.base import OutboundMessage, PermanentChannelError, SendResult
 from db.engine import writing
 from db.models import OutboxMessage
 from events.publish import publish
+from events.topics import staff_topic
 
 _ADDRESS_FIELD = {"sms": "phone", "voice": "phone", "email": "email", "push": "push_token"}
 
@@ -46,7 +47,7 @@ class WebSocketChannel(LocalChannel):
             "text": message.safe_text,
             "detail": message.detail,
         }
-        event = publish(session, topic=f"staff:{message.recipient.staff_id}",
+        event = publish(session, topic=staff_topic(message.recipient.staff_id),
                         kind=message.kind, payload=payload)
         return SendResult(provider_message_id=f"event:{event.id}")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import psycopg
@@ -57,6 +57,7 @@ class Subscription:
 class EventHub:
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = {}
+        self._watchers: list[Callable[[dict[str, Any]], None]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -79,7 +80,13 @@ class EventHub:
         for topic in sub.topics:
             self._subs.get(topic, set()).discard(sub)
 
+    def watch(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call `callback` with every event this process hears (it must not block)."""
+        self._watchers.append(callback)
+
     def dispatch(self, event: dict[str, Any]) -> None:
+        for callback in self._watchers:
+            callback(event)
         for sub in list(self._subs.get(event["topic"], ())):
             try:
                 sub.queue.put_nowait(event)

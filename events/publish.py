@@ -40,14 +40,3 @@ def publish(session: Session, *, topic: str, kind: str, payload: dict[str, Any])
             {"channel": get_settings().events_channel, "body": body},
         )
     return event
-
-
-def family_topic(patient_id: str, member: str | None = None) -> str:
-    """A patient's family stream: emergency status for everyone the patient authorised, and
-    one topic per family member a monitoring session names (`member`)."""
-    return f"family:{patient_id}" if member is None else f"family:{patient_id}:{member}"
-
-
-def subject_topic(subject_id: str) -> str:
-    """The live stream a workflow's subject is watched on: its session's or its emergency's."""
-    return f"session:{subject_id}" if subject_id.startswith("session-") else f"emergency:{subject_id}"

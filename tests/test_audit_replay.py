@@ -73,7 +73,7 @@ class StopsIndexingStatus(EmergencyEscalationWorkflow):
     async def run(self, input: EmergencyInput) -> EmergencyState:
         return await super().run(input)
 
-    def _index_status(self) -> None:
+    def _index_status(self, status: str) -> None:
         pass
 
 

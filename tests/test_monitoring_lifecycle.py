@@ -70,9 +70,10 @@ async def test_ending_a_session_answers_with_its_summary_and_closes_it(
     row = projection(sid)
     assert row.status == "ended" and row.summary["readings"] == 3 and len(stored(sid)) == 3
     actions = audit_actions(sid)
-    for action in ("monitoring.created", "monitoring.started", "monitoring.alarm_raise",
+    for action in ("monitoring.started", "monitoring.ending", "monitoring.alarm_raise",
                    "monitoring.alarm_acknowledged", "monitoring.ended"):
         assert action in actions
+    assert "monitoring.created" not in actions  # the workflow alone records its start
     late = await coordinator.post(f"/sessions/{sid}/readings", json=a_reading(NORMAL))
     assert late.status_code == 409 and late.json()["error"]["code"] == "session_ended"
     again = await coordinator.post(f"/sessions/{sid}/end")

@@ -10,13 +10,13 @@ loop, in the order they were accepted.
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 from workflows.emergency_types import (
     CLOSED,
@@ -32,34 +32,28 @@ from workflows.emergency_types import (
     ResolveInput,
     Target,
 )
-from workflows.paging import Pager
-from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
+from workflows.base import RECORD_RETRY, RECORD_TIMEOUT, Accepted, PagingWorkflow
 from workflows.policy import CHANNELS
-from workflows.search_attributes import VIGIL_STATUS
+from workflows.refusals import Refusal, refuse
 
 with workflow.unsafe.imports_passed_through():
     from activities.calls import CallActivities, EndCallsRequest
     from activities.directory import DirectoryActivities, TargetQuery
     from activities.emergency_records import EmergencyRecordActivities, StateChange
 
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
-                           maximum_interval=timedelta(seconds=10))
 NOTICE_CHANNELS = ["websocket", "push"]
 HANDOVER_CHANNELS = ["websocket", "push", "sms"]
-
-
-def _refuse(message: str, kind: str, **details: Any) -> ApplicationError:
-    return ApplicationError(message, details, type=kind, non_retryable=True)
+# A channel step this much past its moment (a worker or server outage) is recorded as late.
+LATE_AFTER_S = 1.0
 
 
 @workflow.defn
-class EmergencyEscalationWorkflow:
+class EmergencyEscalationWorkflow(PagingWorkflow):
     @workflow.init
     def __init__(self, input: EmergencyInput) -> None:
         self._input = input
         self._state = input.carried or EmergencyState()
-        self._pager = Pager(input.emergency_id, input.carried_attempts)
-        self._changes: list[tuple[str, str, dict[str, Any]]] = []
+        self._init_paging(input.emergency_id, input.carried_attempts)
         # The first record carries the input; it waits until tier 1 is paged, so
         # that nothing stands between the emergency and the first page.
         self._started_recorded = input.carried is not None
@@ -74,7 +68,7 @@ class EmergencyEscalationWorkflow:
                 # (A command applied just now may have closed it: then there is nothing to await.)
                 await workflow.wait_condition(lambda: bool(self._changes))
             if self._history_is_long() and self._state.status not in CLOSED:
-                await self._continue_as_new()
+                await self._continue_as_new()  # returns if commands arrived meanwhile
         await self._apply_changes()
         await self._pager.drain()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -84,18 +78,18 @@ class EmergencyEscalationWorkflow:
     def state(self) -> EmergencyState:
         return self._state
 
-    @workflow.signal(name=DELIVERY_FAILED_SIGNAL)
-    def delivery_failed(self, failed: DeliveryFailed) -> None:
-        """A provider called back that a page never arrived: try that person's next channel."""
-        if self._state.status in ("active", "unacknowledged"):
-            self._pager.fall_through(failed)
-
     # --- escalation -------------------------------------------------------
 
     async def _escalation_step(self) -> None:
-        """Page the current tier's due channel groups, then wait for the next deadline."""
+        """Page the tier (its first channel group), then wait for its next moment.
+
+        What happens when a wait ends is decided by which moment it was waiting for,
+        never by reading the clock: a channel step whose moment passed during an outage
+        still goes out (late, and recorded so) before the tier's timeout moves on.
+        """
         s, policy = self._state, self._input.policy
         tier = policy.tiers[s.tier]
+        groups = policy.channel_groups()
         if s.tier_started_at is None:
             s.targets = await self._find(tier.targets)
             if s.status != "active" or self._changes:
@@ -104,23 +98,37 @@ class EmergencyEscalationWorkflow:
             if not s.targets:
                 await self._advance(f"nobody to page in tier '{tier.name}'")
                 return
-        groups = policy.channel_groups()
-        elapsed = workflow.now().timestamp() - s.tier_started_at
-        while s.steps_sent < len(groups) and groups[s.steps_sent][0] <= elapsed:
-            self._page_tier(groups[s.steps_sent][1])
-            s.steps_sent += 1
-            await self._record("tier_paged", detail={
-                "tier_name": tier.name, "channels": groups[s.steps_sent - 1][1],
-                "targets": [t.staff_id for t in s.targets]})
-        next_at = tier.ack_timeout_s
-        if s.steps_sent < len(groups):
-            next_at = min(next_at, groups[s.steps_sent][0])
-        timeout = max(0.0, next_at - (workflow.now().timestamp() - s.tier_started_at))
-        try:
-            await workflow.wait_condition(lambda: bool(self._changes), timeout=timedelta(seconds=timeout))
-        except TimeoutError:
-            if workflow.now().timestamp() - s.tier_started_at >= tier.ack_timeout_s:
-                await self._advance(f"no acknowledgement within {tier.ack_timeout_s:g} s")
+            while s.steps_sent < len(groups) and groups[s.steps_sent][0] <= 0:
+                await self._send_step(groups)
+        step_due = s.steps_sent < len(groups) and groups[s.steps_sent][0] < tier.ack_timeout_s
+        due_s = groups[s.steps_sent][0] if step_due else tier.ack_timeout_s
+        left = s.tier_started_at + due_s - workflow.now().timestamp()
+        if left > 0:
+            try:
+                await workflow.wait_condition(lambda: bool(self._changes),
+                                              timeout=timedelta(seconds=left))
+                return  # a command arrived: the loop applies it, then comes back here
+            except TimeoutError:
+                pass
+        overdue = workflow.now().timestamp() - s.tier_started_at >= tier.ack_timeout_s
+        if step_due and not (overdue and not workflow.patched("send-late-step-before-advancing")):
+            await self._send_step(groups)
+        else:  # (runs recorded before the fix skipped a step whose tier had also timed out)
+            await self._advance(f"no acknowledgement within {tier.ack_timeout_s:g} s")
+
+    async def _send_step(self, groups: list[tuple[float, list[str]]]) -> None:
+        """Send the tier's next channel group and record it, saying so if it went out late."""
+        s, tier = self._state, self._input.policy.tiers[self._state.tier]
+        after_s, channels = groups[s.steps_sent]
+        assert s.tier_started_at is not None
+        late_by = workflow.now().timestamp() - (s.tier_started_at + after_s)
+        self._page_tier(channels)
+        s.steps_sent += 1
+        detail: dict[str, Any] = {"tier_name": tier.name, "channels": channels,
+                                  "targets": [t.staff_id for t in s.targets]}
+        if late_by > LATE_AFTER_S:
+            detail.update(late=True, late_by_s=round(late_by, 3), due_after_s=after_s)
+        await self._record("tier_paged", detail=detail)
 
     async def _advance(self, reason: str, actor: str = "vigil") -> None:
         """Move to the next tier, the next round, or, when the policy is spent, exhaustion."""
@@ -172,19 +180,19 @@ class EmergencyEscalationWorkflow:
 
     def _check_open(self) -> None:
         if self._state.status in CLOSED:
-            raise _refuse(f"This emergency is already {self._state.status}.", "EmergencyClosed")
+            raise refuse(Refusal.EmergencyClosed, f"This emergency is already {self._state.status}.")
 
     def _check_paged(self, actor: Actor) -> None:
         if not actor.is_admin and actor.staff_id not in self._state.paged:
-            raise _refuse("Only staff who were paged for this emergency, or an admin, may do this.",
-                          "NotPaged")
+            raise refuse(Refusal.NotPaged,
+                         "Only staff who were paged for this emergency, or an admin, may do this.")
 
     def _check_can_acknowledge(self, cmd: AcknowledgeInput) -> None:
         self._check_open()
         s = self._state
         if s.status == "acknowledged":
-            raise _refuse(f"Already acknowledged by {s.owner_name}.", "AlreadyAcknowledged",
-                          owner_id=s.owner_id, owner_name=s.owner_name)
+            raise refuse(Refusal.AlreadyAcknowledged, f"Already acknowledged by {s.owner_name}.",
+                         owner_id=s.owner_id, owner_name=s.owner_name)
         self._check_paged(cmd.actor)
 
     @workflow.update
@@ -194,7 +202,7 @@ class EmergencyEscalationWorkflow:
         s = self._state
         s.status, s.owner_id, s.owner_name = "acknowledged", cmd.actor.staff_id, cmd.actor.name
         s.acknowledged_at, s.acknowledged_via = workflow.now().timestamp(), cmd.via
-        self._changes.append(("acknowledged", cmd.actor.staff_id, {"via": cmd.via}))
+        self._accept("acknowledged", cmd.actor.staff_id, {"via": cmd.via})
         return AcknowledgeResult(s.owner_id, s.owner_name, s.acknowledged_at)
 
     @acknowledge.validator
@@ -204,7 +212,7 @@ class EmergencyEscalationWorkflow:
     def _check_resolve(self, cmd: ResolveInput) -> None:
         self._check_open()
         if self._state.status != "acknowledged" and not cmd.actor.is_admin:
-            raise _refuse("Acknowledge the emergency before resolving it.", "NotAcknowledged")
+            raise refuse(Refusal.NotAcknowledged, "Acknowledge the emergency before resolving it.")
         self._check_paged(cmd.actor)
 
     @workflow.update
@@ -212,7 +220,7 @@ class EmergencyEscalationWorkflow:
         """Close the emergency with its clinical outcome."""
         self._check_resolve(cmd)
         self._state.status, self._state.outcome = "resolved", cmd.outcome
-        self._changes.append(("resolved", cmd.actor.staff_id, {"outcome": cmd.outcome}))
+        self._accept("resolved", cmd.actor.staff_id, {"outcome": cmd.outcome})
         return self._result()
 
     @resolve.validator
@@ -229,7 +237,7 @@ class EmergencyEscalationWorkflow:
         """A false alarm: stop everything and stand everyone down."""
         self._check_cancel(cmd)
         self._state.status, self._state.cancel_reason = "cancelled", cmd.reason
-        self._changes.append(("cancelled", cmd.actor.staff_id, {"reason": cmd.reason}))
+        self._accept("cancelled", cmd.actor.staff_id, {"reason": cmd.reason})
         return self._result()
 
     @cancel.validator
@@ -240,12 +248,12 @@ class EmergencyEscalationWorkflow:
         self._check_open()
         s = self._state
         if s.status != "acknowledged":
-            raise _refuse("Only an acknowledged emergency can be handed over.", "NotAcknowledged")
+            raise refuse(Refusal.NotAcknowledged, "Only an acknowledged emergency can be handed over.")
         if cmd.actor.staff_id != s.owner_id and not cmd.actor.is_admin:
-            raise _refuse(f"Only {s.owner_name}, who has it, or an admin can hand it over.",
-                          "NotOwner")
+            raise refuse(Refusal.NotOwner,
+                         f"Only {s.owner_name}, who has it, or an admin can hand it over.")
         if cmd.to_staff_id == s.owner_id:
-            raise _refuse(f"{cmd.to_name} already has this emergency.", "InvalidHandover")
+            raise refuse(Refusal.InvalidHandover, f"{cmd.to_name} already has this emergency.")
 
     @workflow.update
     def hand_over(self, cmd: HandOverInput) -> CommandResult:
@@ -255,8 +263,8 @@ class EmergencyEscalationWorkflow:
         previous = s.owner_id
         s.owner_id, s.owner_name, s.handovers = cmd.to_staff_id, cmd.to_name, s.handovers + 1
         s.paged[cmd.to_staff_id] = cmd.to_name
-        self._changes.append(("handed_over", cmd.actor.staff_id,
-                              {"from": previous, "to": cmd.to_staff_id, "note": cmd.note}))
+        self._accept("handed_over", cmd.actor.staff_id,
+                     {"from": previous, "to": cmd.to_staff_id, "note": cmd.note})
         return self._result()
 
     @hand_over.validator
@@ -271,7 +279,7 @@ class EmergencyEscalationWorkflow:
     def escalate_now(self, cmd: EscalateInput) -> CommandResult:
         """Page the next tier now instead of waiting for the timer."""
         self._check_escalate(cmd)
-        self._changes.append(("escalate_requested", cmd.actor.staff_id, {"reason": cmd.reason}))
+        self._accept("escalate_requested", cmd.actor.staff_id, {"reason": cmd.reason})
         return self._result()
 
     @escalate_now.validator
@@ -284,37 +292,35 @@ class EmergencyEscalationWorkflow:
 
     # --- side effects of accepted commands ---------------------------------------
 
-    async def _apply_changes(self) -> None:
-        while self._changes:
-            change, actor, detail = self._changes.pop(0)
-            s = self._state
-            if change == "acknowledged":
-                await self._record(change, actor, detail)
-                self._notify_others("ack_notice", exclude=s.owner_id)
-                # Whoever pressed 1 is hearing their confirmation; every other call is noise now.
-                keep = s.owner_id if detail.get("via") == "voice" else None
-                await self._end_calls(keep=keep, reason=f"acknowledged by {s.owner_name}")
-            elif change in CLOSED:
-                await self._record(change, actor, detail)
-                self._notify_others("stand_down", exclude=actor)
-                await self._end_calls(keep=None, reason=change)
-            elif change == "handed_over":
-                await self._record(change, actor, detail)
-                s.extra_pages += 1
-                self._pager.page(people=[detail["to"]], channels=HANDOVER_CHANNELS,
-                                 kind="handover", content=self._content(),
-                                 scope=f"h{s.handovers}", tier=s.tier, round=s.round)
-            elif change == "escalate_requested":
-                reason = detail.get("reason") or "escalated by hand"
-                if s.status == "active":
-                    await self._advance(reason, actor)
-                else:
-                    tiers = self._input.policy.tiers
-                    s.tier = min(s.tier + 1, len(tiers) - 1)
-                    await self._record("escalated", actor, {"reason": reason, "to_tier": s.tier,
-                                                            "tier_name": tiers[s.tier].name})
-                    await self._page_extra(tiers[s.tier].targets,
-                                           self._input.policy.channel_groups()[0][1])
+    async def _on_accepted(self, accepted: Accepted) -> None:
+        change, actor, detail, s = accepted.change, accepted.actor, accepted.detail, self._state
+        if change == "acknowledged":
+            await self._record(change, actor, detail)
+            self._notify_others("ack_notice", exclude=s.owner_id)
+            # Whoever pressed 1 is hearing their confirmation; every other call is noise now.
+            keep = s.owner_id if detail.get("via") == "voice" else None
+            await self._end_calls(keep=keep, reason=f"acknowledged by {s.owner_name}")
+        elif change in CLOSED:
+            await self._record(change, actor, detail)
+            self._notify_others("stand_down", exclude=actor)
+            await self._end_calls(keep=None, reason=change)
+        elif change == "handed_over":
+            await self._record(change, actor, detail)
+            s.extra_pages += 1
+            self._pager.page(people=[detail["to"]], channels=HANDOVER_CHANNELS,
+                             kind="handover", content=self._content(),
+                             scope=f"h{s.handovers}", tier=s.tier, round=s.round)
+        elif change == "escalate_requested":
+            reason = detail.get("reason") or "escalated by hand"
+            if s.status == "active":
+                await self._advance(reason, actor)
+            else:
+                tiers = self._input.policy.tiers
+                s.tier = min(s.tier + 1, len(tiers) - 1)
+                await self._record("escalated", actor, {"reason": reason, "to_tier": s.tier,
+                                                        "tier_name": tiers[s.tier].name})
+                await self._page_extra(tiers[s.tier].targets,
+                                       self._input.policy.channel_groups()[0][1])
 
     async def _end_calls(self, keep: str | None, reason: str) -> None:
         """Hang up calls still ringing for others. Patched: older histories never did this."""
@@ -351,39 +357,38 @@ class EmergencyEscalationWorkflow:
     async def _record(self, change: str, actor: str = "vigil", detail: dict[str, Any] | None = None,
                       with_input: bool = False) -> None:
         data = self._input
-        self._index_status()
+        self._index_status(self._state.status)
         if not self._started_recorded:
             self._started_recorded = True
-            await self._record("started", data.created_by, with_input=True)
+            await self._record("started", data.created_by, {
+                "severity": data.severity, "type": data.type, "policy": asdict(data.policy)},
+                with_input=True)
         await workflow.execute_activity_method(
             EmergencyRecordActivities.record_change,
             StateChange(emergency_id=data.emergency_id, patient_id=data.patient_id, change=change,
                         actor=actor, state=copy.deepcopy(self._state), detail=detail or {},
                         input=(replace(data, carried=None, carried_attempts=[])
                                if with_input else None)),
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY,
+            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY,
         )
-
-    def _index_status(self) -> None:
-        """Keep VigilStatus current so auditors can search by it.
-
-        Only for runs started with the attribute: a run started without it (and its
-        recorded history) never issues this command, so old histories replay as before.
-        """
-        indexed = workflow.info().typed_search_attributes.get(VIGIL_STATUS)
-        if indexed is not None and indexed != self._state.status:
-            workflow.upsert_search_attributes([VIGIL_STATUS.value_set(self._state.status)])
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
         return (info.is_continue_as_new_suggested()
                 or info.get_current_history_length() > self._input.history_limit)
 
-    async def _continue_as_new(self) -> None:
-        await self._apply_changes()
-        if self._state.status in CLOSED:
-            return  # a command closed it meanwhile: the loop ends this run instead
-        await self._pager.drain()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(replace(self._input, carried=self._state,
-                                         carried_attempts=self._pager.open_attempts()))
+    # --- what the shared machinery asks of this workflow -------------------------
+
+    def _takes_late_failures(self) -> bool:
+        return self._state.status in ("active", "unacknowledged")
+
+    def _is_finished(self) -> bool:
+        return self._state.status in CLOSED
+
+    def _recheck_before_switch(self) -> bool:
+        # Runs recorded before this looked again switched regardless (and lost the command).
+        return workflow.patched("recheck-before-continue-as-new")
+
+    def _next_run_input(self) -> EmergencyInput:
+        return replace(self._input, carried=self._state,
+                       carried_attempts=self._pager.open_attempts())

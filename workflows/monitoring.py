@@ -18,8 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
 from clinical.alarms import (
     SILENT_INTERVALS,
@@ -53,9 +52,9 @@ from workflows.monitoring_types import (
     ThresholdsChange,
     TrendPoint,
 )
-from workflows.paging import Pager
-from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
-from workflows.search_attributes import VIGIL_STATUS, for_start
+from workflows.base import RECORD_RETRY, RECORD_TIMEOUT, Accepted, PagingWorkflow
+from workflows.refusals import Refusal, refuse
+from workflows.search_attributes import for_start
 
 with workflow.unsafe.imports_passed_through():
     from activities.directory import DirectoryActivities, TargetQuery
@@ -66,8 +65,6 @@ with workflow.unsafe.imports_passed_through():
         SessionChange,
     )
 
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
-                           maximum_interval=timedelta(seconds=10))
 CARE_TEAM_CHANNELS = ["websocket", "push"]
 VIEWER_CHANNELS = ["websocket"]
 FALLBACK = ["websocket", "push", "sms", "email"]
@@ -76,12 +73,8 @@ FLUSH_LIMIT = 500  # readings per storage activity, well inside Temporal's paylo
 MAX_EPISODES = 1000  # the summary lists this many alarms; counts cover them all
 
 
-def _refuse(message: str, kind: str, **details: Any) -> ApplicationError:
-    return ApplicationError(message, details, type=kind, non_retryable=True)
-
-
 @workflow.defn
-class MonitoringSessionWorkflow:
+class MonitoringSessionWorkflow(PagingWorkflow):
     @workflow.init
     def __init__(self, input: SessionInput) -> None:
         self._input = input
@@ -89,8 +82,7 @@ class MonitoringSessionWorkflow:
         self._state = input.carried or SessionState(
             thresholds=input.thresholds, started_at=now,
             last_seen={device.id: now for device in input.devices})
-        self._pager = Pager(input.session_id, input.carried_attempts)
-        self._changes: list[tuple[str, str, dict[str, Any]]] = []
+        self._init_paging(input.session_id, input.carried_attempts)
         self._unstored: list[StoredPoint] = []
         self._alarm_log: list[AlarmChange] = []
         self._flush_due: float | None = None
@@ -105,7 +97,9 @@ class MonitoringSessionWorkflow:
     @workflow.run
     async def run(self, input: SessionInput) -> SessionSummary:
         if input.carried is None:
-            await self._record("started", input.created_by, with_input=True)
+            await self._record("started", input.created_by, {
+                "monitoring_type": input.monitoring_type, "thresholds": asdict(input.thresholds),
+                "care_team": input.care_team}, with_input=True)
         while True:
             await self._apply_changes()
             self._evaluate_pending()
@@ -124,15 +118,16 @@ class MonitoringSessionWorkflow:
         assert self._summary is not None
         return self._summary
 
-    @workflow.signal(name=DELIVERY_FAILED_SIGNAL)
-    def delivery_failed(self, failed: DeliveryFailed) -> None:
-        """A provider called back that an alarm never arrived: try that person's next channel."""
-        if self._ending is None:
-            self._pager.fall_through(failed)
-
     @workflow.signal
     def add_readings(self, batch: ReadingBatch) -> None:
-        """Validated readings; they wait in the state (and cross continue-as-new) until scored."""
+        """Validated readings; they wait in the state (and cross continue-as-new) until scored.
+
+        Once the session is ending nothing new is scored: a reading then could page
+        staff or start an emergency after "ended" was recorded. It is counted instead.
+        """
+        if self._ending is not None and workflow.patched("refuse-readings-after-end"):
+            self._state.refused_after_end += len(batch.readings)
+            return
         self._state.pending.extend(batch.readings)
 
     @workflow.query
@@ -140,7 +135,8 @@ class MonitoringSessionWorkflow:
         s = self._state
         active = [ActiveAlarm(a.key, a.priority, list(a.reasons), a.acknowledged_until)
                   for a in sorted(s.alarms.alarms.values(), key=lambda a: a.key) if a.active]
-        return SessionView(self._input.session_id, s.status, s.thresholds, active,
+        status = "ending" if self._ending is not None and s.status == "active" else s.status
+        return SessionView(self._input.session_id, status, s.thresholds, active,
                            s.evaluated + len(s.pending), s.evaluated, s.stored, s.latest_news2,
                            s.latest_trend, s.latest_priority, list(s.emergencies), s.runs,
                            s.carried)
@@ -331,14 +327,14 @@ class MonitoringSessionWorkflow:
 
     def _check_open(self) -> None:
         if self._state.status != "active" or self._ending is not None:
-            raise _refuse("This monitoring session has ended.", "SessionEnded")
+            raise refuse(Refusal.SessionEnded, "This monitoring session has ended.")
 
     def _check_on_session(self, actor: SessionActor, *, viewers: bool) -> None:
         data = self._input
         allowed = data.care_team + (data.viewers if viewers else [])
         if not actor.may_steer and actor.staff_id not in allowed:
-            raise _refuse("Only this session's care team, its viewers (to acknowledge) or a "
-                          "coordinator may do this.", "NotOnSession")
+            raise refuse(Refusal.NotOnSession, "Only this session's care team, its viewers (to "
+                         "acknowledge) or a coordinator may do this.")
 
     def _new_thresholds(self, cmd: ThresholdsChange) -> Thresholds:
         self._check_open()
@@ -346,16 +342,17 @@ class MonitoringSessionWorkflow:
         try:
             return apply_overrides(self._state.thresholds, cmd.overrides)
         except ThresholdError as error:
-            raise _refuse(str(error), "InvalidThresholds", field=error.field, reason=error.reason)
+            raise refuse(Refusal.InvalidThresholds, str(error), field=error.field,
+                         reason=error.reason)
 
     @workflow.update
     def change_thresholds(self, cmd: ThresholdsChange) -> Thresholds:
         """New limits apply from the next reading; the change is audited with before and after."""
         new = self._new_thresholds(cmd)
         before, self._state.thresholds = self._state.thresholds, new
-        self._changes.append(("thresholds_changed", cmd.actor.staff_id, {
+        self._accept("thresholds_changed", cmd.actor.staff_id, {
             "before": asdict(before), "after": asdict(new), "overrides": cmd.overrides,
-            "reason": cmd.reason}))
+            "reason": cmd.reason})
         return new
 
     @change_thresholds.validator
@@ -367,8 +364,8 @@ class MonitoringSessionWorkflow:
         self._check_on_session(cmd.actor, viewers=True)
         alarm = self._state.alarms.alarms.get(cmd.key)
         if alarm is None or not alarm.active:
-            raise _refuse(f"No active alarm {cmd.key!r} on this session.", "AlarmNotActive",
-                          active=self._state.alarms.active_keys())
+            raise refuse(Refusal.AlarmNotActive, f"No active alarm {cmd.key!r} on this session.",
+                         active=self._state.alarms.active_keys())
 
     @workflow.update
     def acknowledge(self, cmd: AlarmAcknowledge) -> AlarmAckResult:
@@ -384,9 +381,9 @@ class MonitoringSessionWorkflow:
             took = (now - episode.raised_at).total_seconds()
             episode.acknowledged_at, episode.acknowledged_by = now, cmd.actor.staff_id
             episode.time_to_acknowledge_s = took
-        self._changes.append(("alarm_acknowledged", cmd.actor.staff_id, {
+        self._accept("alarm_acknowledged", cmd.actor.staff_id, {
             "key": cmd.key, "by": cmd.actor.name, "acknowledged_until": until,
-            "time_to_acknowledge_s": took}))
+            "time_to_acknowledge_s": took})
         return AlarmAckResult(cmd.key, until, took)
 
     @acknowledge.validator
@@ -396,13 +393,16 @@ class MonitoringSessionWorkflow:
     def _check_end(self, cmd: EndSession) -> None:
         self._check_open()
         if not cmd.actor.may_steer:
-            raise _refuse("Only a coordinator or an admin may end a session.", "NotOnSession")
+            raise refuse(Refusal.NotOnSession, "Only a coordinator or an admin may end a session.")
 
     @workflow.update
     async def end(self, cmd: EndSession) -> SessionSummary:
         """Score what is waiting, store everything, and answer with the session's summary."""
         self._check_end(cmd)
         self._ending = cmd
+        if workflow.patched("record-ending"):
+            # Recorded at once, so every API replica refuses new readings (409) from now on.
+            self._accept("ending", cmd.actor.staff_id, {"reason": cmd.reason})
         await workflow.wait_condition(lambda: self._summary is not None)
         assert self._summary is not None
         return self._summary
@@ -413,10 +413,8 @@ class MonitoringSessionWorkflow:
 
     # --- bookkeeping ----------------------------------------------------------------------
 
-    async def _apply_changes(self) -> None:
-        while self._changes:
-            change, actor, detail = self._changes.pop(0)
-            await self._record(change, actor, detail)
+    async def _on_accepted(self, accepted: Accepted) -> None:
+        await self._record(accepted.change, accepted.actor, accepted.detail)
 
     def _flush(self, *, force: bool) -> None:
         """Start storing waiting readings and alarm changes, one batch in flight at a time."""
@@ -489,18 +487,27 @@ class MonitoringSessionWorkflow:
         return (self._run_readings >= self._input.timing.max_readings_per_run
                 or workflow.info().is_continue_as_new_suggested())
 
-    async def _continue_as_new(self) -> None:
+    # --- what the shared machinery asks of this workflow -----------------------------------
+
+    def _takes_late_failures(self) -> bool:
+        return self._ending is None
+
+    def _is_finished(self) -> bool:
+        return self._state.status != "active"
+
+    async def _settle(self) -> None:
         await self._flush_everything()
-        await self._pager.drain()
-        await workflow.wait_condition(
-            lambda: workflow.all_handlers_finished() or self._ending is not None)
-        if self._changes or self._ending or self._critical or self._unstored or self._alarm_log:
-            return  # accepted while we drained: deal with it, then try again
+
+    def _has_waiting_work(self) -> bool:
+        return bool(self._changes or self._ending or self._critical or self._unstored
+                    or self._alarm_log)
+
+    def _next_run_input(self) -> SessionInput:
         self._state.runs += 1
         self._state.carried += len(self._state.pending)
         # Unevaluated readings (signals that arrived during the switch) ride in `pending`.
-        workflow.continue_as_new(replace(self._input, carried=self._state,
-                                         carried_attempts=self._pager.open_attempts()))
+        return replace(self._input, carried=self._state,
+                       carried_attempts=self._pager.open_attempts())
 
     async def _close(self) -> bool:
         """Store everything, record the summary; False if readings raced in meanwhile."""
@@ -515,7 +522,7 @@ class MonitoringSessionWorkflow:
             alarms_by_priority={p: s.alarm_counts.get(p, 0) for p in ("high", "medium", "low")},
             technical_alarms=s.technical_alarms, alarms=list(s.episodes),
             emergencies=list(s.emergencies), ended_by=self._ending.actor.staff_id,
-            reason=self._ending.reason)
+            reason=self._ending.reason, readings_refused_after_end=s.refused_after_end)
         await self._record("ended", self._ending.actor.staff_id, asdict(summary))
         self._summary = summary  # answered only now, so the projection already says "ended"
         return not s.pending and not self._changes
@@ -523,7 +530,7 @@ class MonitoringSessionWorkflow:
     async def _record(self, change: str, actor: str, detail: dict[str, Any] | None = None,
                       with_input: bool = False) -> None:
         data = self._input
-        self._index_status()
+        self._index_status(self._state.status)
         # Local: a record is one short write, and opening a session should cost the
         # Temporal server one workflow task, not three (docs/PERFORMANCE.md).
         await workflow.execute_local_activity_method(
@@ -532,10 +539,4 @@ class MonitoringSessionWorkflow:
                           actor=actor, view=self.state(), detail=detail or {},
                           input=(replace(data, carried=None, carried_attempts=[])
                                  if with_input else None)),
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
-
-    def _index_status(self) -> None:
-        """Keep VigilStatus current for runs started with it (older histories replay as before)."""
-        indexed = workflow.info().typed_search_attributes.get(VIGIL_STATUS)
-        if indexed is not None and indexed != self._state.status:
-            workflow.upsert_search_attributes([VIGIL_STATUS.value_set(self._state.status)])
+            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)

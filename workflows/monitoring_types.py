@@ -86,6 +86,7 @@ class SessionState:
     latest_priority: str = "none"
     runs: int = 1
     carried: int = 0  # readings handed to a next run before they were evaluated
+    refused_after_end: int = 0  # readings that arrived once the session was ending
 
 
 @dataclass
@@ -164,6 +165,7 @@ class SessionSummary:
     emergencies: list[str]
     ended_by: str
     reason: str = ""
+    readings_refused_after_end: int = 0  # arrived after the end was asked for; never scored
 
 
 @dataclass

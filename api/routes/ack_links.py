@@ -16,7 +16,7 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.webhook_service import command_as
+from services.acknowledgements import command_as
 from channels.ack_links import ExpiredAckLink, InvalidAckLink, read_ack_token
 from channels.messages import safe_text
 from db.engine import reading

@@ -9,16 +9,16 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from sqlmodel import col, select
 from sse_starlette.sse import EventSourceResponse
 
-from api.emergency_service import (
+from services.emergencies import (
     actor_for,
     create_emergency,
     get_emergency,
     run_command,
 )
 from api.deps import HubDep, Responder, Staff, TemporalDep
-from api.errors import ERROR_RESPONSES, ApiError
+from api.errors import ERROR_RESPONSES, VigilError
 from api.metrics import EMERGENCIES_CREATED
-from api.schemas.emergencies import (
+from services.schemas.emergencies import (
     IDEMPOTENCY_KEY,
     AcknowledgeBody,
     CancelBody,
@@ -32,6 +32,7 @@ from api.schemas.emergencies import (
     Severity,
 )
 from api.streams import sse_events
+from events.topics import emergency_topic
 from audit.chain import append as audit
 from db.engine import reading, writing
 from db.models import DeliveryAttempt, Emergency, Staff as StaffRow
@@ -49,17 +50,17 @@ router = APIRouter(prefix="/emergencies", tags=["emergencies"], responses=ERROR_
 
 @router.post("", status_code=201, response_model=EmergencyPublic)
 async def raise_emergency(body: EmergencyCreate, user: Responder, client: TemporalDep,
-                          response: Response,
+                          hub: HubDep, response: Response,
                           idempotency_key: Annotated[str | None, Header()] = None) -> Emergency:
     """Raise an emergency; the same idempotency key returns the first one and pages nobody."""
     key = body.idempotency_key or idempotency_key
     if not key:
-        raise ApiError(422, "invalid_request", "idempotency_key (or an Idempotency-Key header) is required.")
+        raise VigilError(422, "invalid_request", "idempotency_key (or an Idempotency-Key header) is required.")
     if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
-        raise ApiError(422, "invalid_request", "The body and header idempotency keys differ.")
+        raise VigilError(422, "invalid_request", "The body and header idempotency keys differ.")
     if not re.fullmatch(IDEMPOTENCY_KEY, key):
-        raise ApiError(422, "invalid_request", "The idempotency key may use letters, digits and ._:- (1-100).")
-    row, created = await create_emergency(client=client, body=body, key=key, user=user)
+        raise VigilError(422, "invalid_request", "The idempotency key may use letters, digits and ._:- (1-100).")
+    row, created = await create_emergency(client=client, hub=hub, body=body, key=key, user=user)
     if created:
         EMERGENCIES_CREATED.labels(severity=body.severity).inc()
     else:
@@ -102,7 +103,7 @@ async def emergency_events(emergency_id: str, user: Staff, hub: HubDep, request:
                            last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of this emergency's changes and deliveries; resumes from Last-Event-ID."""
     get_emergency(emergency_id)
-    return sse_events(hub, [f"emergency:{emergency_id}"], last_event_id, request)
+    return sse_events(hub, [emergency_topic(emergency_id)], last_event_id, request)
 
 
 def _outcome(emergency_id: str, result) -> CommandOutcome:  # type: ignore[no-untyped-def]
@@ -144,7 +145,7 @@ async def hand_over(emergency_id: str, body: HandOverBody, user: Responder,
     with reading() as session:
         colleague = session.get(StaffRow, body.to_staff_id)
     if colleague is None or colleague.role not in ("provider", "admin"):
-        raise ApiError(422, "unknown_colleague", f"No provider or admin {body.to_staff_id!r}.")
+        raise VigilError(422, "unknown_colleague", f"No provider or admin {body.to_staff_id!r}.")
     cmd = HandOverInput(actor=actor_for(user), to_staff_id=colleague.id, to_name=colleague.name,
                         note=body.note)
     return _outcome(emergency_id, await run_command(

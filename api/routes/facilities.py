@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import Admin, Staff
-from api.errors import ERROR_RESPONSES, ApiError
-from api.schemas.directory import FacilityIn
+from api.errors import ERROR_RESPONSES, VigilError
+from services.schemas.directory import FacilityIn
 from audit.chain import append as audit
 from db.engine import reading, writing
 from db.models import Facility
@@ -27,7 +27,7 @@ def create_facility(body: FacilityIn, user: Admin) -> Facility:
     """Add a facility."""
     with writing() as session:
         if session.get(Facility, body.id):
-            raise ApiError(409, "already_exists", f"Facility {body.id!r} already exists.")
+            raise VigilError(409, "already_exists", f"Facility {body.id!r} already exists.")
         facility = Facility(**body.model_dump())
         session.add(facility)
         audit(session, actor=user.sub, action="facility.created", subject=body.id,

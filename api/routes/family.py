@@ -8,9 +8,9 @@ from fastapi import APIRouter, Header, Request
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import CurrentUser, HubDep
-from api.errors import ERROR_RESPONSES, ApiError
+from api.errors import ERROR_RESPONSES, VigilError
 from api.streams import sse_events
-from events.publish import family_topic
+from events.topics import family_topic
 
 router = APIRouter(prefix="/patients", tags=["family"], responses=ERROR_RESPONSES)
 
@@ -24,7 +24,7 @@ async def family_updates(patient_id: str, user: CurrentUser, hub: HubDep, reques
     staff = user.has_any(("provider", "coordinator", "admin"))
     own = user.has_any(("family", "patient")) and patient_id in user.patients
     if not (staff or own):
-        raise ApiError(403, "forbidden", "You are not authorised for this patient.")
+        raise VigilError(403, "forbidden", "You are not authorised for this patient.")
     topics = [family_topic(patient_id)]
     if own:
         topics.append(family_topic(patient_id, user.sub))

@@ -12,7 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 from api.auth import Principal
 from api.deps import HubDep, Responder, Staff, TemporalDep, require
 from api.errors import ERROR_RESPONSES
-from api.monitoring_service import (
+from services.monitoring import (
     actor_for,
     check_access,
     forget_for_intake,
@@ -26,7 +26,7 @@ from api.monitoring_service import (
     start_session,
     time_series,
 )
-from api.schemas.monitoring import (
+from services.schemas.monitoring import (
     AlarmAckOut,
     EndBody,
     ReadingBatchIn,
@@ -39,6 +39,7 @@ from api.schemas.monitoring import (
     TimeSeries,
 )
 from api.streams import sse_events
+from events.topics import session_topic
 from audit.chain import append as audit
 from clinical.thresholds import Thresholds
 from db.engine import reading, writing
@@ -56,9 +57,10 @@ Coordinator = Annotated[Principal, Depends(require("coordinator", "admin"))]
 
 
 @router.post("", status_code=201, response_model=SessionPublic)
-async def start(body: SessionCreate, user: Coordinator, client: TemporalDep) -> MonitoringSession:
+async def start(body: SessionCreate, user: Coordinator, client: TemporalDep,
+                hub: HubDep) -> MonitoringSession:
     """Start monitoring a patient; thresholds are the monitoring type's defaults plus overrides."""
-    return await start_session(client=client, body=body, user=user)
+    return await start_session(client=client, hub=hub, body=body, user=user)
 
 
 @router.get("", response_model=list[SessionPublic])
@@ -159,4 +161,4 @@ async def session_events(session_id: str, user: Staff, hub: HubDep, request: Req
                          ) -> EventSourceResponse:
     """Server-Sent Events of every reading, score and alarm change; resumes from Last-Event-ID."""
     check_access(get_session(session_id), user)
-    return sse_events(hub, [f"session:{session_id}"], last_event_id, request)
+    return sse_events(hub, [session_topic(session_id)], last_event_id, request)

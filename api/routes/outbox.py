@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from api.deps import Reviewer
 from api.errors import ERROR_RESPONSES
-from api.schemas.emergencies import Utc
+from services.schemas.emergencies import Utc
 from db.engine import reading
 from db.models import OutboxMessage
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
 from api.deps import Admin, Staff
-from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.schemas.directory import PolicyCreate, PolicyIn, PolicyPublic
+from api.errors import ERROR_RESPONSES, VigilError, not_found
+from services.schemas.directory import PolicyCreate, PolicyIn, PolicyPublic
 from audit.chain import append as audit
 from db.engine import reading, writing
 from db.models import EscalationPolicy, utcnow
@@ -47,7 +47,7 @@ def create_policy(body: PolicyCreate, user: Admin) -> EscalationPolicy:
     """Create a policy (optionally the default for a severity)."""
     with writing() as session:
         if session.get(EscalationPolicy, body.id):
-            raise ApiError(409, "already_exists", f"Policy {body.id!r} already exists.")
+            raise VigilError(409, "already_exists", f"Policy {body.id!r} already exists.")
         _take_default(session, body.severity, body.id)
         policy = EscalationPolicy(**body.model_dump())
         session.add(policy)

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Reviewer, TemporalDep
-from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.schemas.review import Kind, ReplayRange, ReplayResult, TimelineEntry, WorkflowHit
+from api.errors import ERROR_RESPONSES, VigilError, not_found
+from services.schemas.review import Kind, ReplayRange, ReplayResult, TimelineEntry, WorkflowHit
 from audit import review
 from audit.search import InvalidFilter, WorkflowFilter
 
@@ -29,13 +29,13 @@ async def _temporal(workflow_id: str | None = None) -> AsyncIterator[None]:
     try:
         yield
     except InvalidFilter as error:
-        raise ApiError(422, "invalid_request", str(error))
+        raise VigilError(422, "invalid_request", str(error))
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND and workflow_id:
             raise not_found("workflow (or it has passed retention)", workflow_id)
         if error.status == RPCStatusCode.INVALID_ARGUMENT:
-            raise ApiError(422, "invalid_query", error.message)
-        raise ApiError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
+            raise VigilError(422, "invalid_query", error.message)
+        raise VigilError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
 
 
 @router.get("/workflows", response_model=list[WorkflowHit])

@@ -9,9 +9,10 @@ from sqlmodel import col, select
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import Admin, CurrentUser, HubDep, Staff
-from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.schemas.directory import StaffCreate, StaffIn, StaffPublic
+from api.errors import ERROR_RESPONSES, VigilError, not_found
+from services.schemas.directory import StaffCreate, StaffIn, StaffPublic
 from api.streams import sse_events
+from events.topics import staff_topic
 from audit.chain import append as audit
 from db.engine import reading, writing
 from db.models import Facility
@@ -25,7 +26,7 @@ def _check_facility(facility_id: str | None) -> None:
         return
     with reading() as session:
         if session.get(Facility, facility_id) is None:
-            raise ApiError(422, "unknown_facility", f"No facility {facility_id!r}.")
+            raise VigilError(422, "unknown_facility", f"No facility {facility_id!r}.")
 
 
 @router.get("", response_model=list[StaffPublic])
@@ -56,7 +57,7 @@ def create_staff(body: StaffCreate, user: Admin) -> StaffRow:
     _check_facility(body.facility_id)
     with writing() as session:
         if session.get(StaffRow, body.id):
-            raise ApiError(409, "already_exists", f"Staff member {body.id!r} already exists.")
+            raise VigilError(409, "already_exists", f"Staff member {body.id!r} already exists.")
         person = StaffRow(**body.model_dump())
         session.add(person)
         audit(session, actor=user.sub, action="staff.created", subject=body.id,
@@ -85,5 +86,5 @@ async def inbox(staff_id: str, user: CurrentUser, hub: HubDep, request: Request,
                 last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of every page to this person (their own inbox, or any for an admin)."""
     if user.sub != staff_id and not user.is_admin:
-        raise ApiError(403, "forbidden", "You can only read your own inbox.")
-    return sse_events(hub, [f"staff:{staff_id}"], last_event_id, request)
+        raise VigilError(403, "forbidden", "You can only read your own inbox.")
+    return sse_events(hub, [staff_topic(staff_id)], last_event_id, request)

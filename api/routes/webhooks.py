@@ -2,7 +2,7 @@
 
 Every route checks the provider's signature first and answers 403, having
 changed nothing, when it is missing or wrong. Status callbacks are idempotent
-by rank (see api.delivery_status); replies and keypresses act once per
+by rank (see services.delivery_status); replies and keypresses act once per
 MessageSid and per CallSid + digits, and a replay gets the first answer again.
 """
 
@@ -18,10 +18,11 @@ from starlette.datastructures import ImmutableMultiDict
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from api.delivery_status import SENDGRID, TWILIO_CALL, TWILIO_SMS, StatusReport, record_status
-from api.errors import ERROR_RESPONSES, ApiError
-from api.phone_replies import answer_keypress, answer_sms
-from api.webhook_service import form_params, once, public_url
+from services.delivery_status import SENDGRID, TWILIO_CALL, TWILIO_SMS, StatusReport, record_status
+from api.errors import ERROR_RESPONSES, VigilError
+from services.phone_replies import answer_keypress, answer_sms
+from api.webhook_requests import form_params, public_url
+from services.acknowledgements import once
 from channels.sendgrid_email import sendgrid_event_signature_valid
 from channels.twilio_webhooks import SIGNATURE_HEADER, twilio_signature_valid
 from settings import get_settings
@@ -32,8 +33,8 @@ SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
-def _forged() -> ApiError:
-    return ApiError(403, "invalid_signature", "The request's provider signature is missing or wrong.")
+def _forged() -> VigilError:
+    return VigilError(403, "invalid_signature", "The request's provider signature is missing or wrong.")
 
 
 def _xml(body: str) -> Response:
@@ -44,7 +45,7 @@ def _required(form: Mapping[str, Any], field: str) -> str:
     """The id a replay is recognised by; without it a request cannot be acted on safely."""
     value = form.get(field)
     if not isinstance(value, str) or not value:
-        raise ApiError(400, "invalid_request", f"{field} is required.")
+        raise VigilError(400, "invalid_request", f"{field} is required.")
     return value
 
 
@@ -131,9 +132,9 @@ async def sendgrid_events(request: Request) -> Response:
     try:
         events = json.loads(body)
     except ValueError:
-        raise ApiError(400, "invalid_request", "The body is not JSON.")
+        raise VigilError(400, "invalid_request", "The body is not JSON.")
     if not isinstance(events, list):
-        raise ApiError(400, "invalid_request", "The body is not a list of events.")
+        raise VigilError(400, "invalid_request", "The body is not a list of events.")
     for event in events:
         if isinstance(event, dict) and event.get("attempt_id") and event.get("event") in SENDGRID:
             reason = event.get("reason") or event.get("response")

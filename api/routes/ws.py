@@ -16,11 +16,12 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from api.auth import STAFF_ROLES, Principal, decode_token
-from api.emergency_service import actor_for, run_command
-from api.errors import ApiError
+from services.emergencies import actor_for, run_command
+from api.errors import VigilError
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
-from api.receipts import record_receipt
+from services.receipts import record_receipt
 from api.streams import resume_point
+from events.topics import staff_topic
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import AcknowledgeInput
 
@@ -31,10 +32,10 @@ def _authenticate(websocket: WebSocket, token: str | None) -> Principal:
     header = websocket.headers.get("authorization", "")
     raw = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else token
     if not raw:
-        raise ApiError(401, "not_authenticated", "Send a token.")
+        raise VigilError(401, "not_authenticated", "Send a token.")
     principal = decode_token(raw)
     if not principal.has_any(STAFF_ROLES):
-        raise ApiError(403, "forbidden", "Staff only.")
+        raise VigilError(403, "forbidden", "Staff only.")
     return principal
 
 
@@ -48,17 +49,17 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
         return {"type": "result", "ok": True}
     if kind == "ack":
         if "auditor" in user.roles and not user.has_any(("provider", "coordinator", "admin")):
-            raise ApiError(403, "forbidden", "Auditors read; they never acknowledge.")
+            raise VigilError(403, "forbidden", "Auditors read; they never acknowledge.")
         client = websocket.app.state.temporal
         if client is None:
-            raise ApiError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+            raise VigilError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
         result = await run_command(
             client=client, emergency_id=str(frame.get("emergency_id")),
             update=EmergencyEscalationWorkflow.acknowledge,
             arg=AcknowledgeInput(actor=actor_for(user), via="websocket"))
         return {"type": "result", "ok": True, "owner_id": result.owner_id,
                 "owner_name": result.owner_name}
-    raise ApiError(400, "unknown_frame", "Frames are receipt, ack or ping.")
+    raise VigilError(400, "unknown_frame", "Frames are receipt, ack or ping.")
 
 
 @router.websocket("/ws")
@@ -68,7 +69,7 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
     try:
         user = _authenticate(websocket, token)
         after = resume_point(last_event_id)
-    except ApiError:
+    except VigilError:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     await websocket.accept()
@@ -76,7 +77,7 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
     LIVE_CLIENTS.labels(kind="websocket").inc()
 
     async def push_events() -> None:
-        async for event in hub.stream([f"staff:{user.sub}"], after):
+        async for event in hub.stream([staff_topic(user.sub)], after):
             await websocket.send_json({"type": "event", **event})
             LIVE_EVENTS_SENT.labels(kind="websocket").inc()
 
@@ -91,9 +92,9 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
             ref = frame.get("ref") if isinstance(frame, dict) else None
             try:
                 if not isinstance(frame, dict):
-                    raise ApiError(400, "invalid_frame", "A frame is a JSON object.")
+                    raise VigilError(400, "invalid_frame", "A frame is a JSON object.")
                 reply = await _answer(websocket, user, frame)
-            except ApiError as error:
+            except VigilError as error:
                 reply = {"type": "result", "ok": False, "code": error.code,
                          "message": error.message, "details": error.details}
             await websocket.send_json({**reply, "ref": ref})

@@ -3,7 +3,7 @@
 import pytest
 
 from api.auth import decode_token, mint_token
-from api.errors import ApiError
+from api.errors import VigilError
 from channels.ack_links import (
     AckClaim,
     ExpiredAckLink,
@@ -49,6 +49,6 @@ def test_a_bearer_token_is_not_a_link_and_a_link_is_not_a_bearer_token():
     with pytest.raises(InvalidAckLink):
         read_ack_token(mint_token("s1", ["admin"]), secret=secret)
     link = ack_token(AckClaim("att-1", "s1"), secret=secret, ttl_s=60)
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(VigilError) as refused:
         decode_token(link)
     assert refused.value.status == 401

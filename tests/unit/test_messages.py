@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from api.phone_replies import parse_ack
+from services.phone_replies import parse_ack
 from channels.base import OutboundMessage, Recipient
 from channels.messages import LANGUAGES, location_text, safe_text
 from channels.replies import _SMS, _VOICE, sms_reply, voice_reply

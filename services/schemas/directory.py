@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas.emergencies import Channel, Severity, Utc
+from services.schemas.emergencies import Channel, Severity, Utc
 from workflows.policy import TARGET_SELECTORS
 
 StaffRole = Literal["provider", "coordinator", "admin", "auditor"]

@@ -6,26 +6,30 @@ signal carries them to the workflow: the workflow only ever sees valid data.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import asdict
+from functools import partial
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlmodel import col, select
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.monitoring_records import projection_from_input
-from api.auth import Principal
-from api.errors import ApiError, not_found
-from api.schemas.monitoring import ReadingBatchIn, ReadingIn, SessionCreate
-from audit.chain import append as audit
+from events.hub import EventHub
+from events.topics import session_topic
+from services.principal import Principal
+from services.projections import await_first_record
+from services.errors import VigilError, not_found
+from services.schemas.monitoring import ReadingBatchIn, ReadingIn, SessionCreate
+from services.workflow_commands import send_update
 from clinical.fhir import readings_from_fhir
 from clinical.thresholds import ThresholdError, apply_overrides, default_thresholds
 from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
-from db.engine import reading, writing
+from db.engine import reading
 from db.models import Facility, MonitoringSession, Staff, VitalReading
 from db.short_codes import free_short_code
 from settings import get_settings
@@ -39,12 +43,6 @@ from workflows.monitoring_types import (
 )
 from workflows.search_attributes import for_start
 
-_REFUSALS = {
-    "SessionEnded": (409, "session_ended"),
-    "NotOnSession": (403, "not_on_session"),
-    "InvalidThresholds": (422, "invalid_thresholds"),
-    "AlarmNotActive": (409, "alarm_not_active"),
-}
 SERIES = ("heart_rate", "systolic_bp", "diastolic_bp", "respiratory_rate", "temperature_c", "spo2",
           "blood_glucose", "pain_scale")
 
@@ -61,28 +59,28 @@ def _check_people(body: SessionCreate) -> Facility:
         named = set(body.care_team) | set(body.viewers)
         known = set(session.exec(select(Staff.id).where(col(Staff.id).in_(named))).all())
     if facility is None:
-        raise ApiError(422, "unknown_facility", f"No facility {body.location.facility_id!r}.")
+        raise VigilError(422, "unknown_facility", f"No facility {body.location.facility_id!r}.")
     if named - known:
         missing = sorted(named - known)
-        raise ApiError(422, "unknown_staff", f"No staff member {missing[0]!r}.", missing)
+        raise VigilError(422, "unknown_staff", f"No staff member {missing[0]!r}.", missing)
     return facility
 
 
-async def start_session(*, client: Client, body: SessionCreate,
+async def start_session(*, client: Client, hub: EventHub | None, body: SessionCreate,
                         user: Principal) -> MonitoringSession:
-    """Start the session's workflow on the routine queue and project it."""
-    facility = _check_people(body)
+    """Start the session's workflow on the routine queue; it records (and audits) itself."""
+    facility = await asyncio.to_thread(_check_people, body)
     try:
         thresholds = apply_overrides(default_thresholds(body.monitoring_type), body.thresholds)
     except ThresholdError as error:
-        raise ApiError(422, "invalid_thresholds", f"thresholds.{error}",
+        raise VigilError(422, "invalid_thresholds", f"thresholds.{error}",
                        {"field": f"thresholds.{error.field}", "reason": error.reason})
     location: dict[str, Any] = {**body.location.model_dump(), "facility_name": facility.name}
     settings = get_settings()
     data = SessionInput(
         session_id=f"session-{uuid.uuid4().hex[:16]}", patient_id=body.patient_id,
         monitoring_type=body.monitoring_type, facility_id=facility.id, location=location,
-        short_code=_short_code(), devices=[Device(d.id, d.type) for d in body.devices],
+        short_code=await asyncio.to_thread(_short_code), devices=[Device(d.id, d.type) for d in body.devices],
         care_team=body.care_team, viewers=body.viewers, family_viewers=body.family_viewers,
         thresholds=thresholds, expected_interval_s=body.expected_interval_s, created_by=user.sub,
         emergency_task_queue=settings.task_queue, timing=SessionTiming(**body.timing.model_dump()))
@@ -93,16 +91,15 @@ async def start_session(*, client: Client, body: SessionCreate,
             search_attributes=for_start(kind="monitoring_session", patient_id=data.patient_id,
                                         facility_id=data.facility_id))
     except RPCError as error:
-        raise ApiError(503, "temporal_unavailable", f"Could not start the workflow: {error}")
-    with writing() as session:
-        row = session.get(MonitoringSession, data.session_id)
-        if row is None:  # the workflow's own first record may have beaten us to it
-            row = projection_from_input(data)
-            session.add(row)
-        audit(session, actor=user.sub, action="monitoring.created", subject=data.session_id,
-              detail={"patient_id": data.patient_id, "monitoring_type": data.monitoring_type,
-                      "thresholds": asdict(thresholds), "overrides": body.thresholds})
-        return row
+        raise VigilError(503, "temporal_unavailable", f"Could not start the workflow: {error}")
+    row = await await_first_record(hub=hub, topic=session_topic(data.session_id),
+                                   load=partial(_find_session, data.session_id))
+    return row or projection_from_input(data)
+
+
+def _find_session(session_id: str) -> MonitoringSession | None:
+    with reading() as session:
+        return session.get(MonitoringSession, session_id)
 
 
 def get_session(session_id: str) -> MonitoringSession:
@@ -115,7 +112,7 @@ def get_session(session_id: str) -> MonitoringSession:
 
 # Readings arrive many times a second; what they are checked against (devices,
 # people, status) is fixed at start, so the row is read once per few seconds, not
-# per request. An ended session is caught by the workflow refusing the signal.
+# per request. A session ending anywhere leaves the cache at once (forget_ending_sessions).
 _INTAKE_TTL_S = 5.0
 _intake: dict[str, tuple[float, MonitoringSession]] = {}
 
@@ -139,13 +136,19 @@ def forget_for_intake(session_id: str) -> None:
     _intake.pop(session_id, None)
 
 
+def forget_ending_sessions(event: dict[str, Any]) -> None:
+    """Watch the live events: a session ending anywhere stops taking readings here at once."""
+    if event["kind"] in ("ending", "ended") and event["topic"].startswith("session:"):
+        forget_for_intake(event["topic"].removeprefix("session:"))
+
+
 def check_access(row: MonitoringSession, user: Principal, *, write: bool = False) -> None:
     """Coordinators and admins see every session (auditors read them); providers only their own."""
     if user.has_any(("coordinator", "admin")) or (not write and "auditor" in user.roles):
         return
     if "provider" in user.roles and user.sub in (*row.care_team, *row.viewers):
         return
-    raise ApiError(403, "not_on_session", "You are not on this session's care team or viewers.")
+    raise VigilError(403, "not_on_session", "You are not on this session's care team or viewers.")
 
 
 def actor_for(user: Principal) -> SessionActor:
@@ -168,8 +171,8 @@ def _vigil_reading(item: ReadingIn, index: int, devices: set[str], now: datetime
     return result
 
 
-def _rejected(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid_reading", f"{field}: {message}",
+def _rejected(field: str, message: str) -> VigilError:
+    return VigilError(422, "invalid_reading", f"{field}: {message}",
                     {"field": field, "message": message})
 
 
@@ -208,31 +211,22 @@ def readings_from_fhir_payload(payload: Any, row: MonitoringSession) -> list[Rea
 async def send_readings(*, client: Client, row: MonitoringSession, readings: list[Reading]) -> int:
     """One signal per request: the workflow scores them in order."""
     if row.status != "active":
-        raise ApiError(409, "session_ended", "This monitoring session has ended.")
+        raise VigilError(409, "session_ended", "This monitoring session has ended.")
     handle = client.get_workflow_handle(row.id)
     try:
         await handle.signal(MonitoringSessionWorkflow.add_readings, ReadingBatch(readings))
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(409, "session_ended", "This monitoring session has ended.")
-        raise ApiError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
+            raise VigilError(409, "session_ended", "This monitoring session has ended.")
+        raise VigilError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
     return len(readings)
 
 
 async def run_command(*, client: Client, row: MonitoringSession, update: Any, arg: Any) -> Any:
-    """Send a validated update and translate a refusal into an ApiError."""
-    try:
-        return await client.get_workflow_handle(row.id).execute_update(update, arg)
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
-            status, code = _REFUSALS[cause.type]
-            raise ApiError(status, code, cause.message, cause.details[0] if cause.details else None)
-        raise ApiError(409, "command_refused", str(cause or error))
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(409, "session_ended", "This monitoring session has ended.")
-        raise ApiError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
+    """Send a validated update; a refusal comes back as a VigilError."""
+    return await send_update(client=client, workflow_id=row.id, update=update, arg=arg,
+                             when_gone=VigilError(409, "session_ended",
+                                                  "This monitoring session has ended."))
 
 
 async def live_state(client: Client, row: MonitoringSession) -> dict[str, Any] | None:

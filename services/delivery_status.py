@@ -21,7 +21,8 @@ from temporalio.service import RPCError
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
-from events.publish import publish, subject_topic
+from events.publish import publish
+from events.topics import subject_topic
 from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
 
 log = logging.getLogger(__name__)

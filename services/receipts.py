@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from api.errors import ApiError
+from services.errors import VigilError
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
-from events.publish import publish, subject_topic
+from events.publish import publish
+from events.topics import subject_topic
 
 
 def record_receipt(*, attempt_id: str, staff_id: str, channel: str) -> DeliveryAttempt:
@@ -14,7 +15,7 @@ def record_receipt(*, attempt_id: str, staff_id: str, channel: str) -> DeliveryA
     with writing() as session:
         attempt = session.get(DeliveryAttempt, attempt_id)
         if attempt is None or attempt.recipient_id != staff_id:
-            raise ApiError(404, "not_found", f"No page {attempt_id!r} was sent to you.")
+            raise VigilError(404, "not_found", f"No page {attempt_id!r} was sent to you.")
         if attempt.delivered_at is None:
             attempt.outcome, attempt.delivered_at = "delivered", utcnow()
             session.add(attempt)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from api.schemas.emergencies import LocationIn, Strict, Utc, VitalsIn
+from services.schemas.emergencies import LocationIn, Strict, Utc, VitalsIn
 
 MonitoringType = Literal["continuous_vitals", "post_operative", "chronic_condition",
                          "remote_patient", "emergency", "telemetry"]

@@ -1,9 +1,8 @@
-"""What every provider webhook shares: the URL it signed, replay protection, commands as staff.
+"""Commands from a phone or a link: act once per provider request, and as the person it proves.
 
-Twilio signs the URL it was configured with, which behind a proxy is not the
-URL this process sees, so signatures are checked over `public_base_url` plus
-the path and query. Twilio signatures carry no timestamp, so a signed request
-can be replayed forever: `once` makes sure only the first copy acts.
+Twilio signatures carry no timestamp, so a signed request can be replayed
+forever: `once` makes sure only the first copy acts. `command_as` sends an
+emergency command as the staff member a phone number or signed link names.
 """
 
 from __future__ import annotations
@@ -11,30 +10,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
-from fastapi import Request
 from sqlalchemy.exc import IntegrityError
-from starlette.datastructures import ImmutableMultiDict
 
-from api.emergency_service import run_command
-from api.errors import ApiError
 from db.engine import reading, writing
 from db.models import Staff, WebhookReceipt
-from settings import get_settings
+from services.emergencies import run_command
+from services.errors import VigilError
 from workflows.emergency_types import Actor
-
-
-def public_url(request: Request) -> str:
-    """The URL the provider called, as it signed it."""
-    url = get_settings().public_base_url.rstrip("/") + request.url.path
-    return f"{url}?{request.url.query}" if request.url.query else url
-
-
-async def form_params(request: Request) -> ImmutableMultiDict[str, str]:
-    """The urlencoded body, repeated keys kept (they are signed too)."""
-    body = (await request.body()).decode("utf-8", "replace")
-    return ImmutableMultiDict(parse_qsl(body, keep_blank_values=True))
 
 
 async def once(key: str, handle: Callable[[], Awaitable[str]], *, pending: str) -> str:
@@ -83,7 +66,7 @@ async def command_as(client: Any, person: Staff, emergency_id: str, update: Any,
     try:
         result = await run_command(client=client, emergency_id=emergency_id, update=update,
                                    arg=make_arg(actor))
-    except ApiError as error:
+    except VigilError as error:
         details = error.details if isinstance(error.details, dict) else {}
         if error.code == "already_acknowledged":
             if details.get("owner_id") == person.id:

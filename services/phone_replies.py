@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from twilio.twiml.voice_response import VoiceResponse
 
-from api.webhook_service import command_as
+from services.acknowledgements import command_as
 from channels.base import OutboundMessage, Recipient
 from channels.messages import location_text, safe_text
 from channels.replies import say_attributes, sms_reply, voice_reply
