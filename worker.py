@@ -33,6 +33,7 @@ SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
         "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
+        "workflows.base", "workflows.refusals",
         "activities.delivery_types", "clinical"
     )
 )
