@@ -8,6 +8,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# Known to everyone who has read this file: usable only with dev_mode on.
+DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+
+
+class InsecureSettings(RuntimeError):
+    """The settings would run a production process with a development secret."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_", env_file=".env", extra="ignore")
 
@@ -21,7 +29,12 @@ class Settings(BaseSettings):
     routine_task_queue: str = Field(
         "vigil-routine", description="Task queue for reminders and other low-priority work"
     )
-    jwt_secret: str = Field("dev-only-secret-change-me-in-production-0123456789", description="HS256 secret for bearer tokens")
+    jwt_secret: str = Field(DEV_JWT_SECRET, description="HS256 secret for bearer tokens; the"
+                            " built-in value is refused unless VIGIL_DEV_MODE is on")
+    dev_mode: bool = Field(
+        False, description="Development conveniences (the built-in JWT secret); `vigil up` and the"
+        " tests turn it on, production never does"
+    )
     jwt_issuer: str = "vigil"
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="URL the outside world reaches the API at (webhooks)"
@@ -31,6 +44,10 @@ class Settings(BaseSettings):
         0.01, description="How often an API process tails the event table on SQLite"
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
+    forbid_db_on_event_loop: bool = Field(
+        False, description="Fail any synchronous database call made on an event loop (tests turn"
+        " it on to prove no API route blocks the loop)"
+    )
 
     # Retention (docs/AUDIT.md): what outlives these is the export bundle, kept by the hospital.
     temporal_retention_days: int = Field(
@@ -65,6 +82,14 @@ class Settings(BaseSettings):
     email_ack_link_ttl_s: int = Field(
         6 * 3600, ge=60, description="How long an email's signed acknowledge link stays valid"
     )
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse to run the API or the worker on the well-known development secret."""
+        if self.jwt_secret == DEV_JWT_SECRET and not self.dev_mode:
+            raise InsecureSettings(
+                "VIGIL_JWT_SECRET is the built-in development secret, so anyone could mint an "
+                "admin token. Set VIGIL_JWT_SECRET to a long random value, or VIGIL_DEV_MODE=1 "
+                "on a development machine.")
 
     @property
     def is_postgres(self) -> bool:

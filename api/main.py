@@ -44,6 +44,7 @@ async def _connect_when_ready(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    get_settings().check_safe_to_serve()
     app.state.temporal = None
     app.state.hub = EventHub()
     app.state.hub.watch(forget_ending_sessions)

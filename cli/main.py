@@ -46,7 +46,7 @@ def _up(args: argparse.Namespace) -> int:
         stack = Stack(database_url=get_settings().database_url,
                       temporal_address=get_settings().temporal_address, logs=data,
                       name="vigil", api_ports=[args.port],
-                      env={"VIGIL_TASK_QUEUE": get_settings().task_queue,
+                      env={"VIGIL_DEV_MODE": "1", "VIGIL_TASK_QUEUE": get_settings().task_queue,
                            "VIGIL_ROUTINE_TASK_QUEUE": get_settings().routine_task_queue,
                            "VIGIL_EVENTS_CHANNEL": get_settings().events_channel})
         stacks.append(stack.start())
