@@ -44,6 +44,20 @@ class Settings(BaseSettings):
         "./var/audit-archive", description="Where `vigil audit-prune` writes what it removes"
     )
 
+    # Tamper evidence against a database writer (docs/AUDIT.md): the key and the
+    # checkpoints live outside the database, so whoever can write to it can forge neither.
+    audit_key: str = Field(
+        "dev-only-audit-key-change-me-in-production-0123456789",
+        description="HMAC-SHA256 key for audit entries and checkpoints; never stored in the database",
+    )
+    audit_checkpoint_dir: str = Field(
+        "./var/audit-checkpoints",
+        description="Append-only directory of signed checkpoints of the audit chain's head",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        300, ge=0, description="How often each API process checkpoints the audit chain; 0 turns it off"
+    )
+
     # Provider credentials: a channel switches from the local outbox to the real
     # provider only when its credentials are present.
     twilio_account_sid: str | None = None
