@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who has read this file: usable only with dev_mode on.
 DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+DEV_AUDIT_KEY = "dev-only-audit-key-change-me-in-production-0123456789"
 
 
 class InsecureSettings(RuntimeError):
@@ -61,6 +62,21 @@ class Settings(BaseSettings):
         "./var/audit-archive", description="Where `vigil audit-prune` writes what it removes"
     )
 
+    # Tamper evidence against a database writer (docs/AUDIT.md): the key and the
+    # checkpoints live outside the database, so whoever can write to it can forge neither.
+    audit_key: str = Field(
+        DEV_AUDIT_KEY,
+        description="HMAC-SHA256 key for audit entries and checkpoints; never stored in the"
+        " database; the built-in value is refused unless VIGIL_DEV_MODE is on",
+    )
+    audit_checkpoint_dir: str = Field(
+        "./var/audit-checkpoints",
+        description="Append-only directory of signed checkpoints of the audit chain's head",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        300, ge=0, description="How often each API process checkpoints the audit chain; 0 turns it off"
+    )
+
     # Provider credentials: a channel switches from the local outbox to the real
     # provider only when its credentials are present.
     twilio_account_sid: str | None = None
@@ -85,11 +101,18 @@ class Settings(BaseSettings):
 
     def check_safe_to_serve(self) -> None:
         """Refuse to run the API or the worker on the well-known development secret."""
-        if self.jwt_secret == DEV_JWT_SECRET and not self.dev_mode:
+        if self.dev_mode:
+            return
+        if self.jwt_secret == DEV_JWT_SECRET:
             raise InsecureSettings(
                 "VIGIL_JWT_SECRET is the built-in development secret, so anyone could mint an "
                 "admin token. Set VIGIL_JWT_SECRET to a long random value, or VIGIL_DEV_MODE=1 "
                 "on a development machine.")
+        if self.audit_key == DEV_AUDIT_KEY:
+            raise InsecureSettings(
+                "VIGIL_AUDIT_KEY is the built-in development key, so anyone could re-sign an "
+                "edited audit log. Set VIGIL_AUDIT_KEY to a long random value kept outside the "
+                "database, or VIGIL_DEV_MODE=1 on a development machine.")
 
     @property
     def is_postgres(self) -> bool:

@@ -19,6 +19,7 @@ from audit.export import bundle_zip
 from audit.history import audit_entries, fetch_runs, history_json, payload_values, record_access
 from audit.replay import ReplayOutcome, closed_histories, replay
 from audit.chain import verify
+from audit.checkpointing import take_checkpoint
 from audit.search import WorkflowFilter, search_workflows
 from audit.timeline import TimelineItem, build_timeline
 from audit.timeline_html import render_html
@@ -94,12 +95,15 @@ async def export_bundle(client: Client, workflow_id: str, *, reader: str) -> byt
     """The zip described in audit/export.py."""
     record = await load(client, workflow_id)
     await _read(record, reader, "export")
-    items, verification = record.timeline(), await asyncio.to_thread(_verification)
+    # Exporting checkpoints the head it verified, so the bundle can later prove what the log held.
+    report, checkpoint = await asyncio.to_thread(take_checkpoint)
+    items, verification = record.timeline(), report.as_dict()
     return bundle_zip(workflow_id=workflow_id, exported_by=reader,
                       history=history_json(workflow_id, record.runs),
                       timeline=[i.as_dict() for i in items],
                       timeline_html=_html(record, items, reader, verification),
-                      entries=record.entries, verification=verification)
+                      entries=record.entries, verification=verification,
+                      checkpoint=checkpoint.as_dict() if checkpoint else None)
 
 
 async def replay_workflow(client: Client, workflow_id: str, *, reader: str) -> list[ReplayOutcome]:

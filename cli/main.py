@@ -133,7 +133,8 @@ def parser() -> argparse.ArgumentParser:
     token.set_defaults(run=_token)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     sub.add_parser("seed", help="insert the demo data").set_defaults(run=_seed)
-    sub.add_parser("audit-verify", help="verify the audit hash chain").set_defaults(run=_audit_verify)
+    sub.add_parser("audit-verify", help="verify the audit chain against its checkpoints"
+                   ).set_defaults(run=_audit_verify)
     audit_commands.add_parsers(sub)
     return top
 

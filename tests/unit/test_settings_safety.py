@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from settings import DEV_JWT_SECRET, InsecureSettings, Settings
+from settings import DEV_AUDIT_KEY, DEV_JWT_SECRET, InsecureSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,9 +19,16 @@ def test_the_development_secret_is_refused_without_dev_mode() -> None:
         Settings(jwt_secret=DEV_JWT_SECRET, dev_mode=False).check_safe_to_serve()
 
 
-def test_dev_mode_or_a_real_secret_may_serve() -> None:
-    Settings(jwt_secret=DEV_JWT_SECRET, dev_mode=True).check_safe_to_serve()
-    Settings(jwt_secret="a-long-random-production-secret-" + "x" * 32).check_safe_to_serve()
+def test_the_development_audit_key_is_refused_without_dev_mode() -> None:
+    with pytest.raises(InsecureSettings, match="VIGIL_AUDIT_KEY"):
+        Settings(jwt_secret="a-real-secret-" + "x" * 32, audit_key=DEV_AUDIT_KEY,
+                 dev_mode=False).check_safe_to_serve()
+
+
+def test_dev_mode_or_real_secrets_may_serve() -> None:
+    Settings(jwt_secret=DEV_JWT_SECRET, audit_key=DEV_AUDIT_KEY, dev_mode=True).check_safe_to_serve()
+    Settings(jwt_secret="a-long-random-production-secret-" + "x" * 32,
+             audit_key="a-long-random-audit-key-" + "y" * 32).check_safe_to_serve()
 
 
 def _env_without_secret(tmp_path: Path) -> dict[str, str]:
