@@ -104,8 +104,7 @@ def _find_session(session_id: str) -> MonitoringSession | None:
 
 
 def get_session(session_id: str) -> MonitoringSession:
-    with reading() as session:
-        row = session.get(MonitoringSession, session_id)
+    row = _find_session(session_id)
     if row is None:
         raise not_found("monitoring session", session_id)
     return row

@@ -21,7 +21,7 @@ from activities.emergency_records import StateChange
 from tests.utils.standins import emergency_input
 from worker import SANDBOX
 from workflows.emergency import EmergencyEscalationWorkflow
-from workflows.emergency_types import AcknowledgeInput, Actor, Target
+from workflows.emergency_types import AcknowledgeInput, Actor, EmergencyInput, Target
 from workflows.policy import ChannelStep, TierSpec
 
 PEOPLE = {"responders": "dr-a", "charge_nurse": "nurse-b"}
@@ -70,6 +70,13 @@ def worker(env: WorkflowEnvironment, recorder: Recorder, queue: str) -> Worker:
                   max_cached_workflows=0)
 
 
+def sms_after_3_s() -> EmergencyInput:
+    """Tier 1: WebSocket at once, SMS after 3 s, 6 s to acknowledge; then tier 2."""
+    return emergency_input([ChannelStep("websocket"), ChannelStep("sms", 3)],
+                           [TierSpec("first", "responders", 6),
+                            TierSpec("second", "charge_nurse", 60)])
+
+
 async def until(condition, what: str, timeout_s: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(timeout_s):
         while not condition():
@@ -80,9 +87,7 @@ async def test_a_channel_step_due_during_an_outage_goes_out_late_before_the_tier
         time_env: WorkflowEnvironment) -> None:
     """Tier 1: WebSocket at 0 s, SMS at 3 s, 6 s to acknowledge. The worker is gone from just
     after the WebSocket page until 8 s: the SMS is sent (marked late) before tier 2 is paged."""
-    recorder, queue = Recorder(), f"q-{uuid.uuid4().hex[:8]}"
-    data = emergency_input([ChannelStep("websocket"), ChannelStep("sms", 3)],
-                           [TierSpec("first", "responders", 6), TierSpec("second", "charge_nurse", 60)])
+    recorder, queue, data = Recorder(), f"q-{uuid.uuid4().hex[:8]}", sms_after_3_s()
     async with worker(time_env, recorder, queue):
         handle = await time_env.client.start_workflow(
             EmergencyEscalationWorkflow.run, data, id=data.emergency_id, task_queue=queue)
@@ -105,9 +110,7 @@ async def test_a_channel_step_due_during_an_outage_goes_out_late_before_the_tier
 
 
 async def test_a_step_on_time_is_not_marked_late(time_env: WorkflowEnvironment) -> None:
-    recorder, queue = Recorder(), f"q-{uuid.uuid4().hex[:8]}"
-    data = emergency_input([ChannelStep("websocket"), ChannelStep("sms", 3)],
-                           [TierSpec("first", "responders", 6), TierSpec("second", "charge_nurse", 60)])
+    recorder, queue, data = Recorder(), f"q-{uuid.uuid4().hex[:8]}", sms_after_3_s()
     async with worker(time_env, recorder, queue):
         handle = await time_env.client.start_workflow(
             EmergencyEscalationWorkflow.run, data, id=data.emergency_id, task_queue=queue)
