@@ -1,8 +1,11 @@
 """The staff app's WebSocket: alerts the moment they are sent, receipts and acks back.
 
 Frames from the server: {"type": "event", "id", "kind", "payload", ...} for each
-event in the staff member's inbox (resumed after `last_event_id`), and
-{"type": "result", "ref", "ok", "code", "message", ...} answering a client frame.
+event in the staff member's inbox (resumed after `last_event_id`; without one,
+the pages about emergencies and sessions still open), {"type": "notice", "code",
+"message", "last_event_id"} when the stream is not what was asked for (a resume
+id ahead of the log starts from now), and {"type": "result", "ref", "ok",
+"code", "message", ...} answering a client frame.
 Frames from the client: {"type": "receipt", "attempt_id"},
 {"type": "ack", "emergency_id", "ref"}, {"type": "ping"}.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
@@ -20,7 +24,9 @@ from services.emergencies import actor_for, run_command
 from api.errors import VigilError
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
 from services.receipts import record_receipt
-from api.streams import resume_point
+from api.streams import notice_body, resume_point
+from events.hub import Notice
+from services.inbox import open_pages
 from events.topics import staff_topic
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import AcknowledgeInput
@@ -77,8 +83,12 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
     LIVE_CLIENTS.labels(kind="websocket").inc()
 
     async def push_events() -> None:
-        async for event in hub.stream([staff_topic(user.sub)], after):
-            await websocket.send_json({"type": "event", **event})
+        opening = partial(open_pages, user.sub)
+        async for item in hub.stream([staff_topic(user.sub)], after, opening=opening):
+            if isinstance(item, Notice):
+                await websocket.send_json({"type": "notice", **notice_body(item)})
+                continue
+            await websocket.send_json({"type": "event", **item})
             LIVE_EVENTS_SENT.labels(kind="websocket").inc()
 
     pusher = asyncio.create_task(push_events())
