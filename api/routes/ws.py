@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from functools import partial
 from typing import Any
 
@@ -21,7 +22,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from api.auth import STAFF_ROLES, Principal, decode_token
 from services.emergencies import actor_for, run_command
-from api.errors import VigilError
+from api.errors import VigilError, error_json
+from api.limits import Limits
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
 from services.receipts import record_receipt
 from api.streams import notice_body, resume_point
@@ -72,13 +74,29 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
 async def staff_socket(websocket: WebSocket, token: str | None = None,
                        last_event_id: str | None = None) -> None:
     """Authenticate with ?token= (or an Authorization header); resume with ?last_event_id=."""
+    limits = websocket.app.state.limits
     try:
         user = _authenticate(websocket, token)
         after = resume_point(last_event_id)
     except VigilError:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
+    try:
+        limits.open_socket(user.sub)
+    except VigilError as refusal:  # answered at the handshake: 429 with Retry-After
+        retry = {"Retry-After": str(refusal.details["retry_after_s"])}
+        await websocket.send_denial_response(
+            error_json(refusal.status, refusal.code, refusal.message, refusal.details, retry))
+        return
+    try:
+        await _serve(websocket, user, after, limits)
+    finally:
+        limits.close_socket(user.sub)
+
+
+async def _serve(websocket: WebSocket, user: Principal, after: int | None, limits: Limits) -> None:
     await websocket.accept()
+    socket_key = uuid.uuid4().hex
     hub = websocket.app.state.hub
     LIVE_CLIENTS.labels(kind="websocket").inc()
 
@@ -101,6 +119,8 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
                 frame = None
             ref = frame.get("ref") if isinstance(frame, dict) else None
             try:
+                if not (isinstance(frame, dict) and frame.get("type") == "ack"):
+                    await limits.allow_frame(socket_key)  # an acknowledgement is never refused
                 if not isinstance(frame, dict):
                     raise VigilError(400, "invalid_frame", "A frame is a JSON object.")
                 reply = await _answer(websocket, user, frame)
