@@ -9,6 +9,15 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# Known to everyone who has read this file: usable only with dev_mode on.
+DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+DEV_AUDIT_KEY = "dev-only-audit-key-change-me-in-production-0123456789"
+
+
+class InsecureSettings(RuntimeError):
+    """The settings would run a production process with a development secret."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_", env_file=".env", extra="ignore")
 
@@ -22,7 +31,12 @@ class Settings(BaseSettings):
     routine_task_queue: str = Field(
         "vigil-routine", description="Task queue for reminders and other low-priority work"
     )
-    jwt_secret: str = Field("dev-only-secret-change-me-in-production-0123456789", description="HS256 secret for bearer tokens")
+    jwt_secret: str = Field(DEV_JWT_SECRET, description="HS256 secret for bearer tokens; the"
+                            " built-in value is refused unless VIGIL_DEV_MODE is on")
+    dev_mode: bool = Field(
+        False, description="Development conveniences (the built-in JWT secret); `vigil up` and the"
+        " tests turn it on, production never does"
+    )
     jwt_issuer: str = "vigil"
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="URL the outside world reaches the API at (webhooks)"
@@ -32,6 +46,10 @@ class Settings(BaseSettings):
         0.01, description="How often an API process tails the event table on SQLite"
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
+    forbid_db_on_event_loop: bool = Field(
+        False, description="Fail any synchronous database call made on an event loop (tests turn"
+        " it on to prove no API route blocks the loop)"
+    )
 
     # Retention (docs/AUDIT.md): what outlives these is the export bundle, kept by the hospital.
     temporal_retention_days: int = Field(
@@ -43,6 +61,21 @@ class Settings(BaseSettings):
     )
     audit_archive_dir: str = Field(
         "./var/audit-archive", description="Where `vigil audit-prune` writes what it removes"
+    )
+
+    # Tamper evidence against a database writer (docs/AUDIT.md): the key and the
+    # checkpoints live outside the database, so whoever can write to it can forge neither.
+    audit_key: str = Field(
+        DEV_AUDIT_KEY,
+        description="HMAC-SHA256 key for audit entries and checkpoints; never stored in the"
+        " database; the built-in value is refused unless VIGIL_DEV_MODE is on",
+    )
+    audit_checkpoint_dir: str = Field(
+        "./var/audit-checkpoints",
+        description="Append-only directory of signed checkpoints of the audit chain's head",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        300, ge=0, description="How often each API process checkpoints the audit chain; 0 turns it off"
     )
 
     # Provider credentials: a channel switches from the local outbox to the real
@@ -108,6 +141,21 @@ class Settings(BaseSettings):
     def _a_rate(cls, value: str) -> str:
         parse_many(value)  # raises ValueError naming the bad rate, at startup
         return value
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse to run the API or the worker on the well-known development secret."""
+        if self.dev_mode:
+            return
+        if self.jwt_secret == DEV_JWT_SECRET:
+            raise InsecureSettings(
+                "VIGIL_JWT_SECRET is the built-in development secret, so anyone could mint an "
+                "admin token. Set VIGIL_JWT_SECRET to a long random value, or VIGIL_DEV_MODE=1 "
+                "on a development machine.")
+        if self.audit_key == DEV_AUDIT_KEY:
+            raise InsecureSettings(
+                "VIGIL_AUDIT_KEY is the built-in development key, so anyone could re-sign an "
+                "edited audit log. Set VIGIL_AUDIT_KEY to a long random value kept outside the "
+                "database, or VIGIL_DEV_MODE=1 on a development machine.")
 
     @property
     def is_postgres(self) -> bool:

@@ -26,6 +26,7 @@ from api.routes import (
     webhooks,
     ws,
 )
+from audit.checkpointing import checkpoint_periodically
 from events.hub import EventHub
 from services.monitoring import forget_ending_sessions
 from settings import get_settings
@@ -45,15 +46,20 @@ async def _connect_when_ready(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    get_settings().check_safe_to_serve()
     app.state.temporal = None
     app.state.hub = EventHub()
     app.state.hub.watch(forget_ending_sessions)
     await app.state.hub.start()
     connecting = asyncio.create_task(_connect_when_ready(app))
+    interval = get_settings().audit_checkpoint_interval_s
+    tasks = [connecting] + ([asyncio.create_task(checkpoint_periodically(interval))]
+                            if interval else [])
     try:
         yield
     finally:
-        connecting.cancel()
+        for task in tasks:
+            task.cancel()
         await app.state.hub.stop()
 
 

@@ -284,6 +284,7 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=200, help="most readings unprocessed")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the rest")
     args = parser.parse_args()
+    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
     os.environ.setdefault("VIGIL_DATABASE_URL",
                           f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
     print(json.dumps(asyncio.run(run(args)), indent=2))

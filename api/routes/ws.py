@@ -52,7 +52,8 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
     if kind == "ping":
         return {"type": "pong"}
     if kind == "receipt":
-        record_receipt(attempt_id=str(frame.get("attempt_id")), staff_id=user.sub, channel="websocket")
+        await asyncio.to_thread(partial(record_receipt, attempt_id=str(frame.get("attempt_id")),
+                                        staff_id=user.sub, channel="websocket"))
         RECEIPTS.labels(channel="websocket").inc()
         return {"type": "result", "ok": True}
     if kind == "ack":
@@ -64,7 +65,7 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
         result = await run_command(
             client=client, emergency_id=str(frame.get("emergency_id")),
             update=EmergencyEscalationWorkflow.acknowledge,
-            arg=AcknowledgeInput(actor=actor_for(user), via="websocket"))
+            arg=AcknowledgeInput(actor=await actor_for(user), via="websocket"))
         return {"type": "result", "ok": True, "owner_id": result.owner_id,
                 "owner_name": result.owner_name}
     raise VigilError(400, "unknown_frame", "Frames are receipt, ack or ping.")
