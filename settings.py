@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -98,6 +99,48 @@ class Settings(BaseSettings):
     email_ack_link_ttl_s: int = Field(
         6 * 3600, ge=60, description="How long an email's signed acknowledge link stays valid"
     )
+
+    # Abuse limits (README "Rate limits"). Rates are `limits` strings: "600/minute",
+    # "20/second;600/minute". Raising an emergency and answering one have their own, far higher
+    # budget; vital-sign intake and provider webhooks are never rate-limited.
+    rate_limits_enabled: bool = Field(
+        True, description="Turn request and WebSocket rate limits off (body limits stay)"
+    )
+    rate_limit_storage_uri: str = Field(
+        "memory://", description="Where rate counters live: memory:// (each API process) or"
+        " redis://host:port (shared by replicas; needs the limits[async-redis] extra)"
+    )
+    rate_limit_per_token: str = Field(
+        "600/minute", description="Requests per person (the token's sub) on ordinary routes"
+    )
+    rate_limit_per_address: str = Field(
+        "6000/minute", description="Requests per client address on ordinary routes (a hospital's"
+        " staff may share one address)"
+    )
+    rate_limit_incident: str = Field(
+        "6000/minute", description="Requests per person (or address) raising, acknowledging and"
+        " steering emergencies and acknowledging alarms"
+    )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest request body on ordinary routes (413 above it)"
+    )
+    max_bulk_body_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Largest request body on the FHIR readings route"
+        " and the SendGrid event webhook"
+    )
+    ws_max_connections_per_person: int = Field(
+        5, ge=1, description="Open staff WebSockets per person, per API process"
+    )
+    ws_message_rate: str = Field(
+        "30/10 seconds", description="Frames per WebSocket (ack frames are never refused)"
+    )
+
+    @field_validator("rate_limit_per_token", "rate_limit_per_address", "rate_limit_incident",
+                     "ws_message_rate")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError naming the bad rate, at startup
+        return value
 
     def check_safe_to_serve(self) -> None:
         """Refuse to run the API or the worker on the well-known development secret."""

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import install_error_handlers
+from api.limits import install_limits
 from api.routes import (
     ack_links,
     audit,
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (emergencies, monitoring, staff, facilities, policies, outbox, audit, review,
                    family, ws):
