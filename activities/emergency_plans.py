@@ -14,9 +14,12 @@ from workflows.emergency_types import OPEN
 from workflows.policy import ChannelStep, PolicySnapshot, TierSpec
 
 
+EMERGENCY_ID_PREFIX = "emergency-"
+
+
 def workflow_id_for(idempotency_key: str) -> str:
     """The idempotency key maps to the workflow id, so one key can only ever start one."""
-    return f"emergency-{idempotency_key}"
+    return f"{EMERGENCY_ID_PREFIX}{idempotency_key}"
 
 
 def snapshot(policy: EscalationPolicy) -> PolicySnapshot:

@@ -12,7 +12,12 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.emergency_plans import short_code, snapshot, workflow_id_for
+from activities.emergency_plans import (
+    EMERGENCY_ID_PREFIX,
+    short_code,
+    snapshot,
+    workflow_id_for,
+)
 from activities.emergency_records import projection_from_input
 from events.hub import EventHub
 from events.topics import emergency_topic
@@ -134,17 +139,30 @@ def find_colleague(staff_id: str) -> Staff:
     return colleague
 
 
-def get_emergency(emergency_id: str) -> Emergency:
+def _find(emergency_id: str) -> Emergency | None:
     with reading() as session:
-        row = session.get(Emergency, emergency_id)
+        return session.get(Emergency, emergency_id)
+
+
+def get_emergency(emergency_id: str) -> Emergency:
+    row = _find(emergency_id)
     if row is None:
         raise not_found("emergency", emergency_id)
     return row
 
 
 async def run_command(*, client: Client, emergency_id: str, update: Any, arg: Any) -> Any:
-    """Send a validated update to an emergency; a refusal comes back as a VigilError."""
-    await asyncio.to_thread(get_emergency, emergency_id)
-    return await send_update(client=client, workflow_id=emergency_id, update=update, arg=arg,
-                             when_gone=VigilError(409, "emergency_closed",
-                                                  "This emergency has already ended."))
+    """Send a validated update to an emergency; a refusal comes back as a VigilError.
+
+    The workflow answers, not its row: a command may arrive before the workflow's first
+    record has been written (the caller just raised it), and must still be taken.
+    """
+    if not emergency_id.startswith(EMERGENCY_ID_PREFIX):
+        raise not_found("emergency", emergency_id)
+    try:
+        return await send_update(client=client, workflow_id=emergency_id, update=update, arg=arg,
+                                 when_gone=not_found("emergency", emergency_id))
+    except VigilError as error:
+        if error.status == 404 and await asyncio.to_thread(_find, emergency_id) is not None:
+            raise VigilError(409, "emergency_closed", "This emergency has already ended.")
+        raise
