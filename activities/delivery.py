@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 from activities.delivery_records import record_attempt
 from activities.delivery_types import DeliveryRequest, DeliveryResult
 from activities.recipients import forget_push_token, recipient_for
-from audit.chain import append as audit
 from channels.base import (
     ChannelAdapter,
     OutboundMessage,
