@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.delivery_records import record_attempt
 from activities.delivery_types import DeliveryRequest, DeliveryResult
-from audit.chain import append as audit
+from activities.recipients import forget_push_token, recipient_for
 from channels.base import (
     ChannelAdapter,
     OutboundMessage,
@@ -26,7 +26,7 @@ from channels.base import (
 from channels.local import LocalChannel
 from channels.messages import location_text, safe_text
 from db.engine import writing
-from db.models import DeliveryAttempt, Staff, utcnow
+from db.models import DeliveryAttempt, utcnow
 
 
 class DeliveryActivities:
@@ -72,20 +72,18 @@ class DeliveryActivities:
         if attempt and attempt.outcome != "sending":
             return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
                                   attempt.outcome, attempt.provider_message_id, attempt.error)
-        person = session.get(Staff, request.recipient_id)
+        recipient = recipient_for(session, request.recipient_id)
         if attempt is None:
             attempt = DeliveryAttempt(id=request.attempt_id, subject_id=request.subject_id,
                                       recipient_id=request.recipient_id, channel=request.channel,
                                       kind=request.kind, tier=request.tier, round=request.round)
         attempt.tries += 1
         session.add(attempt)
-        if person is None:
-            attempt.outcome, attempt.error = "failed", "unknown staff member"
+        if recipient is None:
+            attempt.outcome, attempt.error = "failed", "unknown person"
             return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
                                   attempt.outcome, None, attempt.error)
-        return Recipient(staff_id=person.id, name=person.name, phone=person.phone,
-                         email=person.email, push_token=person.push_token,
-                         language=person.language or "en")
+        return recipient
 
     def _message(self, request: DeliveryRequest, recipient: Recipient) -> OutboundMessage:
         content = request.content
@@ -125,12 +123,6 @@ class DeliveryActivities:
                 record_attempt(session, attempt, actor="vigil", action="delivery.retrying",
                                event_kind=None)
 
-    def _forget_push_token(self, staff_id: str, token: str | None) -> None:
+    def _forget_push_token(self, person_id: str, token: str | None) -> None:
         with writing() as session:
-            person = session.get(Staff, staff_id)
-            # Only the token that failed: the app may already have registered a new one.
-            if person and person.push_token and person.push_token == token:
-                person.push_token = None
-                session.add(person)
-                audit(session, actor="vigil", action="staff.push_token_removed", subject=staff_id,
-                      detail={"reason": "provider reported the token invalid"})
+            forget_push_token(session, person_id, token)

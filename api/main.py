@@ -14,12 +14,14 @@ from api.limits import install_limits
 from api.routes import (
     ack_links,
     audit,
+    caregivers,
     emergencies,
     facilities,
     family,
     health,
     monitoring,
     outbox,
+    patients,
     policies,
     review,
     staff,
@@ -76,7 +78,7 @@ def create_app() -> FastAPI:
     install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (emergencies, monitoring, staff, facilities, policies, outbox, audit, review,
-                   family, ws):
+                   family, patients, caregivers, ws):
         v1.include_router(module.router)
     app.include_router(v1)
     # Outside /api/v1: providers and people's browsers call these, not API clients.

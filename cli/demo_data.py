@@ -1,4 +1,5 @@
-"""Demo data for a fresh stack: a facility, its on-call staff, and a policy per severity."""
+"""Demo data for a fresh stack: a facility, its on-call staff, a policy per severity, and patients
+with a family member they have authorised."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Any
 
 from audit.chain import append as audit
 from db.engine import writing
-from db.models import EscalationPolicy, Facility, Staff
+from db.models import Caregiver, Consent, EscalationPolicy, Facility, Patient, Staff
+from services.schemas.people import PatientPreferences
 
 FACILITY_ID, FACILITY_LAT, FACILITY_LON = "vigil-general", 3.1390, 101.6869
 
@@ -79,14 +81,46 @@ def demo_policies() -> list[EscalationPolicy]:
     ]
 
 
+def demo_patients() -> list[Patient]:
+    """Three patients at home in Kuala Lumpur; the first observes prayer times and Ramadan."""
+    devout = PatientPreferences.model_validate({
+        "quiet_hours": {"start": "22:00", "end": "07:00"}, "prayer": {"enabled": True},
+        "ramadan_mode": True, "halal_only": True}).model_dump(mode="json")
+    plain = PatientPreferences().model_dump(mode="json")
+    home = {"home_latitude": 3.1570, "home_longitude": 101.7123, "time_zone": "Asia/Kuala_Lumpur"}
+    return [
+        Patient(id="patient-001", name="Nur Aisyah binti Ahmad", language="ms",
+                phone="+60130000001", preferences=devout, **home),
+        Patient(id="patient-002", name="Tan Ah Kow", language="zh", phone="+60130000002",
+                preferences=plain, **home),
+        Patient(id="patient-003", name="Muthu a/l Raman", language="ta", phone="+60130000003",
+                preferences=plain, **home),
+    ]
+
+
+def demo_family() -> tuple[list[Caregiver], list[Consent]]:
+    """Ahmad, patient-001's son, authorised by her for everything and as an escalation contact."""
+    son = Caregiver(id="fam-1", name="Ahmad bin Hassan", relationship="son", language="ms",
+                    phone="+60130000101", email="fam-1@vigil.example")
+    consent = Consent(id="consent-demo-fam-1", patient_id="patient-001", person_id=son.id,
+                      scopes=["emergencies", "monitoring", "medication", "appointments"],
+                      escalation_contact=True, granted_by="patient-001")
+    return [son], [consent]
+
+
 def seed_demo() -> int:
     """Insert whatever demo rows are missing; returns how many were added."""
     added = 0
+    caregivers, consents = demo_family()
     with writing() as session:
-        for row in [demo_facility(), *demo_staff(), *demo_policies()]:
-            if session.get(type(row), row.id) is None:
-                session.add(row)
-                added += 1
+        # In dependency order: a consent needs its patient and caregiver in place first.
+        for group in ([demo_facility(), *demo_staff(), *demo_policies(), *demo_patients()],
+                      caregivers, consents):
+            for row in group:
+                if session.get(type(row), row.id) is None:
+                    session.add(row)
+                    added += 1
+            session.flush()
         if added:
             audit(session, actor="vigil", action="demo.seeded", subject="demo",
                   detail={"rows": added})

@@ -128,7 +128,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", required=True, help="staff id (or patient/family id)")
     token.add_argument("--role", action="append", required=True,
                        help="provider, coordinator, admin, auditor, patient or family (repeatable)")
-    token.add_argument("--patient", action="append", help="patient a family token may see")
+    token.add_argument("--patient", action="append", help="a patients claim (informational: consent records decide what family see)")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     token.set_defaults(run=_token)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)

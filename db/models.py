@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -214,3 +214,64 @@ class WebhookReceipt(SQLModel, table=True):
     key: str = Field(primary_key=True)  # "twilio-sms:<MessageSid>", "twilio-gather:<CallSid>:<Digits>"
     response: str | None = Field(default=None, sa_column=Column(Text))  # answered again on replay
     created_at: datetime = Timestamp()
+
+
+class Patient(SQLModel, table=True):
+    """A patient Vigil can reach: reminders, their own updates, the people they authorise.
+
+    `preferences` is one validated JSON document (services/schemas/people.py
+    `PatientPreferences`): it is read and snapshotted whole by the workflows that
+    use it, never queried field by field, and grows new keys without a migration.
+    """
+
+    id: str = Field(primary_key=True)  # "patient-..." by convention; unique across all people
+    name: str
+    language: str = "en"
+    time_zone: str  # IANA, e.g. Asia/Kuala_Lumpur
+    phone: str | None = Field(default=None, index=True)
+    email: str | None = None
+    push_token: str | None = None
+    home_latitude: float | None = None  # for prayer times
+    home_longitude: float | None = None
+    preferences: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    created_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()
+
+
+class Caregiver(SQLModel, table=True):
+    """A caregiver or family member: reachable, but sees a patient only through a Consent."""
+
+    id: str = Field(primary_key=True)  # "cg-..." by convention; unique across all people
+    name: str
+    relationship: str
+    language: str = "en"
+    phone: str | None = Field(default=None, index=True)
+    email: str | None = None
+    push_token: str | None = None
+    created_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()
+
+
+class Consent(SQLModel, table=True):
+    """A patient's authorisation of one person, for some scopes, until it is revoked.
+
+    A revoked consent is never used again; a change of scope is a new record.
+    """
+
+    __table_args__ = (
+        # At most one consent in force per patient and person.
+        Index("uq_consent_in_force", "patient_id", "person_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: str = Field(primary_key=True)
+    patient_id: str = Field(foreign_key="patient.id", index=True)
+    person_id: str = Field(foreign_key="caregiver.id", index=True)  # the caregiver
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    escalation_contact: bool = False
+    granted_by: str  # the patient, or the coordinator/admin acting for them
+    reason: str | None = Field(default=None, sa_column=Column(Text))  # required when on behalf
+    granted_at: datetime = Timestamp()
+    revoked_at: datetime | None = Timestamp(nullable=True)
+    revoked_by: str | None = None
+    revoke_reason: str | None = Field(default=None, sa_column=Column(Text))

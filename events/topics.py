@@ -13,9 +13,18 @@ def session_topic(session_id: str) -> str:
     return f"session:{session_id}"
 
 
-def staff_topic(staff_id: str) -> str:
-    """A person's inbox: every page to them (the WebSocket and the SSE inbox)."""
-    return f"staff:{staff_id}"
+def inbox_topic(person_id: str) -> str:
+    """A person's inbox, staff, patient or caregiver alike: every page to them (the WebSocket and
+    the SSE inbox). The "staff:" prefix is kept so recorded events stay on the same topic."""
+    return f"staff:{person_id}"
+
+
+staff_topic = inbox_topic  # the name the staff-only code used
+
+
+def consent_topic(patient_id: str, person_id: str) -> str:
+    """Changes to one person's consent for one patient: their open update streams re-check on it."""
+    return f"consent:{patient_id}:{person_id}"
 
 
 def family_topic(patient_id: str, member: str | None = None) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.utils.api import fast_policy, token
 from tests.utils.live import next_frame, sse_events, staff_socket
+from tests.utils.people import authorise
 from tests.utils.records import attempts, audit_actions, audit_entry, emergency
 from tests.utils.waiting import eventually
 
@@ -112,8 +113,9 @@ async def test_policy_edited_mid_escalation_changes_nothing_under_way(
 async def test_family_get_short_status_updates_without_clinical_detail(
         stack, client_for, raise_emergency, admin: httpx.AsyncClient) -> None:
     policy = await fast_policy(admin, tier_timeout_s=60)
+    await authorise(admin, "patient-fam-1", "family-ahmad", ["emergencies"])  # the consent record
     family = httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=30, headers={
-        "Authorization": "Bearer " + token("family-ahmad", "family", patients=["patient-fam-1"])})
+        "Authorization": "Bearer " + token("family-ahmad", "family")})  # no patients claim needed
     emergency_id = await raise_emergency(policy_id=policy, patient_id="patient-fam-1",
                                          description="Anaphylaxis after penicillin")
     events = await sse_events(family, "/patients/patient-fam-1/updates", count=1)

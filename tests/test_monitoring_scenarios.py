@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from tests.utils import monitoring
 from tests.utils.api import token
 from tests.utils.history import idle, timer_fired_after_last_update
 from tests.utils.live import sse_events
+from tests.utils.people import authorise
 from tests.utils.monitoring import (
     NEWS2_2,
     NEWS2_5,
@@ -125,11 +127,13 @@ async def test_silent_device_raises_a_technical_alarm_to_the_care_team_and_clear
 
 
 async def test_viewers_see_every_reading_live_and_family_see_only_their_patient_in_less_detail(
-        stack, open_session, coordinator: httpx.AsyncClient, client_for) -> None:
-    session = await open_session()
-    sid, patient = session["id"], session["patient_id"]
+        stack, open_session, coordinator: httpx.AsyncClient, client_for, admin) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "family-ahmad", ["monitoring"])
+    session = await open_session(patient_id=patient)
+    sid = session["id"]
     family = httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=30, headers={
-        "Authorization": "Bearer " + token("family-ahmad", "family", patients=[patient])})
+        "Authorization": "Bearer " + token("family-ahmad", "family")})
     async with client_for("dr-lim") as viewer, client_for("dr-kumar") as stranger, family:
         watching = asyncio.create_task(sse_events(viewer, f"/sessions/{sid}/events", count=3,
                                                   skip=frozenset({"delivery"})))
@@ -151,13 +155,17 @@ async def test_viewers_see_every_reading_live_and_family_see_only_their_patient_
 
 
 async def test_family_the_session_does_not_name_get_the_patients_emergencies_but_not_the_session(
-        stack, open_session, coordinator: httpx.AsyncClient, raise_emergency) -> None:
-    session = await open_session()
-    sid, patient = session["id"], session["patient_id"]
+        stack, open_session, coordinator: httpx.AsyncClient, raise_emergency, admin) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    # Both hold consent for both scopes: only the session's naming sets them apart.
+    for member in ("family-ahmad", "family-unlisted"):
+        await authorise(admin, patient, member, ["emergencies", "monitoring"])
+    session = await open_session(patient_id=patient)
+    sid = session["id"]
     await feed(coordinator, sid, a_reading(NEWS2_5))
     listed, unlisted = (httpx.AsyncClient(
         base_url=f"{stack.api_url}/api/v1", timeout=30,
-        headers={"Authorization": "Bearer " + token(member, "family", patients=[patient])})
+        headers={"Authorization": "Bearer " + token(member, "family")})
         for member in ("family-ahmad", "family-unlisted"))
     async with listed, unlisted:
         told = await sse_events(listed, f"/patients/{patient}/updates", count=2)

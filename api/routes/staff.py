@@ -12,6 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 from api.deps import Admin, CurrentUser, HubDep, Staff
 from api.errors import ERROR_RESPONSES, VigilError, not_found
 from services.inbox import open_pages
+from services.people import person_id_taken
 from services.schemas.directory import StaffCreate, StaffIn, StaffPublic
 from api.streams import sse_events
 from events.topics import staff_topic
@@ -58,8 +59,8 @@ def create_staff(body: StaffCreate, user: Admin) -> StaffRow:
     """Add someone to the directory."""
     _check_facility(body.facility_id)
     with writing() as session:
-        if session.get(StaffRow, body.id):
-            raise VigilError(409, "already_exists", f"Staff member {body.id!r} already exists.")
+        if person_id_taken(session, body.id):  # staff, patients and caregivers share one id space
+            raise VigilError(409, "already_exists", f"Someone already has the id {body.id!r}.")
         person = StaffRow(**body.model_dump())
         session.add(person)
         audit(session, actor=user.sub, action="staff.created", subject=body.id,

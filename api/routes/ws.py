@@ -42,8 +42,9 @@ def _authenticate(websocket: WebSocket, token: str | None) -> Principal:
     if not raw:
         raise VigilError(401, "not_authenticated", "Send a token.")
     principal = decode_token(raw)
-    if not principal.has_any(STAFF_ROLES):
-        raise VigilError(403, "forbidden", "Staff only.")
+    # Patients and family connect too: to their own inbox, nothing else.
+    if not principal.has_any((*STAFF_ROLES, "patient", "family")):
+        raise VigilError(403, "forbidden", "Staff, patients and family only.")
     return principal
 
 
@@ -57,8 +58,8 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
         RECEIPTS.labels(channel="websocket").inc()
         return {"type": "result", "ok": True}
     if kind == "ack":
-        if "auditor" in user.roles and not user.has_any(("provider", "coordinator", "admin")):
-            raise VigilError(403, "forbidden", "Auditors read; they never acknowledge.")
+        if not user.has_any(("provider", "coordinator", "admin")):
+            raise VigilError(403, "forbidden", "Only responders acknowledge emergencies.")
         client = websocket.app.state.temporal
         if client is None:
             raise VigilError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")

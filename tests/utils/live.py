@@ -37,10 +37,12 @@ async def next_frame(ws: ClientConnection, *, timeout_s: float = 10, **match: An
 
 async def sse_events(client: httpx.AsyncClient, path: str, *, count: int, timeout_s: float = 10,
                      last_event_id: str | None = None,
-                     skip: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    """Read `count` SSE events from `path`, passing over kinds in `skip` (then hang up)."""
+                     skip: frozenset[str] = frozenset(),
+                     into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Read `count` SSE events from `path`, passing over kinds in `skip` (then hang up), or until
+    the server closes the stream. `into` shows the events as they arrive."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
-    events: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = [] if into is None else into
 
     async def read() -> None:
         async with client.stream("GET", path, headers=headers) as response:
