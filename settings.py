@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     )
     events_channel: str = Field("vigil_events", description="PostgreSQL NOTIFY channel name")
     events_poll_interval_s: float = Field(
-        0.01, description="How often an API process tails the event table on SQLite"
+        0.5, gt=0, description="On SQLite, how often an API process re-reads the event table"
+        " when no change to the database file was noticed (a safety net; changes wake it at once)"
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
     forbid_db_on_event_loop: bool = Field(

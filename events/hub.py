@@ -1,7 +1,8 @@
 """Fan live events out to the SSE and WebSocket clients of this API process.
 
 One tailer per process follows the event log: on PostgreSQL it LISTENs (so
-every API replica hears every event), on SQLite it polls the table by id. Each
+every API replica hears every event), on SQLite it reads the table by id each
+time the database file changes (events/sqlite_wakeup.py), and on a slow timer. Each
 client subscribes to topics and resumes from the last event id it saw.
 """
 
@@ -21,6 +22,7 @@ from sqlmodel import col, select
 from db.engine import reading
 from db.models import Event
 from events.publish import event_dict
+from events.sqlite_wakeup import sqlite_path, watch_for_commits
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -181,17 +183,29 @@ class EventHub:
             after_id = page[-1]["id"]
 
     async def _poll_sqlite(self) -> None:
-        interval = get_settings().events_poll_interval_s
+        settings = get_settings()
+        wake = asyncio.Event()
+        database = sqlite_path(settings.database_url)
+        watcher = (asyncio.create_task(watch_for_commits(database, wake), name="event-wakeup")
+                   if database is not None else None)
         last = await asyncio.to_thread(latest_id)
-        while True:
-            try:
-                rows = await asyncio.to_thread(_rows_after, last)
-                for event in rows:
-                    last = max(last, event["id"])
-                    self.dispatch(event)
-            except Exception:  # keep tailing through a transient database error
-                log.exception("event poll failed")
-            await asyncio.sleep(interval)
+        try:
+            while True:
+                wake.clear()  # before reading: a commit during the read wakes the next one
+                try:
+                    rows = await asyncio.to_thread(_rows_after, last)
+                    for event in rows:
+                        last = max(last, event["id"])
+                        self.dispatch(event)
+                except Exception:  # keep tailing through a transient database error
+                    log.exception("event poll failed")
+                try:
+                    await asyncio.wait_for(wake.wait(), settings.events_poll_interval_s)
+                except TimeoutError:
+                    pass
+        finally:
+            if watcher is not None:
+                watcher.cancel()
 
     async def _listen_postgres(self) -> None:
         settings = get_settings()

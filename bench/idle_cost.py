@@ -1,0 +1,74 @@
+"""What an idle Vigil costs: CPU of each process over a quiet minute, read from /proc.
+
+Starts its own Temporal dev server, worker and API on a temporary SQLite
+database with the demo data, waits for them to settle, then reads each
+process's user+system CPU time at the start and the end of the window. SPEC §8:
+an idle Vigil process uses under 1 % of a core. Loopback only; stops by itself.
+
+    .venv/bin/python bench/idle_cost.py --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of one process so far (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--settle", type=float, default=10.0)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="vigil-idle-"))
+    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
+    os.environ.setdefault("VIGIL_DATABASE_URL", f"sqlite:///{data / 'vigil.db'}")
+
+    from cli.demo_data import seed_demo
+    from cli.stack import Stack
+    from cli.temporal_server import free_port, start_dev_server
+    from db.migrate import upgrade
+
+    port = free_port()
+    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
+                              log_file=data / "temporal.log", headless=True)
+    stack = None
+    try:
+        upgrade()
+        seed_demo()
+        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
+                      temporal_address=f"127.0.0.1:{port}", logs=data, name="idle").start()
+        assert stack.worker is not None
+        processes = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
+        time.sleep(args.settle)
+        before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        started = time.monotonic()
+        time.sleep(args.seconds)
+        elapsed = time.monotonic() - started
+        used = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
+        print(json.dumps({
+            "window_s": round(elapsed, 1),
+            "percent_of_a_core": {name: round(100 * s / elapsed, 2) for name, s in used.items()},
+            "cpu_s": {name: round(s, 2) for name, s in used.items()},
+        }, indent=2))
+    finally:
+        if stack is not None:
+            stack.stop()
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
