@@ -40,13 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.fault_checks import Finding, Kill, Policy, check_emergency  # noqa: E402
+from bench.fault_checks import Finding, Kill, check_emergency  # noqa: E402
+from bench.fault_stack import FACILITY, PHONES, POLICY, Campaign  # noqa: E402
 
 KINDS = ("worker", "api", "temporal")
-FACILITY = "chaos-general"
-POLICY = Policy(steps=[("websocket", 0.0), ("sms", 3.0)],
-                tiers=[("chaos-oncall", 6.0), ("chaos-backup", 6.0)])
-PHONES = {"chaos-oncall": "+15550100001", "chaos-backup": "+15550100002"}
 SETTLE_S = 120  # a batch must settle this long after its restart (30 s activity timeouts fit)
 
 
@@ -57,125 +54,17 @@ class BatchPlan:
     kill_after_s: float  # after the batch's first post
     down_s: float
     offsets: list[float]  # when each escalation is posted
+    aimed: bool = False  # kill the worker while an SMS provider call is in flight (defect 7)
 
     @classmethod
-    def draw(cls, seed: int, per_batch: int) -> BatchPlan:
+    def draw(cls, seed: int, per_batch: int, aimed: bool = False) -> BatchPlan:
         rng = random.Random(seed)
-        return cls(seed, rng.choice(KINDS), round(rng.uniform(0.5, 12.0), 2),
-                   round(rng.uniform(0.5, 12.0), 2),
-                   [0.0] + sorted(round(rng.uniform(0, 4.0), 2) for _ in range(per_batch - 1)))
-
-
-class Campaign:
-    """The stack under test and the processes the campaign kills and restarts."""
-
-    def __init__(self, data: Path, provider_latency_s: float) -> None:
-        self.data, self.latency = data, provider_latency_s
-
-    def start(self) -> None:
-        from api.auth import mint_token
-        from cli.stack import Stack
-        from cli.temporal_server import free_port
-        from db.migrate import upgrade
-        from tests.fakes.twilio_fake import ACCOUNT_SID, AUTH_TOKEN
-
-        self.temporal_port = free_port()
-        self.temporal = self._start_temporal()
-        upgrade()
-        self.twilio = _slow_twilio(self.latency)
-        self.stack = Stack(
-            database_url=os.environ["VIGIL_DATABASE_URL"], logs=self.data, name="chaos",
-            temporal_address=f"127.0.0.1:{self.temporal_port}", env={
-                "VIGIL_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "VIGIL_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "VIGIL_TWILIO_FROM_NUMBER": "+15550009999",
-                "VIGIL_TWILIO_BASE_URL": self.twilio.url}).start()
-        self.headers = {"Authorization": f"Bearer {mint_token('chaos-admin', ['admin'], 86400)}"}
-
-    def _start_temporal(self):  # type: ignore[no-untyped-def]
-        from cli.temporal_server import start_dev_server
-
-        return start_dev_server(port=self.temporal_port, ui_port=None, headless=True,
-                                db_file=self.data / "temporal.db",
-                                log_file=self.data / "temporal.log")
-
-    def kill(self, kind: str) -> None:
-        if kind == "worker":
-            self.stack.kill_worker()
-        elif kind == "api":
-            self.stack.kill_api(0)
-        else:
-            self.temporal.kill()
-            self.temporal.wait()
-
-    def restart(self, kind: str) -> None:
-        """Start the killed process again; returns once it serves (the worker: once spawned)."""
-        if kind == "worker":
-            self.stack.start_worker()
-        elif kind == "api":
-            self.stack.start_api(0)
-        else:
-            self.temporal = self._start_temporal()  # the same SQLite file, the same port
-
-    def exited(self) -> list[str]:
-        """Processes that died without being killed, restarted (a finding in itself)."""
-        dead = []
-        if self.stack.worker and self.stack.worker.poll() is not None:
-            dead.append("worker")
-        if self.stack.apis[0].poll() is not None:
-            dead.append("api")
-        if self.temporal.poll() is not None:
-            dead.append("temporal")
-        for kind in dead:
-            self.restart(kind)
-        return dead
-
-    def stop(self) -> None:
-        if getattr(self, "stack", None):
-            self.stack.stop()
-        if getattr(self, "temporal", None):
-            self.temporal.terminate()
-            self.temporal.wait(timeout=20)
-        if getattr(self, "twilio", None):
-            self.twilio.stop()
-
-    def api(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=f"{self.stack.api_url}/api/v1", headers=self.headers,
-                                 timeout=30)
-
-
-def _slow_twilio(latency_s: float):  # type: ignore[no-untyped-def]
-    """A fake Twilio (tests/fakes) whose Messages API takes `latency_s` to answer."""
-    from tests.fakes.server import running
-    from tests.fakes.twilio_fake import TwilioFake
-
-    class SlowTwilio(TwilioFake):
-        async def _create_message(self, request, recorded):  # type: ignore[no-untyped-def]
-            await asyncio.sleep(latency_s)
-            return await super()._create_message(request, recorded)
-
-    context = running(SlowTwilio())
-    fake = context.__enter__()
-    fake.stop = lambda: context.__exit__(None, None, None)
-    return fake
-
-
-async def seed_directory(api: httpx.AsyncClient) -> None:
-    """The facility, the two people and the short policy, through the API."""
-    steps = [{"channel": channel, "after_s": after} for channel, after in POLICY.steps]
-    tiers = [{"name": f"tier {n + 1}", "targets": f"staff:{staff_id}", "ack_timeout_s": ack}
-             for n, (staff_id, ack) in enumerate(POLICY.tiers)]
-    requests = [("/facilities", {"id": FACILITY, "name": "Chaos General", "latitude": 3.0,
-                                 "longitude": 101.0})]
-    requests += [("/staff", {"id": staff_id, "name": staff_id.replace("-", " ").title(),
-                             "role": "provider", "provider_type": "emergency",
-                             "facility_id": FACILITY, "on_call": True, "emergency_capable": True,
-                             "phone": phone, "push_token": f"push-{staff_id}"})
-                 for staff_id, phone in PHONES.items()]
-    requests.append(("/policies", {"id": "chaos", "name": "chaos short policy",
-                                   "channels": steps, "tiers": tiers, "repeat_count": 0}))
-    for path, body in requests:
-        response = await api.post(path, json=body)
-        assert response.status_code == 201, f"{path}: {response.text}"
+        kind, kill_after = rng.choice(KINDS), round(rng.uniform(0.5, 12.0), 2)
+        down = round(rng.uniform(0.5, 12.0), 2)
+        offsets = [0.0] + sorted(round(rng.uniform(0, 4.0), 2) for _ in range(per_batch - 1))
+        if aimed:
+            kind, kill_after, down = "worker", -1.0, round(rng.uniform(0.5, 3.0), 2)
+        return cls(seed, kind, kill_after, down, offsets, aimed)
 
 
 async def post_emergency(api: httpx.AsyncClient, key: str, room: str) -> str:
@@ -206,6 +95,10 @@ async def settle(api: httpx.AsyncClient, ids: list[str], deadline: float) -> lis
         details = []
         for emergency_id in ids:
             response = await api.get(f"/emergencies/{emergency_id}")
+            if response.status_code == 404:  # its first record (after the first page) not yet written
+                details.append({"id": emergency_id, "status": "not recorded", "attempts": [],
+                                "short_code": "?"})
+                continue
             response.raise_for_status()
             details.append(response.json())
         if all(d["status"] == "unacknowledged"
@@ -253,7 +146,11 @@ async def run_batch(campaign: Campaign, plan: BatchPlan, number: int) -> list[Fi
             return await post_emergency(api, f"chaos-{tag}-{index}", f"{number}-{index}")
 
         async def strike() -> None:
-            await asyncio.sleep(plan.kill_after_s)
+            if plan.aimed:  # the moment the worker is inside a provider call
+                campaign.twilio.in_call.clear()
+                await asyncio.to_thread(campaign.twilio.in_call.wait, 60)
+            else:
+                await asyncio.sleep(plan.kill_after_s)
             kill.at = time.time()
             await asyncio.to_thread(campaign.kill, plan.kind)
             await asyncio.sleep(plan.down_s)
@@ -276,7 +173,8 @@ async def run_batch(campaign: Campaign, plan: BatchPlan, number: int) -> list[Fi
             await api.post(f"/emergencies/{emergency_id}/cancel", json={"reason": "run over"})
     took = time.monotonic() - begun
     bad = sum(len(f.failures) for f in findings)
-    print(f"batch {number} seed={plan.seed} kill={plan.kind}@{plan.kill_after_s}s "
+    moment = "in an SMS call" if plan.aimed else f"@{plan.kill_after_s}s"
+    print(f"batch {number} seed={plan.seed} kill={plan.kind}{moment} "
           f"down={plan.down_s}s took={took:.0f}s failures={bad}", flush=True)
     for finding in findings:
         for failure in finding.failures:
@@ -322,8 +220,14 @@ async def campaign_main(args: argparse.Namespace, data: Path) -> dict[str, Any]:
         stop_at = time.monotonic() + args.time_limit * 60
         while len(findings) < args.runs and time.monotonic() < stop_at:
             seed = seeds.pop() if seeds else rng.randrange(2**32)
-            plans.append(BatchPlan.draw(seed, min(args.per_batch, args.runs - len(findings))))
-            findings += await run_batch(campaign, plans[-1], len(plans))
+            plans.append(BatchPlan.draw(seed, min(args.per_batch, args.runs - len(findings)),
+                                        args.aimed))
+            try:
+                findings += await run_batch(campaign, plans[-1], len(plans))
+            except Exception as error:  # the harness itself stumbled: count it, say so, go on
+                print(f"batch {len(plans)} seed={seed} ERROR {error!r}", flush=True)
+                findings.append(Finding(f"batch {len(plans)}", failures=[f"harness: {error!r}"]))
+                await asyncio.to_thread(campaign.exited)
             if args.batch_seed is not None:
                 break
         async with campaign.api() as api:
@@ -341,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-seed", type=int, help="replay one batch a campaign printed")
     parser.add_argument("--provider-latency", type=float, default=0.3,
                         help="seconds the fake SMS provider takes to answer")
+    parser.add_argument("--aimed", action="store_true",
+                        help="kill the worker while an SMS provider call is in flight, every batch")
     parser.add_argument("--time-limit", type=float, default=45, help="minutes; stops sooner")
     parser.add_argument("--report", help="write the full summary here as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -349,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(tempfile.mkdtemp(prefix="vigil-faults-"))
     os.environ["VIGIL_DATABASE_URL"] = f"sqlite:///{data / 'vigil.db'}"
     os.environ["VIGIL_JWT_SECRET"] = "chaos-" + uuid.uuid4().hex
+    os.environ["VIGIL_AUDIT_KEY"] = "chaos-audit-" + uuid.uuid4().hex
+    os.environ["VIGIL_AUDIT_CHECKPOINT_DIR"] = str(data / "audit-checkpoints")
     from settings import get_settings
 
     get_settings.cache_clear()
