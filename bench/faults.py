@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from bench.fault_checks import Finding, Kill, check_emergency  # noqa: E402
-from bench.fault_stack import FACILITY, PHONES, POLICY, Campaign  # noqa: E402
+from bench.fault_stack import FACILITY, PHONES, POLICY, Campaign, seed_directory  # noqa: E402
 
 KINDS = ("worker", "api", "temporal")
 SETTLE_S = 120  # a batch must settle this long after its restart (30 s activity timeouts fit)
