@@ -57,9 +57,10 @@ class BatchPlan:
     aimed: bool = False  # kill the worker while an SMS provider call is in flight (defect 7)
 
     @classmethod
-    def draw(cls, seed: int, per_batch: int, aimed: bool = False) -> BatchPlan:
+    def draw(cls, seed: int, per_batch: int, aimed: bool = False,
+             kinds: tuple[str, ...] = KINDS) -> BatchPlan:
         rng = random.Random(seed)
-        kind, kill_after = rng.choice(KINDS), round(rng.uniform(0.5, 12.0), 2)
+        kind, kill_after = rng.choice(kinds), round(rng.uniform(0.5, 12.0), 2)
         down = round(rng.uniform(0.5, 12.0), 2)
         offsets = [0.0] + sorted(round(rng.uniform(0, 4.0), 2) for _ in range(per_batch - 1))
         if aimed:
@@ -173,7 +174,7 @@ async def run_batch(campaign: Campaign, plan: BatchPlan, number: int) -> list[Fi
             await api.post(f"/emergencies/{emergency_id}/cancel", json={"reason": "run over"})
     took = time.monotonic() - begun
     bad = sum(len(f.failures) for f in findings)
-    moment = "in an SMS call" if plan.aimed else f"@{plan.kill_after_s}s"
+    moment = " in an SMS call" if plan.aimed else f"@{plan.kill_after_s}s"
     print(f"batch {number} seed={plan.seed} kill={plan.kind}{moment} "
           f"down={plan.down_s}s took={took:.0f}s failures={bad}", flush=True)
     for finding in findings:
@@ -221,7 +222,7 @@ async def campaign_main(args: argparse.Namespace, data: Path) -> dict[str, Any]:
         while len(findings) < args.runs and time.monotonic() < stop_at:
             seed = seeds.pop() if seeds else rng.randrange(2**32)
             plans.append(BatchPlan.draw(seed, min(args.per_batch, args.runs - len(findings)),
-                                        args.aimed))
+                                        args.aimed, tuple(args.kinds.split(","))))
             try:
                 findings += await run_batch(campaign, plans[-1], len(plans))
             except Exception as error:  # the harness itself stumbled: count it, say so, go on
@@ -245,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-seed", type=int, help="replay one batch a campaign printed")
     parser.add_argument("--provider-latency", type=float, default=0.3,
                         help="seconds the fake SMS provider takes to answer")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="which processes may be killed, comma-separated")
     parser.add_argument("--aimed", action="store_true",
                         help="kill the worker while an SMS provider call is in flight, every batch")
     parser.add_argument("--time-limit", type=float, default=45, help="minutes; stops sooner")
@@ -252,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     args.runs = max(1, min(args.runs, 1000))
+    if not set(args.kinds.split(",")) <= set(KINDS):
+        parser.error(f"--kinds: choose from {', '.join(KINDS)}")
     data = Path(tempfile.mkdtemp(prefix="vigil-faults-"))
     os.environ["VIGIL_DATABASE_URL"] = f"sqlite:///{data / 'vigil.db'}"
     os.environ["VIGIL_JWT_SECRET"] = "chaos-" + uuid.uuid4().hex
