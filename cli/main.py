@@ -1,4 +1,4 @@
-"""`vigil <command>`: up, token, migrate, seed, audit-verify, and the reviewer's commands."""
+"""`vigil <command>`: up, token, migrate, seed, audit-verify, chaos, and the reviewer's commands."""
 
 from __future__ import annotations
 
@@ -114,6 +114,14 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _chaos(args: argparse.Namespace) -> int:
+    """The fault campaign (bench/faults.py, which lives beside the other benchmarks)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.faults import main as campaign
+
+    return campaign(args.campaign_args)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="vigil", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -135,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("seed", help="insert the demo data").set_defaults(run=_seed)
     sub.add_parser("audit-verify", help="verify the audit chain against its checkpoints"
                    ).set_defaults(run=_audit_verify)
+    chaos = sub.add_parser("chaos", add_help=False, prefix_chars="\0",
+                           help="kill -9 worker/API/Temporal mid-escalation and check every page "
+                                "(bench/faults.py; `vigil chaos --help` for its options)")
+    chaos.add_argument("campaign_args", nargs="*")  # bench/faults.py parses them
+    chaos.set_defaults(run=_chaos)
     audit_commands.add_parsers(sub)
     return top
 

@@ -56,12 +56,28 @@ class Stack:
         self.worker.kill()
         self.worker.wait()
 
+    def start_api(self, index: int, *, wait: bool = True) -> None:
+        """Start (or restart) the API process on its own port."""
+        port = self.api_ports[index]
+        process = self._spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--host",
+                               "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                              f"api-{port}")
+        if index < len(self.apis):
+            self.apis[index] = process
+        else:
+            self.apis.append(process)
+        if wait:
+            self._wait_ready(self.url(index))
+
+    def kill_api(self, index: int = 0) -> None:
+        """SIGKILL an API process: requests in flight are cut off."""
+        self.apis[index].kill()
+        self.apis[index].wait()
+
     def start(self) -> Stack:
         self.start_worker()
-        for port in self.api_ports:
-            self.apis.append(self._spawn(
-                [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                 "--port", str(port), "--log-level", "warning"], f"api-{port}"))
+        for index in range(len(self.api_ports)):
+            self.start_api(index, wait=False)
         for index in range(len(self.api_ports)):
             self._wait_ready(self.url(index))
         return self
