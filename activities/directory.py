@@ -1,15 +1,25 @@
-"""Who to page: the staff directory lookup behind every tier, and its ordering rule."""
+"""Who to page: the staff directory lookup behind every tier, and its ordering rule.
+
+On call means on call by a schedule now: anyone a schedule's layer or override
+names is on call exactly when the rota says so (clinical/oncall.py), whatever
+their `on_call` flag. The flag still decides for staff no schedule names.
+A tier naming `schedule:<id>` pages whoever that schedule has on call at the
+moment the tier is paged. This runs as a local activity, so the answer is
+recorded in the workflow's history and a replay never asks the rota again.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 
+from activities.schedules import load_schedule
+from clinical.oncall import who_is_on_call
 from db.engine import reading
-from db.models import Facility, Staff
+from db.models import Facility, OnCallSchedule, Staff, utcnow
 from workflows.emergency_types import Target
 
 _EARTH_RADIUS_M = 6_371_000.0
@@ -17,7 +27,7 @@ _EARTH_RADIUS_M = 6_371_000.0
 
 @dataclass
 class TargetQuery:
-    selector: str  # responders, charge_nurse, on_call, admins, all_admins, staff:<id>
+    selector: str  # responders, charge_nurse, on_call, admins, all_admins, staff:<id>, schedule:<id>
     facility_id: str
     specialisations: list[str] = field(default_factory=list)
     latitude: float | None = None
@@ -58,7 +68,40 @@ def order_targets(people: list[Staff], latitude: float | None, longitude: float 
     )
 
 
-def _matches(person: Staff, query: TargetQuery) -> bool:
+@dataclass
+class Rota:
+    """Who the schedules name now (`on`), and everyone they name at all (`rostered`)."""
+
+    on: set[str] = field(default_factory=set)
+    rostered: set[str] = field(default_factory=set)
+
+    def on_call(self, person: Staff) -> bool:
+        return person.id in self.on if person.id in self.rostered else person.on_call
+
+
+def rota_now(session: Session) -> Rota:
+    """Every schedule's answer now; the flag stands in for people no schedule names."""
+    rota, now = Rota(), utcnow()
+    for schedule_id in session.exec(select(OnCallSchedule.id)).all():
+        schedule = load_schedule(session, schedule_id)
+        if schedule is None:
+            continue
+        for layer in schedule.layers:
+            rota.rostered.update(layer.members)
+        rota.rostered.update(o.person for o in schedule.overrides)
+        person = who_is_on_call(schedule, now).person
+        if person:
+            rota.on.add(person)
+    return rota
+
+
+def on_schedule_now(session: Session, schedule_id: str) -> str | None:
+    """Who a schedule has on call now (None: a gap, or no such schedule)."""
+    schedule = load_schedule(session, schedule_id)
+    return who_is_on_call(schedule, utcnow()).person if schedule else None
+
+
+def _matches(person: Staff, query: TargetQuery, rota: Rota) -> bool:
     selector = query.selector
     at_facility = person.facility_id == query.facility_id
     if selector.startswith("staff:"):
@@ -70,12 +113,12 @@ def _matches(person: Staff, query: TargetQuery) -> bool:
     if selector == "admins":
         return person.role == "admin"
     if selector == "on_call":
-        return person.role == "provider" and person.on_call
+        return person.role == "provider" and rota.on_call(person)
     if selector == "charge_nurse":
-        return person.charge_nurse and person.on_call
+        return person.charge_nurse and rota.on_call(person)
     if selector == "responders":
         wanted = set(query.specialisations)
-        return (person.role == "provider" and person.on_call and person.emergency_capable
+        return (person.role == "provider" and rota.on_call(person) and person.emergency_capable
                 and wanted.issubset(person.specialisations or []))
     raise ValueError(f"unknown target selector {selector!r}")
 
@@ -83,7 +126,12 @@ def _matches(person: Staff, query: TargetQuery) -> bool:
 def find_targets(query: TargetQuery) -> list[Target]:
     """Everyone the selector names, in the order they should be paged."""
     with reading() as session:
-        people = [p for p in session.exec(select(Staff)).all() if _matches(p, query)]
+        if query.selector.startswith("schedule:"):
+            person = on_schedule_now(session, query.selector.removeprefix("schedule:"))
+            people = [p for p in [session.get(Staff, person)] if p] if person else []
+        else:
+            rota = rota_now(session)
+            people = [p for p in session.exec(select(Staff)).all() if _matches(p, query, rota)]
         lat, lon = query.latitude, query.longitude
         if lat is None or lon is None:
             facility = session.get(Facility, query.facility_id)

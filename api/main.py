@@ -20,6 +20,7 @@ from api.routes import (
     family,
     health,
     monitoring,
+    oncall,
     outbox,
     patients,
     policies,
@@ -77,8 +78,8 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (emergencies, monitoring, staff, facilities, policies, outbox, audit, review,
-                   family, patients, caregivers, ws):
+    for module in (emergencies, monitoring, staff, facilities, policies, oncall, outbox, audit,
+                   review, family, patients, caregivers, ws):
         v1.include_router(module.router)
     app.include_router(v1)
     # Outside /api/v1: providers and people's browsers call these, not API clients.

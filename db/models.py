@@ -275,3 +275,43 @@ class Consent(SQLModel, table=True):
     revoked_at: datetime | None = Timestamp(nullable=True)
     revoked_by: str | None = None
     revoke_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class OnCallSchedule(SQLModel, table=True):
+    """A rota for one team at one facility, in that facility's time zone (clinical/oncall.py)."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    facility_id: str = Field(index=True)
+    specialisation: str | None = Field(default=None, index=True)  # the team: cardiology, ...
+    time_zone: str  # IANA name, e.g. Asia/Kuala_Lumpur
+    version: int = 1  # goes up with every change to it, its layers or its overrides
+    updated_at: datetime = Timestamp()
+
+
+class OnCallLayer(SQLModel, table=True):
+    """One rotation of a schedule: members take turns from the first hand-off."""
+
+    id: str = Field(primary_key=True)
+    schedule_id: str = Field(index=True)
+    name: str
+    members: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # Local wall time of the first hand-off, in the schedule's zone: naive on purpose.
+    rotation_start: datetime = Field(sa_type=DateTime(timezone=False))
+    turn: str  # daily, weekly, 12h, custom
+    turn_hours: int | None = None  # the custom turn's length
+    priority: int = 0
+    windows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class OnCallOverride(SQLModel, table=True):
+    """A named person on call for [starts_at, ends_at), over every layer (a swap, sick cover)."""
+
+    id: str = Field(primary_key=True)
+    schedule_id: str = Field(index=True)
+    person: str
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    ends_at: datetime = Field(sa_type=DateTime(timezone=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_by: str
+    created_at: datetime = Timestamp()

@@ -10,7 +10,7 @@ from api.errors import ERROR_RESPONSES, VigilError, not_found
 from services.schemas.directory import PolicyCreate, PolicyIn, PolicyPublic
 from audit.chain import append as audit
 from db.engine import reading, writing
-from db.models import EscalationPolicy, utcnow
+from db.models import EscalationPolicy, OnCallSchedule, utcnow
 
 router = APIRouter(prefix="/policies", tags=["policies"], responses=ERROR_RESPONSES)
 
@@ -23,6 +23,16 @@ def _take_default(session: Session, severity: str | None, policy_id: str) -> Non
             EscalationPolicy.severity == severity, EscalationPolicy.id != policy_id)).all():
         other.severity = None
         session.add(other)
+
+
+def _check_schedules(session: Session, body: PolicyIn) -> None:
+    """A tier naming schedule:<id> must name a schedule that exists."""
+    for n, tier in enumerate(body.tiers):
+        schedule_id = tier.targets.removeprefix("schedule:")
+        if schedule_id != tier.targets and session.get(OnCallSchedule, schedule_id) is None:
+            field = f"body.tiers.{n}.targets"
+            raise VigilError(422, "unknown_schedule", f"{field}: no schedule {schedule_id!r}",
+                             [{"field": field, "message": f"no schedule {schedule_id!r}"}])
 
 
 @router.get("", response_model=list[PolicyPublic])
@@ -48,6 +58,7 @@ def create_policy(body: PolicyCreate, user: Admin) -> EscalationPolicy:
     with writing() as session:
         if session.get(EscalationPolicy, body.id):
             raise VigilError(409, "already_exists", f"Policy {body.id!r} already exists.")
+        _check_schedules(session, body)
         _take_default(session, body.severity, body.id)
         policy = EscalationPolicy(**body.model_dump())
         session.add(policy)
@@ -63,6 +74,7 @@ def replace_policy(policy_id: str, body: PolicyIn, user: Admin) -> EscalationPol
         policy = session.get(EscalationPolicy, policy_id)
         if policy is None:
             raise not_found("policy", policy_id)
+        _check_schedules(session, body)
         _take_default(session, body.severity, policy_id)
         for name, value in body.model_dump().items():
             setattr(policy, name, value)

@@ -65,15 +65,19 @@ class ChannelStepIn(Strict):
 
 class TierIn(Strict):
     name: str = Field(min_length=1, max_length=100)
-    targets: str = Field(description=f"One of {', '.join(TARGET_SELECTORS)}, or staff:<id>")
+    targets: str = Field(description=f"One of {', '.join(TARGET_SELECTORS)}, staff:<id>, or "
+                                     "schedule:<id> (whoever that on-call schedule names when "
+                                     "the tier is paged)")
     ack_timeout_s: float = Field(gt=0, le=86400)
 
     @field_validator("targets")
     @classmethod
     def _known_selector(cls, value: str) -> str:
-        if value in TARGET_SELECTORS or (value.startswith("staff:") and len(value) > 6):
+        if value in TARGET_SELECTORS or any(value.startswith(prefix) and len(value) > len(prefix)
+                                            for prefix in ("staff:", "schedule:")):
             return value
-        raise ValueError(f"targets must be one of {', '.join(TARGET_SELECTORS)} or staff:<id>")
+        raise ValueError(f"targets must be one of {', '.join(TARGET_SELECTORS)}, staff:<id> "
+                         "or schedule:<id>")
 
 
 class PolicyIn(Strict):
