@@ -28,4 +28,8 @@ def limited_api(stack: Stack, **settings: object) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a client still connected holds a graceful stop
+            process.kill()
+            process.wait(timeout=10)
