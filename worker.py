@@ -33,7 +33,8 @@ SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
         "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
-        "workflows.base", "workflows.refusals",
+        "workflows.base", "workflows.refusals", "workflows.monitoring_commands",
+        "workflows.monitoring_storage",
         "activities.delivery_types", "clinical"
     )
 )

@@ -6,7 +6,7 @@ import asyncio
 from functools import partial
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError

@@ -25,35 +25,30 @@ from clinical.alarms import (
     TECHNICAL_PREFIX,
     TECHNICAL_PRIORITY,
     AlarmAction,
-    acknowledge_alarm,
     check_device_silence,
     step_alarms,
     step_technical_alarms,
 )
 from clinical.assessment import assess
-from clinical.thresholds import ThresholdError, Thresholds, apply_overrides
 from clinical.vitals import Reading
 from workflows.emergency_types import EmergencyInput
+from workflows.monitoring_commands import SessionCommands
+from workflows.monitoring_storage import FLUSH_LIMIT, ReadingStorage
 from workflows.monitoring_types import (
     PRIORITY_ORDER,
     ActiveAlarm,
-    AlarmAcknowledge,
-    AlarmAckResult,
     AlarmChange,
     AlarmEpisode,
     EndSession,
     ReadingBatch,
-    SessionActor,
     SessionInput,
     SessionState,
     SessionSummary,
     SessionView,
     StoredPoint,
-    ThresholdsChange,
     TrendPoint,
 )
 from workflows.base import RECORD_RETRY, RECORD_TIMEOUT, Accepted, PagingWorkflow
-from workflows.refusals import Refusal, refuse
 from workflows.search_attributes import for_start
 
 with workflow.unsafe.imports_passed_through():
@@ -61,7 +56,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.monitoring_emergency import EmergencyPlanRequest, MonitoringEmergencyActivities
     from activities.monitoring_records import (
         MonitoringRecordActivities,
-        ReadingsFlush,
         SessionChange,
     )
 
@@ -69,12 +63,11 @@ CARE_TEAM_CHANNELS = ["websocket", "push"]
 VIEWER_CHANNELS = ["websocket"]
 FALLBACK = ["websocket", "push", "sms", "email"]
 TREND_WINDOW = timedelta(hours=1)  # the window clinical.news2.news2_trend looks at
-FLUSH_LIMIT = 500  # readings per storage activity, well inside Temporal's payload limit
 MAX_EPISODES = 1000  # the summary lists this many alarms; counts cover them all
 
 
 @workflow.defn
-class MonitoringSessionWorkflow(PagingWorkflow):
+class MonitoringSessionWorkflow(SessionCommands, ReadingStorage, PagingWorkflow):
     @workflow.init
     def __init__(self, input: SessionInput) -> None:
         self._input = input
@@ -323,137 +316,10 @@ class MonitoringSessionWorkflow(PagingWorkflow):
         await self._record("emergency_started", "vigil",
                            {"emergency_id": plan.emergency_id, "reasons": reasons})
 
-    # --- commands -------------------------------------------------------------------------
-
-    def _check_open(self) -> None:
-        if self._state.status != "active" or self._ending is not None:
-            raise refuse(Refusal.SessionEnded, "This monitoring session has ended.")
-
-    def _check_on_session(self, actor: SessionActor, *, viewers: bool) -> None:
-        data = self._input
-        allowed = data.care_team + (data.viewers if viewers else [])
-        if not actor.may_steer and actor.staff_id not in allowed:
-            raise refuse(Refusal.NotOnSession, "Only this session's care team, its viewers (to "
-                         "acknowledge) or a coordinator may do this.")
-
-    def _new_thresholds(self, cmd: ThresholdsChange) -> Thresholds:
-        self._check_open()
-        self._check_on_session(cmd.actor, viewers=False)
-        try:
-            return apply_overrides(self._state.thresholds, cmd.overrides)
-        except ThresholdError as error:
-            raise refuse(Refusal.InvalidThresholds, str(error), field=error.field,
-                         reason=error.reason)
-
-    @workflow.update
-    def change_thresholds(self, cmd: ThresholdsChange) -> Thresholds:
-        """New limits apply from the next reading; the change is audited with before and after."""
-        new = self._new_thresholds(cmd)
-        before, self._state.thresholds = self._state.thresholds, new
-        self._accept("thresholds_changed", cmd.actor.staff_id, {
-            "before": asdict(before), "after": asdict(new), "overrides": cmd.overrides,
-            "reason": cmd.reason})
-        return new
-
-    @change_thresholds.validator
-    def _validate_change_thresholds(self, cmd: ThresholdsChange) -> None:
-        self._new_thresholds(cmd)
-
-    def _check_acknowledge(self, cmd: AlarmAcknowledge) -> None:
-        self._check_open()
-        self._check_on_session(cmd.actor, viewers=True)
-        alarm = self._state.alarms.alarms.get(cmd.key)
-        if alarm is None or not alarm.active:
-            raise refuse(Refusal.AlarmNotActive, f"No active alarm {cmd.key!r} on this session.",
-                         active=self._state.alarms.active_keys())
-
-    @workflow.update
-    def acknowledge(self, cmd: AlarmAcknowledge) -> AlarmAckResult:
-        """Silence one alarm for the acknowledgement window; the others still page."""
-        self._check_acknowledge(cmd)
-        s, now = self._state, workflow.now()
-        s.alarms = acknowledge_alarm(s.alarms, cmd.key, now, self._input.timing.alarm_config())
-        until = s.alarms.alarms[cmd.key].acknowledged_until
-        assert until is not None
-        s.escalations.pop(cmd.key, None)
-        episode, took = self._episode(cmd.key), None
-        if episode and episode.acknowledged_at is None:
-            took = (now - episode.raised_at).total_seconds()
-            episode.acknowledged_at, episode.acknowledged_by = now, cmd.actor.staff_id
-            episode.time_to_acknowledge_s = took
-        self._accept("alarm_acknowledged", cmd.actor.staff_id, {
-            "key": cmd.key, "by": cmd.actor.name, "acknowledged_until": until,
-            "time_to_acknowledge_s": took})
-        return AlarmAckResult(cmd.key, until, took)
-
-    @acknowledge.validator
-    def _validate_acknowledge(self, cmd: AlarmAcknowledge) -> None:
-        self._check_acknowledge(cmd)
-
-    def _check_end(self, cmd: EndSession) -> None:
-        self._check_open()
-        if not cmd.actor.may_steer:
-            raise refuse(Refusal.NotOnSession, "Only a coordinator or an admin may end a session.")
-
-    @workflow.update
-    async def end(self, cmd: EndSession) -> SessionSummary:
-        """Score what is waiting, store everything, and answer with the session's summary."""
-        self._check_end(cmd)
-        self._ending = cmd
-        if workflow.patched("record-ending"):
-            # Recorded at once, so every API replica refuses new readings (409) from now on.
-            self._accept("ending", cmd.actor.staff_id, {"reason": cmd.reason})
-        await workflow.wait_condition(lambda: self._summary is not None)
-        assert self._summary is not None
-        return self._summary
-
-    @end.validator
-    def _validate_end(self, cmd: EndSession) -> None:
-        self._check_end(cmd)
-
     # --- bookkeeping ----------------------------------------------------------------------
 
     async def _on_accepted(self, accepted: Accepted) -> None:
         await self._record(accepted.change, accepted.actor, accepted.detail)
-
-    def _flush(self, *, force: bool) -> None:
-        """Start storing waiting readings and alarm changes, one batch in flight at a time."""
-        if self._flushing is not None and not self._flushing.done():
-            return
-        if not self._unstored and not self._alarm_log:
-            return
-        due = self._flush_due is not None and workflow.now().timestamp() >= self._flush_due
-        if not (force or due or self._alarm_log
-                or len(self._unstored) >= self._input.timing.flush_max):
-            return
-        s = self._state
-        points, self._unstored = self._unstored[:FLUSH_LIMIT], self._unstored[FLUSH_LIMIT:]
-        changes, self._alarm_log = self._alarm_log, []
-        self._flush_due = None
-        s.flushes += 1
-        batch = ReadingsFlush(self._input.session_id, self._input.patient_id, s.flushes,
-                              self.state(), points, changes)
-        self._flushing = asyncio.create_task(self._store(batch))
-
-    async def _store(self, batch: ReadingsFlush) -> None:
-        # Ordinary readings go by local activity: one workflow task per batch instead of
-        # three, most of what a reading costs the Temporal server (docs/PERFORMANCE.md).
-        # A batch with alarm changes goes by ordinary activity, because a local one holds
-        # the workflow task, and the pages this step started, until the write is done.
-        store = (workflow.execute_activity_method if batch.alarm_changes
-                 else workflow.execute_local_activity_method)
-        await store(MonitoringRecordActivities.store_readings, batch,
-                    start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
-        self._state.stored += len(batch.points)
-        self._woken = True  # more may have queued up behind it
-
-    async def _flush_everything(self) -> None:
-        while True:
-            if self._flushing is not None:
-                await self._flushing
-            if not self._unstored and not self._alarm_log:
-                return
-            self._flush(force=True)
 
     def _next_deadline(self) -> float | None:
         """The next moment something is due without a reading: silence, storage, escalation."""
@@ -508,24 +374,6 @@ class MonitoringSessionWorkflow(PagingWorkflow):
         # Unevaluated readings (signals that arrived during the switch) ride in `pending`.
         return replace(self._input, carried=self._state,
                        carried_attempts=self._pager.open_attempts())
-
-    async def _close(self) -> bool:
-        """Store everything, record the summary; False if readings raced in meanwhile."""
-        assert self._ending is not None
-        await self._flush_everything()
-        await self._pager.drain()
-        s, now = self._state, workflow.now()
-        s.status = "ended"
-        summary = SessionSummary(
-            session_id=self._input.session_id, started_at=s.started_at, ended_at=now,
-            duration_s=(now - s.started_at).total_seconds(), readings=s.evaluated,
-            alarms_by_priority={p: s.alarm_counts.get(p, 0) for p in ("high", "medium", "low")},
-            technical_alarms=s.technical_alarms, alarms=list(s.episodes),
-            emergencies=list(s.emergencies), ended_by=self._ending.actor.staff_id,
-            reason=self._ending.reason, readings_refused_after_end=s.refused_after_end)
-        await self._record("ended", self._ending.actor.staff_id, asdict(summary))
-        self._summary = summary  # answered only now, so the projection already says "ended"
-        return not s.pending and not self._changes
 
     async def _record(self, change: str, actor: str, detail: dict[str, Any] | None = None,
                       with_input: bool = False) -> None:
