@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.auth import decode_token
 from console import STATIC_DIR, TEMPLATES_DIR
-from console.alarm import PRIORITY_BY_SEVERITY, alarm_priority, priority_label
+from console.alarm import LABELS, PRIORITY_BY_SEVERITY, alarm_priority, priority_label
 from services.errors import VigilError
 from services.principal import Principal
 from settings import get_settings
@@ -40,7 +39,7 @@ HOME = "/console/inbox"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals.update(alarm_priority=alarm_priority, priority_label=priority_label,
-                             priority_map=json.dumps(PRIORITY_BY_SEVERITY))
+                             priority_map=PRIORITY_BY_SEVERITY, priority_labels=LABELS)
 
 
 class SignInRequired(Exception):
