@@ -9,14 +9,22 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install up test bench
+.PHONY: install up test bench chromium screenshots
 install: $(BIN)/.installed
 
 up: $(BIN)/.installed
 	$(BIN)/vigil up
 
-test: $(BIN)/.installed
+# The console's browser tests drive Debian's Chromium (never a browser download of Playwright's own).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest
+
+# The console's main pages at 360 and 1280 px, into screenshots/ (ignored by git).
+screenshots: $(BIN)/.installed chromium
+	$(BIN)/python -m cli.screenshots
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py

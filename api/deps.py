@@ -49,9 +49,13 @@ def event_hub(request: Request) -> EventHub:
     return request.app.state.hub
 
 
+# Who may do what, named once: the API's dependencies below and the console's pages check these.
+STAFF = ("provider", "coordinator", "admin", "auditor")
+RESPONDERS = ("provider", "coordinator", "admin")
+
 TemporalDep = Annotated[Client, Depends(temporal_client)]
 HubDep = Annotated[EventHub, Depends(event_hub)]
-Staff = Annotated[Principal, Depends(require("provider", "coordinator", "admin", "auditor"))]
-Responder = Annotated[Principal, Depends(require("provider", "coordinator", "admin"))]
+Staff = Annotated[Principal, Depends(require(*STAFF))]
+Responder = Annotated[Principal, Depends(require(*RESPONDERS))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Reviewer = Annotated[Principal, Depends(require("admin", "auditor"))]

@@ -9,12 +9,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from api.console_session import install_console
 from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
     audit,
     caregivers,
+    console,
+    console_auth,
     emergencies,
     facilities,
     family,
@@ -85,6 +88,10 @@ def create_app() -> FastAPI:
     # Outside /api/v1: providers and people's browsers call these, not API clients.
     for module in (health, webhooks, ack_links):
         app.include_router(module.router)
+    # The console (server-rendered pages) calls the same services as /api/v1.
+    for module in (console_auth, console):
+        app.include_router(module.router)
+    install_console(app)
     return app
 
 

@@ -53,6 +53,7 @@ def _up(args: argparse.Namespace) -> int:
         base = f"http://127.0.0.1:{args.port}"
         print(f"""
 Vigil is running.
+  Console          {base}/console   (development sign-in lists the demo people)
   API docs         {base}/docs
   Health           {base}/healthz   (ready: {base}/readyz, metrics: {base}/metrics)
   Temporal Web UI  http://127.0.0.1:{args.ui_port}

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from sqlmodel import col, select
 from sse_starlette.sse import EventSourceResponse
 
+from services.emergency_reads import emergency_detail
 from services.emergencies import (
     actor_for,
     create_emergency,
@@ -35,9 +36,8 @@ from services.schemas.emergencies import (
 )
 from api.streams import sse_events
 from events.topics import emergency_topic
-from audit.chain import append as audit
-from db.engine import reading, writing
-from db.models import DeliveryAttempt, Emergency
+from db.engine import reading
+from db.models import Emergency
 from workflows.emergency import EmergencyEscalationWorkflow as Wf
 from workflows.emergency_types import (
     AcknowledgeInput,
@@ -89,15 +89,7 @@ def list_emergencies(user: Staff, status: str | None = None, severity: Severity 
 @router.get("/{emergency_id}", response_model=EmergencyDetail)
 def read_emergency(emergency_id: str, user: Staff) -> dict:
     """One emergency with every delivery attempt made for it (the read is audited)."""
-    row = get_emergency(emergency_id)
-    with reading() as session:
-        attempts = session.exec(select(DeliveryAttempt)
-                                .where(DeliveryAttempt.subject_id == emergency_id)
-                                .order_by(col(DeliveryAttempt.created_at))).all()
-    with writing() as session:
-        audit(session, actor=user.sub, action="patient_data.read", subject=emergency_id,
-              detail={"patient_id": row.patient_id})
-    return {**row.model_dump(), "attempts": [a.model_dump() for a in attempts]}
+    return emergency_detail(emergency_id=emergency_id, user=user)
 
 
 @router.get("/{emergency_id}/events")

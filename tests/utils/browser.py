@@ -1,0 +1,31 @@
+"""Driving the console in a real browser: sign in through its own form, read its live state."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tests.utils.api import token
+
+
+async def signed_in_page(browser: Browser, base_url: str, staff_id: str, *roles: str,
+                         width: int = 1280) -> tuple[BrowserContext, Page]:
+    """A fresh browser context signed in as `staff_id` with the token form, on the inbox."""
+    context = await browser.new_context(base_url=base_url,
+                                        viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    # A script error on a console page is a failure, whatever the test was looking at.
+    page.on("pageerror", lambda error: print(f"console page error: {error}"))
+    page.on("console", lambda message: print(f"console: {message.text}"))
+    await page.goto("/console/sign-in?next=/console/inbox")
+    await page.fill("#token", token(staff_id, *(roles or ("provider",))))
+    await page.click("text=Sign in >> nth=-1")
+    await expect(page).to_have_url(f"{base_url}/console/inbox")
+    return context, page
+
+
+async def live_inbox(page: Page) -> None:
+    """Wait until the inbox's socket is open, and turn the alarm sound on as a nurse would."""
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    if await page.locator("#sound-on").is_visible():
+        await page.click("#sound-on")
+    await page.wait_for_function("!window.vigilAlarm.needsPermission()")
