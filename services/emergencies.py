@@ -166,3 +166,17 @@ async def run_command(*, client: Client, emergency_id: str, update: Any, arg: An
         if error.status == 404 and await asyncio.to_thread(_find, emergency_id) is not None:
             raise VigilError(409, "emergency_closed", "This emergency has already ended.")
         raise
+
+
+async def run_command_until_recorded(*, client: Client, hub: EventHub | None, emergency_id: str,
+                                     update: Any, arg: Any) -> Any:
+    """`run_command`, then wait (briefly) until the emergency's row shows its outcome, for a
+    page that is about to be rendered from that row."""
+    result = await run_command(client=client, emergency_id=emergency_id, update=update, arg=arg)
+    status = getattr(result, "status", "acknowledged")
+
+    def recorded() -> Emergency | None:
+        row = _find(emergency_id)
+        return row if row and row.status == status and row.owner_id == result.owner_id else None
+    await await_first_record(hub=hub, topic=emergency_topic(emergency_id), load=recorded)
+    return result

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from api.console_session import ConsoleRefusal, check_csrf, render, session_principal
 from api.deps import RESPONDERS, STAFF
 from services.directory_reads import hand_over_candidates, staff_people
-from services.emergencies import actor_for, find_colleague, run_command
+from services.emergencies import actor_for, find_colleague, run_command_until_recorded
 from services.emergency_reads import emergency_detail, emergency_timeline
 from services.errors import VigilError
 from services.principal import Principal
@@ -84,7 +84,8 @@ async def _command(request: Request, emergency_id: str, csrf: str | None, done: 
         raise ConsoleRefusal(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
     try:
         arg = await make(await actor_for(user))
-        await run_command(client=client, emergency_id=emergency_id, update=update, arg=arg)
+        await run_command_until_recorded(client=client, hub=request.app.state.hub,
+                                         emergency_id=emergency_id, update=update, arg=arg)
     except VigilError as error:
         raise ConsoleRefusal.of(error)
     return RedirectResponse(f"/console/emergencies/{emergency_id}?done={done}", status_code=303)
