@@ -87,6 +87,10 @@ def session_input() -> SessionInput:
         timing=SessionTiming())
 
 
+def alarm_pages(recorder: SessionRecorder) -> list[DeliveryRequest]:
+    return [r for r in recorder.sent if r.kind == "alarm"]
+
+
 def reading(vitals: VitalSigns) -> Reading:
     return Reading("mon-1", datetime.now(timezone.utc), vitals)
 
@@ -106,8 +110,8 @@ async def test_readings_that_arrive_while_a_session_ends_are_refused_not_scored(
             MonitoringSessionWorkflow.run, data, id=data.session_id, task_queue=queue)
         # A medium alarm: its pages go out, and its storage is held in flight.
         await handle.signal(MonitoringSessionWorkflow.add_readings, ReadingBatch([reading(NEWS2_5)]))
-        await until(lambda: recorder.stores >= 1)
-        pages_before = len([r for r in recorder.sent if r.kind == "alarm"])
+        await until(lambda: recorder.stores >= 1 and len(alarm_pages(recorder)) >= 2)
+        pages_before = alarm_pages(recorder)  # the care team's websocket and push
         ending = asyncio.create_task(handle.execute_update(
             MonitoringSessionWorkflow.end, EndSession(SessionActor("coord", "C", may_steer=True))))
         await until(lambda: recorder.recorded("ending"))
@@ -121,5 +125,6 @@ async def test_readings_that_arrive_while_a_session_ends_are_refused_not_scored(
     assert summary.readings == 1
     assert summary.readings_refused_after_end == 2
     assert len(recorder.recorded("ended")) == 1
-    assert len([r for r in recorder.sent if r.kind == "alarm"]) == pages_before
+    assert alarm_pages(recorder) == pages_before
+    assert not [r for r in recorder.sent if r.content.get("priority") == "high"]
     assert not recorder.plans, "no emergency was started for a reading after the end"
