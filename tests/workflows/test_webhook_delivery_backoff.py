@@ -1,11 +1,17 @@
-"""WebhookDeliveryWorkflow's retry loop on the time-skipping server: three days in a second."""
+"""WebhookDeliveryWorkflow's retry loop on the time-skipping server: three days in a second.
+
+These tests skip days, so they get a time-skipping server of their own: workflows other
+tests leave waiting on the shared one (with no worker left) hold its clock still.
+"""
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+import pytest
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -26,6 +32,15 @@ from workflows.webhook_delivery_types import (
 )
 
 DAY = 86_400.0
+
+
+@pytest.fixture(scope="module")
+async def days_env() -> AsyncIterator[WorkflowEnvironment]:
+    from tests.workflows.conftest import _test_server
+
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_test_server())
+    yield env
+    await env.shutdown()
 
 
 async def _run(env: WorkflowEnvironment, answers: dict[int, list[SendOutcome]],
@@ -74,12 +89,12 @@ async def _run(env: WorkflowEnvironment, answers: dict[int, list[SendOutcome]],
 
 
 async def test_a_dead_receiver_is_retried_with_growing_jittered_waits_for_three_days_then_admins_paged(
-        time_env: WorkflowEnvironment) -> None:
+        days_env: WorkflowEnvironment) -> None:
     tries: list[SendRequest] = []
     given_up: list[GiveUp] = []
     paged: list[DeliveryRequest] = []
     down = SendOutcome("retry", status_code=500, error="HTTP 500")
-    progress = await _run(time_env, {1: [down], 2: [SendOutcome("delivered", 200)]},
+    progress = await _run(days_env, {1: [down], 2: [SendOutcome("delivered", 200)]},
                           tries, given_up, paged)
 
     first = [t for t in tries if t.seq == 1]
@@ -98,10 +113,10 @@ async def test_a_dead_receiver_is_retried_with_growing_jittered_waits_for_three_
 
 
 async def test_retry_after_is_honoured_and_410_stops_the_endpoint(
-        time_env: WorkflowEnvironment) -> None:
+        days_env: WorkflowEnvironment) -> None:
     tries: list[SendRequest] = []
     busy = SendOutcome("retry", status_code=429, retry_after_s=3600)
-    progress = await _run(time_env, {1: [busy, SendOutcome("gone", 410)],
+    progress = await _run(days_env, {1: [busy, SendOutcome("gone", 410)],
                                      2: [SendOutcome("delivered", 200)]}, tries, [], [])
     assert [(t.seq, t.attempt) for t in tries] == [(1, 1), (1, 2)]  # event 2 never tried
     assert (tries[1].scheduled_at - tries[0].scheduled_at).total_seconds() >= 3600
