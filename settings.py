@@ -136,6 +136,23 @@ class Settings(BaseSettings):
         "30/10 seconds", description="Frames per WebSocket (ack frames are never refused)"
     )
 
+    # Outbound webhooks (README "Outbound webhooks"). Endpoint secrets are Fernet-encrypted under
+    # this key, kept outside the database; unset, a key is derived from VIGIL_AUDIT_KEY.
+    webhook_secret_keys: str | None = Field(
+        None, description="Fernet key(s) that encrypt webhook endpoint secrets, comma-separated, newest"
+        " first (older ones still decrypt, for key rotation); unset derives one from VIGIL_AUDIT_KEY"
+    )
+    webhook_poll_interval_s: float = Field(
+        2.0, gt=0, le=300, description="How often an idle endpoint's delivery workflow looks for new"
+        " events in its outbox"
+    )
+    webhook_timeout_s: float = Field(
+        15.0, gt=0, le=60, description="How long one webhook request may take before it counts as failed"
+    )
+    webhook_max_response_bytes: int = Field(
+        65_536, ge=1024, description="How much of a receiver's answer is read (the rest is dropped)"
+    )
+
     @field_validator("rate_limit_per_token", "rate_limit_per_address", "rate_limit_incident",
                      "ws_message_rate")
     @classmethod

@@ -17,16 +17,18 @@ from activities.directory import DirectoryActivities
 from activities.emergency_records import EmergencyRecordActivities
 from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
+from activities.webhook_delivery import WebhookActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.monitoring import MonitoringSessionWorkflow
+from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
-ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow]
+ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, WebhookDeliveryWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -35,6 +37,7 @@ SANDBOX = SandboxedWorkflowRunner(
         "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
         "workflows.base", "workflows.refusals", "workflows.monitoring_commands",
         "workflows.monitoring_storage",
+        "workflows.webhook_delivery_types",
         "activities.delivery_types", "clinical"
     )
 )
@@ -50,9 +53,11 @@ def activities_for(settings: Settings) -> list:
     directory = DirectoryActivities()
     records = EmergencyRecordActivities()
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
+    webhooks = WebhookActivities(settings)
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
-            calls.end_ringing_calls]
+            calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
+            webhooks.give_up_delivery]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

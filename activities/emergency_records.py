@@ -8,6 +8,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities import webhook_events
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import Emergency, utcnow
@@ -88,3 +89,4 @@ class EmergencyRecordActivities:
                                  "text": FAMILY_TEXT[change.change]})
             audit(session, actor=change.actor, action=f"emergency.{change.change}",
                   subject=change.emergency_id, detail=payload)
+            webhook_events.emergency_changed(session, change, row)

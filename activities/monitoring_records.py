@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 from temporalio import activity
 
+from activities import webhook_events
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import MonitoringSession, VitalReading, utcnow
@@ -132,6 +133,7 @@ class MonitoringRecordActivities:
                                             "text": FAMILY_TEXT[change.change]})
             audit(session, actor=change.actor, action=f"monitoring.{change.change}",
                   subject=change.session_id, detail=payload)
+            webhook_events.session_changed(session, change, row)
 
     @activity.defn(name="store_session_readings")
     def store_readings(self, flush: ReadingsFlush) -> int:
@@ -154,6 +156,7 @@ class MonitoringRecordActivities:
                 publish(session, topic=session_topic(flush.session_id), kind="alarm", payload=detail)
                 audit(session, actor="vigil", action=f"monitoring.alarm_{change.kind}",
                       subject=flush.session_id, detail=detail)
+            webhook_events.alarms_changed(session, flush, row)
             status, text = _family(flush.view)
             _tell_family(session, row, {"subject_id": flush.session_id, "status": status,
                                         "text": text, "readings": len(points)})

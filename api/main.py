@@ -29,6 +29,7 @@ from api.routes import (
     policies,
     review,
     staff,
+    webhook_endpoints,
     webhooks,
     ws,
 )
@@ -82,7 +83,7 @@ def create_app() -> FastAPI:
     install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (emergencies, monitoring, staff, facilities, policies, oncall, outbox, audit,
-                   review, family, patients, caregivers, ws):
+                   review, family, patients, caregivers, webhook_endpoints, ws):
         v1.include_router(module.router)
     app.include_router(v1)
     # Outside /api/v1: providers and people's browsers call these, not API clients.

@@ -39,8 +39,10 @@ from cli.stack import Stack  # noqa: E402
 
 SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
 # Every stack the tests start fails a synchronous database call made on the API's event
-# loop, so the whole e2e suite proves no route blocks it.
-STACK_ENV = {"VIGIL_FORBID_DB_ON_EVENT_LOOP": "1"}
+# loop, so the whole e2e suite proves no route blocks it. Development mode lets webhook
+# endpoints point at the tests' loopback receivers; their outboxes are looked at often.
+STACK_ENV = {"VIGIL_FORBID_DB_ON_EVENT_LOOP": "1", "VIGIL_DEV_MODE": "1",
+             "VIGIL_WEBHOOK_POLL_INTERVAL_S": "0.2"}
 
 
 @pytest.fixture(scope="session")

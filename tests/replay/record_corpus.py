@@ -48,7 +48,8 @@ async def record(names: list[str]) -> None:
     upgrade(os.environ["VIGIL_DATABASE_URL"])
     seed_demo()
     stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
-                  temporal_address=f"127.0.0.1:{port}", logs=scratch, name="corpus").start()
+                  temporal_address=f"127.0.0.1:{port}", logs=scratch, name="corpus",
+                  env={"VIGIL_DEV_MODE": "1"}).start()  # webhook scenarios use loopback
     try:
         client = await Client.connect(f"127.0.0.1:{port}")
         for name in names or list(SCENARIOS):

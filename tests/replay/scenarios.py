@@ -18,6 +18,7 @@ from tests.utils.api import as_user, emergency_body, fast_policy
 from tests.utils.live import next_frame, staff_socket
 from tests.utils.monitoring import NEWS2_5, NORMAL, a_reading, session_body
 from tests.utils.waiting import eventually
+from tests.utils.webhook_receiver import webhook_receiver
 from workflows.emergency import EmergencyEscalationWorkflow as Wf
 from workflows.emergency_types import EmergencyState
 
@@ -148,6 +149,31 @@ async def monitoring_session_acknowledged_and_ended(
     return await _closed(client, sid)
 
 
+async def webhook_endpoint_delivered(api: str, client: Client,
+                                     patient_id: str = "patient-001") -> str:
+    """An endpoint's receiver refuses once (503), then takes an emergency's creation; the admin
+    disables the endpoint and its delivery workflow ends. Needs VIGIL_DEV_MODE (loopback)."""
+    with webhook_receiver() as receiver:
+        receiver.status = 503
+        async with as_user(api, "admin-raj", "admin") as admin:
+            created = await admin.post("/webhook-endpoints", json={
+                "url": receiver.url, "event_types": ["emergency.created"], "patient_id": patient_id,
+                "retry": {"initial_s": 0.5, "max_s": 1, "window_s": 600}})
+            assert created.status_code == 201, created.text
+            endpoint_id = created.json()["id"]
+            eid, _ = await _raise(api, client, patient_id, voice_after_s=30, tier_timeout_s=60)
+            await eventually(lambda: any(eid in r.body for r in receiver.received),
+                             timeout_s=30, what="a refused try")
+            receiver.status = 200
+            await eventually(lambda: any(eid in r.body for r in receiver.accepted()),
+                             timeout_s=30, what="the event delivered")
+            await _post(api, "admin-raj", "admin", f"/emergencies/{eid}/cancel",
+                        {"reason": "webhook scenario over"})
+            off = await admin.patch(f"/webhook-endpoints/{endpoint_id}", json={"enabled": False})
+            assert off.status_code == 200, off.text
+    return await _closed(client, f"webhook-endpoint-{endpoint_id}")
+
+
 SCENARIOS: dict[str, Scenario] = {
     "emergency_acknowledged": emergency_acknowledged,
     "emergency_exhausted": emergency_exhausted,
@@ -155,4 +181,5 @@ SCENARIOS: dict[str, Scenario] = {
     "emergency_handed_over": emergency_handed_over,
     "emergency_escalated_by_hand": emergency_escalated_by_hand,
     "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
+    "webhook_endpoint_delivered": webhook_endpoint_delivered,
 }

@@ -1,0 +1,158 @@
+"""WebhookDeliveryWorkflow: one per endpoint, sending its outbox in order, retrying for days.
+
+One workflow per endpoint keeps that endpoint's events in order and lets a
+slow or dead receiver hold up only itself. The workflow polls its outbox
+through an activity (rows the record activities wrote in the same transaction
+as the change), so nothing has to signal it from inside a database
+transaction: an event is sent if and only if its change committed. Each event
+is tried, then waited on with a workflow timer (exponential backoff with
+jitter, or the receiver's Retry-After) until it is delivered or its retry
+window has passed; then it is marked failed and the admins are paged through
+the one delivery path. A 410 disables the endpoint and ends the workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+from workflows.base import RECORD_RETRY, RECORD_TIMEOUT
+from workflows.paging import Pager
+
+with workflow.unsafe.imports_passed_through():
+    from activities.webhook_delivery import WebhookActivities
+    from workflows.webhook_delivery_types import (
+        WAKE_SIGNAL,
+        GiveUp,
+        OutboxBatch,
+        OutboxQuery,
+        PendingDelivery,
+        RetrySchedule,
+        SendOutcome,
+        SendRequest,
+        WebhookDeliveryInput,
+        WebhookProgress,
+        backoff_s,
+        workflow_id_for,
+    )
+
+# One try is one request (15 s at most) and two short writes. The loop below does the
+# retrying, with timers, so a try is never retried by Temporal: a try lost with a killed
+# worker simply counts as a failed one.
+SEND_TIMEOUT = timedelta(seconds=45)
+ONE_TRY = RetryPolicy(maximum_attempts=1)
+FAILURE_CHANNELS = ["websocket", "email"]
+KEPT_WAITS = 20
+
+
+@workflow.defn
+class WebhookDeliveryWorkflow:
+    def __init__(self) -> None:
+        self._woken = False
+        self._progress = WebhookProgress(endpoint_id="")
+
+    @workflow.signal(name=WAKE_SIGNAL)
+    def wake(self) -> None:
+        """Look at the outbox now (the endpoint was created, enabled or changed)."""
+        self._woken = True
+
+    @workflow.query
+    def progress(self) -> WebhookProgress:
+        return self._progress
+
+    @workflow.run
+    async def run(self, input: WebhookDeliveryInput) -> WebhookProgress:
+        self._input = input
+        self._progress = WebhookProgress(input.endpoint_id, input.delivered, input.failed)
+        self._pager = Pager(workflow_id_for(input.endpoint_id))
+        while True:
+            batch: OutboxBatch = await workflow.execute_activity_method(
+                WebhookActivities.next_deliveries, OutboxQuery(input.endpoint_id),
+                start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
+            if not batch.enabled:
+                break
+            stopped = False
+            for delivery in batch.pending:
+                if not await self._deliver(delivery, batch.retry):
+                    stopped = True
+                    break
+                if self._history_is_long():
+                    break
+            if stopped:
+                break
+            if self._history_is_long():
+                await self._continue_as_new()
+            if not batch.pending:
+                await self._idle()
+        await self._pager.drain()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._progress
+
+    async def _idle(self) -> None:
+        self._woken = False
+        try:
+            await workflow.wait_condition(lambda: self._woken,
+                                          timeout=timedelta(seconds=self._input.poll_interval_s))
+        except asyncio.TimeoutError:
+            pass
+
+    async def _deliver(self, delivery: PendingDelivery, retry: RetrySchedule) -> bool:
+        """Try until delivered or out of time; False if the endpoint is gone or disabled."""
+        deadline = delivery.occurred_at + timedelta(seconds=retry.window_s)
+        progress, attempt = self._progress, 0
+        progress.current_seq = delivery.seq
+        while True:
+            attempt += 1
+            progress.current_attempt = attempt
+            outcome = await self._send(SendRequest(self._input.endpoint_id, delivery.seq, attempt,
+                                                   workflow.now()))
+            if outcome.outcome == "delivered":
+                progress.delivered += 1
+                return True
+            if outcome.outcome in ("gone", "disabled"):
+                return False
+            left = (deadline - workflow.now()).total_seconds()
+            if outcome.outcome == "refused" or left <= 0:
+                await self._give_up(delivery, outcome, attempt)
+                return True
+            wait = min(backoff_s(attempt, retry, workflow.random(), outcome.retry_after_s), left)
+            progress.waits_s = [*progress.waits_s, wait][-KEPT_WAITS:]
+            await workflow.sleep(timedelta(seconds=wait))
+
+    async def _send(self, request: SendRequest) -> SendOutcome:
+        try:
+            return await workflow.execute_activity_method(
+                WebhookActivities.send_webhook, request,
+                start_to_close_timeout=SEND_TIMEOUT, retry_policy=ONE_TRY)
+        except ActivityError as error:
+            return SendOutcome("retry", error=str(error.cause or error))
+
+    async def _give_up(self, delivery: PendingDelivery, outcome: SendOutcome, attempts: int) -> None:
+        """Mark the event failed and page the admins about it."""
+        reason = f"{attempts} tries; last: {outcome.error or outcome.status_code}"
+        admins: list[str] = await workflow.execute_activity_method(
+            WebhookActivities.give_up_delivery,
+            GiveUp(self._input.endpoint_id, delivery.seq, reason),
+            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
+        self._progress.failed += 1
+        self._pager.page(people=admins, channels=FAILURE_CHANNELS, kind="webhook_failed",
+                         content={"endpoint_id": self._input.endpoint_id,
+                                  "webhook_id": delivery.webhook_id,
+                                  "event_type": delivery.event_type, "reason": reason},
+                         scope=f"failed/{delivery.seq}")
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (info.is_continue_as_new_suggested()
+                or info.get_current_history_length() > self._input.history_limit)
+
+    async def _continue_as_new(self) -> None:
+        await self._pager.drain()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(replace(self._input, delivered=self._progress.delivered,
+                                         failed=self._progress.failed))
