@@ -91,10 +91,13 @@ class EmergencyEscalationWorkflow(PagingWorkflow):
         tier = policy.tiers[s.tier]
         groups = policy.channel_groups()
         if s.tier_started_at is None:
+            # Read the clock before the lookup: after a local activity in the same workflow
+            # task the clock a replay sees is not the one the first run saw.
+            paged_at = workflow.now().timestamp()
             s.targets = await self._find(tier.targets)
             if s.status != "active" or self._changes:
                 return  # acknowledged (or otherwise commanded) while we looked people up
-            s.tier_started_at, s.steps_sent = workflow.now().timestamp(), 0
+            s.tier_started_at, s.steps_sent = paged_at, 0
             if not s.targets:
                 await self._advance(f"nobody to page in tier '{tier.name}'")
                 return
