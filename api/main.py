@@ -66,6 +66,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.hub.stop()
 
 
+# Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
+V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, staff, facilities, policies, oncall,
+                                      outbox, audit, review, family, patients, caregivers, ws))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Vigil",
@@ -78,13 +84,11 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (emergencies, monitoring, staff, facilities, policies, oncall, outbox, audit,
-                   review, family, patients, caregivers, ws):
-        v1.include_router(module.router)
+    for router in V1_ROUTERS:
+        v1.include_router(router)
     app.include_router(v1)
-    # Outside /api/v1: providers and people's browsers call these, not API clients.
-    for module in (health, webhooks, ack_links):
-        app.include_router(module.router)
+    for router in OUTSIDE_ROUTERS:
+        app.include_router(router)
     return app
 
 
