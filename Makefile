@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install up test bench
+.PHONY: install up test bench fuzz
 install: $(BIN)/.installed
 
 up: $(BIN)/.installed
@@ -17,6 +17,12 @@ up: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# Generated requests against a stack of its own: FUZZ_EXAMPLES per operation and role,
+# FUZZ_DATABASE=postgres to run it on PostgreSQL as production does.
+FUZZ_EXAMPLES ?= 100
+fuzz: $(BIN)/.installed
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz_openapi.py -s -p no:cacheprovider --timeout=3600
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py

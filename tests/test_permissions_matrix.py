@@ -49,7 +49,9 @@ async def _send(http: httpx.AsyncClient, caller: Caller, call: Call) -> tuple[in
             return 200, response.headers.get("content-type")
         body = await response.aread()
     kind = response.headers.get("content-type", "")
-    return response.status_code, (response.json() if "json" in kind else body[:200].decode(errors="replace"))
+    if "json" in kind:
+        return response.status_code, response.json()
+    return response.status_code, body[:200].decode(errors="replace")
 
 
 async def _socket(ws_url: str, caller: Caller) -> tuple[int, Any]:
@@ -58,8 +60,9 @@ async def _socket(ws_url: str, caller: Caller) -> tuple[int, Any]:
         async with connect(url, open_timeout=10) as ws:
             await ws.send('{"type": "ping"}')
             return 101, await asyncio.wait_for(ws.recv(), 10)
-    except InvalidStatus as refused:
-        return refused.response.status_code, {"error": {"code": "ws", "message": "", "details": None}}
+    except InvalidStatus as refused:  # refused at the handshake: there is no error body
+        shape = {"error": {"code": "refused", "message": "", "details": None}}
+        return refused.response.status_code, shape
 
 
 def _judge(rule: Rule, caller: Caller, status: int, body: Any) -> str | None:
