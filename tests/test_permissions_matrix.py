@@ -24,6 +24,7 @@ from cli.stack import Stack
 from tests.utils import matrix_world as world
 from tests.utils.callers import Call, Caller, callers
 from tests.utils.monitoring import stored
+from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -148,6 +149,17 @@ async def test_every_route_answers_every_caller_as_the_permissions_table_says(
     left = [name for name, call in refused if call.created()]  # type: ignore[operator]
     assert left == [], "refused writes that left a trace"
     assert world.steering_covers_the_table(w, everyone) == []
+    # The workflows recorded the allowed callers' commands, and no one else's.
+    changed = "monitoring.thresholds_changed"
+    thresholds = {(changed, who) for who in ("dr-tan", "coord-lee", "admin-raj")}
+    assert await eventually(lambda: world.changes_by(w.session_id, changed) == thresholds,
+                            what="exactly the allowed threshold changes")
+    commands = [f"emergency.{c}" for c in ("escalate_requested", "acknowledged", "handed_over",
+                                           "resolved", "cancelled")]
+    await eventually(lambda: ("emergency.resolved", "dr-tan") in world.changes_by(
+        w.emergency_id, *commands), what="the last command recorded")  # recorded in order
+    steered = world.changes_by(w.emergency_id, *commands)
+    assert {actor for _, actor in steered} == {"dr-tan", "admin-raj"}
     # Only the readings the table allows were stored (the session's end stores them all).
     assert sorted(int(r.vitals["heart_rate"]) for r in stored(w.session_id)) == \
         sorted(w.allowed_readings())

@@ -22,7 +22,7 @@ from api.permissions import BY_KEY, V1
 from channels.ack_links import AckClaim, ack_token
 from cli.stack import Stack
 from db.engine import reading
-from db.models import EscalationPolicy, Facility, MonitoringSession, Staff
+from db.models import AuditEntry, EscalationPolicy, Facility, MonitoringSession, Staff
 from services.emergencies import find_by_key
 from settings import get_settings
 from tests.utils.api import as_user, emergency_body
@@ -277,3 +277,10 @@ async def clean_up(http: httpx.AsyncClient, w: World, admin: Caller, coordinator
             await http.post(f"{V1}/sessions/{started.id}/end", headers=coordinator.headers,
                             json={"reason": "test over"})
 
+
+
+def changes_by(subject: str, *actions: str) -> set[tuple[str, str]]:
+    """(action, actor) of the recorded changes to `subject` among `actions`."""
+    with reading() as session:
+        rows = session.exec(select(AuditEntry).where(AuditEntry.subject == subject)).all()
+    return {(row.action, row.actor) for row in rows if row.action in actions}
