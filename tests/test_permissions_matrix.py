@@ -22,7 +22,8 @@ from websockets.exceptions import InvalidStatus
 from api.permissions import BY_KEY, RULES, V1, Access, Rule
 from cli.stack import Stack
 from tests.utils import matrix_world as world
-from tests.utils.callers import Call, Caller, callers
+from tests.utils.callers import Call, Caller
+from tests.utils.matrix_calls import builders
 from tests.utils.monitoring import stored
 from tests.utils.waiting import eventually
 
@@ -33,6 +34,11 @@ STEERING = ("acknowledge", "resolve", "cancel", "hand-over", "escalate")
 # answers "not acknowledged" (409) before it asks who is calling.
 REFUSE_BEFORE_ACK = ("acknowledge", "cancel", "escalate")
 END = ("POST", f"{V1}/sessions/{{session_id}}/end")
+# Ending, removing and revoking are answered last: refused first (and checked to have changed
+# nothing), then allowed, since the first allowed call changes what the others see.
+LAST = (END, ("DELETE", f"{V1}/schedules/{{schedule_id}}/layers/{{layer_id}}"),
+        ("DELETE", f"{V1}/schedules/{{schedule_id}}/overrides/{{override_id}}"),
+        ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"))
 
 
 def _steering(verb: str) -> tuple[str, str]:
@@ -90,10 +96,10 @@ def _judge(rule: Rule, caller: Caller, status: int, body: Any) -> str | None:
 async def test_every_route_answers_every_caller_as_the_permissions_table_says(
         stack: Stack) -> None:
     w = await world.build(stack)
-    everyone = callers(w.patient_id)
+    everyone = w.everyone()
     by_name = {c.name: c for c in everyone}
-    builders = world.builders(w)
-    assert set(builders) == set(BY_KEY), "every row of the table has a call in this test"
+    calls = builders(w)
+    assert set(calls) == set(BY_KEY), "every row of the table has a call in this test"
 
     problems: list[str] = []
     refused: list[tuple[str, Call]] = []
@@ -102,7 +108,7 @@ async def test_every_route_answers_every_caller_as_the_permissions_table_says(
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
         async def check(key: tuple[str, str], caller: Caller) -> None:
             rule = BY_KEY[key]
-            call = builders[key](caller)
+            call = calls[key](caller)
             async with gate:
                 if rule.method == "WS":
                     status, body = await _socket(stack.ws_url(), caller)
@@ -119,7 +125,7 @@ async def test_every_route_answers_every_caller_as_the_permissions_table_says(
                     if not (c.valid and BY_KEY[k].allows(c.roles, c.scopes))]
 
         steering = [_steering(v) for v in STEERING]
-        free = [r.key for r in RULES if r.key not in steering and r.key != END]
+        free = [r.key for r in RULES if r.key not in steering and r.key not in LAST]
         # 1. Everything whose answer does not depend on the workflows' state, all at once,
         #    with the refusals of the commands an unacknowledged emergency answers.
         await asyncio.gather(*[check(k, c) for k in free for c in everyone],
@@ -137,12 +143,18 @@ async def test_every_route_answers_every_caller_as_the_permissions_table_says(
             if step == "acknowledge" and caller_name == "provider":
                 await asyncio.gather(*refusals_of([_steering("resolve"),
                                                    _steering("hand-over")]))
-        await asyncio.gather(*refusals_of([END]))
-        for caller in everyone:
-            if caller.valid and BY_KEY[END].allows(caller.roles, caller.scopes):
-                status, answer = await _send(http, caller, builders[END](caller))
-                if status in (401, 403) or status >= 500:
-                    problems.append(f"POST .../end as {caller.name}: {status} {answer}")
+        # 3. The last ones: refused, nothing changed, then allowed.
+        before = len(refused)
+        await asyncio.gather(*refusals_of(list(LAST)))
+        problems += [f"{name}: changed something" for name, call in refused[before:]
+                     if call.created()]  # type: ignore[operator]
+        del refused[before:]
+        for key in LAST:
+            for caller in everyone:
+                if caller.valid and BY_KEY[key].allows(caller.roles, caller.scopes):
+                    status, answer = await _send(http, caller, calls[key](caller))
+                    if status in (401, 403) or status >= 500:
+                        problems.append(f"{key} as {caller.name}: {status} {answer}")
         await world.clean_up(http, w, by_name["admin"], by_name["coordinator"])
 
     assert problems == [], "\n".join(problems)

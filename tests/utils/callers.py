@@ -43,24 +43,25 @@ def _signed(claims: dict[str, object], secret: str | None = None) -> str:
     return jwt.encode(body, secret or settings.jwt_secret, algorithm="HS256")
 
 
-def callers(patient_id: str) -> list[Caller]:
-    """Every kind of caller, for a world whose patient is `patient_id`."""
-    other = f"{patient_id}-someone-else"
+def callers(patient_id: str, caregiver_id: str) -> list[Caller]:
+    """Every kind of caller, for a world whose patient is `patient_id`, who has consented to
+    `caregiver_id` seeing their emergencies and monitoring."""
     return [
         Caller("provider", ("provider",), token(PROVIDER, "provider"), PROVIDER_SCOPES),
         Caller("provider elsewhere", ("provider",), token("dr-offduty", "provider")),
         Caller("coordinator", ("coordinator",), token("coord-lee", "coordinator")),
         Caller("admin", ("admin",), token("admin-raj", "admin")),
         Caller("auditor", ("auditor",), token("auditor-ng", "auditor")),
-        # Family tokens whose `sub` is a staff member's id: the sub alone must grant nothing.
-        Caller("family of the patient", ("family",),
-               token(PROVIDER, "family", patients=[patient_id]), frozenset({Scope.PATIENT})),
-        Caller("family of another patient", ("family",), token(PROVIDER, "family",
-                                                               patients=[other])),
-        Caller("family naming no patient", ("family",), token("family-x", "family")),
-        Caller("the patient", ("patient",), token(patient_id, "patient", patients=[patient_id]),
-               frozenset({Scope.PATIENT})),
-        Caller("another patient", ("patient",), token(other, "patient", patients=[other])),
+        Caller("family with consent", ("family",), token(caregiver_id, "family"),
+               frozenset({Scope.CONSENT, Scope.OWN_CONSENT, Scope.SELF})),
+        # No consent, and a `sub` that is a staff member's id: the sub alone must grant nothing
+        # (the token even names the patient, which decides nothing now: consent does).
+        Caller("family without consent", ("family",),
+               token(PROVIDER, "family", patients=[patient_id])),
+        Caller("the patient", ("patient",), token(patient_id, "patient"),
+               frozenset({Scope.PATIENT_SELF})),
+        Caller("another patient", ("patient",), token(f"{patient_id}-other", "patient",
+                                                      patients=[patient_id])),
         Caller("no token", (), None, valid=False),
         Caller("expired token", ("admin",), token("admin-raj", "admin", ttl_s=-60), valid=False),
         Caller("forged token", ("admin",),
