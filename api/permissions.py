@@ -35,9 +35,9 @@ V1 = "/api/v1"
 class Scope(Enum):
     """What makes a subject the caller's own; value: the README's words for it."""
 
-    PATIENT_SELF = "who is the patient"
+    PATIENT_SELF = "themself"
     CONSENT = "with the patient's consent in force (`emergencies` or `monitoring`)"
-    OWN_CONSENT = "the caregiver it names"
+    OWN_CONSENT = "named by it"
     SELF = "their own"
     PAGED = "if paged for it"
     PAGED_OR_RAISED = "if paged for it, or who raised it"
