@@ -82,7 +82,8 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
             created=lambda: find_by_key(w.slug(c)) is not None),
         "GET /emergencies": lambda c: Call("GET", f"{V1}/emergencies?limit=5"),
         "GET /emergencies/{emergency_id}": lambda c: Call("GET", e),
-        "GET /emergencies/{emergency_id}/events": lambda c: Call("GET", f"{e}/events", stream=True),
+        "GET /emergencies/{emergency_id}/events": lambda c: Call(
+            "GET", f"{e}/events", stream=True),
         "POST /emergencies/{emergency_id}/acknowledge": lambda c: Call(
             "POST", f"{e}/acknowledge", {"via": "web"}),
         "POST /emergencies/{emergency_id}/resolve": lambda c: Call(
@@ -201,7 +202,8 @@ def _layer_named(schedule_id: str, name: str) -> Callable[[], bool]:
     def probe() -> bool:
         with reading() as session:
             return session.exec(select(OnCallLayer).where(
-                OnCallLayer.schedule_id == schedule_id, OnCallLayer.name == name)).first() is not None
+                OnCallLayer.schedule_id == schedule_id,
+                OnCallLayer.name == name)).first() is not None
     return probe
 
 
