@@ -101,7 +101,8 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
             "GET", f"{V1}/patients/{w.patient_id}/updates", stream=True),
         "GET /staff": lambda c: Call("GET", f"{V1}/staff"),
         "GET /staff/{staff_id}": lambda c: Call("GET", f"{V1}/staff/{PROVIDER}"),
-        "POST /staff": lambda c: Call("POST", f"{V1}/staff", {"id": w.slug(c), **staff("new", w.facility_id)},
+        "POST /staff": lambda c: Call("POST", f"{V1}/staff",
+                                      {"id": w.slug(c), **staff("new", w.facility_id)},
                                       created=_exists(Staff, w.slug(c))),
         "PUT /staff/{staff_id}": lambda c: Call(
             "PUT", f"{V1}/staff/{w.staff_id}", staff(f"put by {c.name}", w.facility_id),
