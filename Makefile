@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install up test bench chromium screenshots
+.PHONY: install up test bench chromium screenshots fuzz
 install: $(BIN)/.installed
 
 up: $(BIN)/.installed
@@ -25,6 +25,12 @@ test: $(BIN)/.installed chromium
 # The console's main pages at 360 and 1280 px, into screenshots/ (ignored by git).
 screenshots: $(BIN)/.installed chromium
 	$(BIN)/python -m cli.screenshots
+
+# Generated requests against a stack of its own: FUZZ_EXAMPLES per operation and role,
+# FUZZ_DATABASE=postgres to run it on PostgreSQL as production does.
+FUZZ_EXAMPLES ?= 100
+fuzz: $(BIN)/.installed
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz_openapi.py -s -p no:cacheprovider --timeout=3600
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py

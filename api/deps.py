@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.auth import Principal, decode_token
 from api.errors import VigilError
+from api.permissions import ADMINS, RESPONDERS, REVIEWERS, STAFF
 from events.hub import EventHub
 
 _bearer = HTTPBearer(auto_error=False, description="A Vigil JWT (see `vigil token`).")
@@ -35,6 +36,7 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
             raise VigilError(403, "forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return user
 
+    check.roles = frozenset(roles)  # type: ignore[attr-defined] # read by the permissions tests
     return check
 
 
@@ -49,13 +51,10 @@ def event_hub(request: Request) -> EventHub:
     return request.app.state.hub
 
 
-# Who may do what, named once: the API's dependencies below and the console's pages check these.
-STAFF = ("provider", "coordinator", "admin", "auditor")
-RESPONDERS = ("provider", "coordinator", "admin")
-
 TemporalDep = Annotated[Client, Depends(temporal_client)]
 HubDep = Annotated[EventHub, Depends(event_hub)]
+# The role groups are named once, in api/permissions.py, beside the table of who may call what.
 Staff = Annotated[Principal, Depends(require(*STAFF))]
 Responder = Annotated[Principal, Depends(require(*RESPONDERS))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-Reviewer = Annotated[Principal, Depends(require("admin", "auditor"))]
+Admin = Annotated[Principal, Depends(require(*ADMINS))]
+Reviewer = Annotated[Principal, Depends(require(*REVIEWERS))]

@@ -70,6 +70,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.hub.stop()
 
 
+# Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
+V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, staff, facilities, policies, oncall,
+                                      outbox, audit, review, family, patients, caregivers,
+                                      webhook_endpoints, ws))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
+CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Vigil",
@@ -82,16 +90,14 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (emergencies, monitoring, staff, facilities, policies, oncall, outbox, audit,
-                   review, family, patients, caregivers, webhook_endpoints, ws):
-        v1.include_router(module.router)
+    for router in V1_ROUTERS:
+        v1.include_router(router)
     app.include_router(v1)
-    # Outside /api/v1: providers and people's browsers call these, not API clients.
-    for module in (health, webhooks, ack_links):
-        app.include_router(module.router)
+    for router in OUTSIDE_ROUTERS:
+        app.include_router(router)
     # The console (server-rendered pages) calls the same services as /api/v1.
-    for module in (console_auth, console):
-        app.include_router(module.router)
+    for router in CONSOLE_ROUTERS:
+        app.include_router(router)
     install_console(app)
     return app
 

@@ -15,6 +15,8 @@ from audit.checkpointing import take_checkpoint
 from db.engine import reading, writing
 from db.models import AuditEntry
 
+SEQ_MAX = 2**31 - 1  # the `seq` column is a 32-bit INTEGER on PostgreSQL; past it is a 500
+
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 
@@ -35,7 +37,7 @@ def checkpoint_chain(user: Reviewer) -> dict[str, Any]:
 
 @router.get("", response_model=list[AuditEntry])
 def list_entries(user: Reviewer, subject: str | None = None, action: str | None = None,
-                 after_seq: int = 0,
+                 after_seq: Annotated[int, Query(ge=0, le=SEQ_MAX)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[AuditEntry]:
     """Entries in chain order, by subject or action (the read itself is audited)."""
     query = select(AuditEntry).where(col(AuditEntry.seq) > after_seq)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request
 from sqlmodel import col, select
 from sse_starlette.sse import EventSourceResponse
 
-from api.deps import Admin, CurrentUser, HubDep, Staff
+from api.deps import Admin, HubDep, Staff
 from api.errors import ERROR_RESPONSES, VigilError, not_found
 from services.inbox import open_pages
 from services.people import person_id_taken
@@ -85,7 +85,7 @@ def replace_staff(staff_id: str, body: StaffIn, user: Admin) -> StaffRow:
 
 
 @router.get("/{staff_id}/inbox")
-async def inbox(staff_id: str, user: CurrentUser, hub: HubDep, request: Request,
+async def inbox(staff_id: str, user: Staff, hub: HubDep, request: Request,
                 last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of every page to this person (their own inbox, or any for an admin).
     Without Last-Event-ID: the pages about emergencies and sessions still open, then live."""

@@ -7,7 +7,15 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from services.schemas.directory import PHONE, Language, Strict
 from services.schemas.emergencies import Utc
@@ -17,6 +25,11 @@ SCOPES: tuple[str, ...] = ("emergencies", "monitoring", "medication", "appointme
 PersonId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 Reason = Annotated[str, Field(min_length=3, max_length=500)]
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# A wall-clock time in the patient's zone, answered as "22:00:00". JSON Schema's "time" format
+# is RFC 3339's, which needs an offset, so the document would call Vigil's own answers invalid.
+LocalTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+    "description": "Local wall-clock time, HH:MM[:SS]", "examples": ["22:00"]})]
 
 
 @lru_cache(maxsize=1)
@@ -50,8 +63,8 @@ class GeoPoint(Strict):
 class QuietHours(Strict):
     """Local wall-clock times in the patient's zone; may span midnight (22:00 to 07:00)."""
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:

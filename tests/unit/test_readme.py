@@ -15,3 +15,12 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 def test_readme_names_the_two_setup_commands() -> None:
     assert "make up" in README and "make test" in README
+
+
+def test_the_route_tables_are_the_permissions_table() -> None:
+    from api.permissions import SECTIONS, readme_block, render
+
+    for section in SECTIONS:
+        assert readme_block(README, section) == render(section), (
+            f"README.md's {section} route table differs from api/permissions.py: "
+            "run `python -m api.permissions --write`")
