@@ -27,6 +27,7 @@ from db.models import (
     OnCallSchedule,
     Patient,
     Staff,
+    WebhookEndpoint,
 )
 from services.emergencies import find_by_key
 from tests.utils.api import emergency_body
@@ -172,6 +173,7 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
     }
     table.update(_people(w))
     table.update(_schedules(w))
+    table.update(_webhook_endpoints(w))
     found = {}
     for name, make in table.items():
         method, path = name.split(" ", 1)
@@ -221,6 +223,31 @@ def _override_for(schedule_id: str, reason: str) -> Callable[[], bool]:
             return session.exec(select(OnCallOverride).where(
                 OnCallOverride.schedule_id == schedule_id,
                 OnCallOverride.reason == reason)).first() is not None
+    return probe
+
+
+def _webhook_endpoints(w: World) -> dict[str, Callable[[Caller], Call]]:
+    e = f"{V1}/webhook-endpoints/{w.webhook_endpoint_id}"
+    return {
+        "POST /webhook-endpoints": lambda c: Call("POST", f"{V1}/webhook-endpoints", {
+            "url": f"http://127.0.0.1:9/{w.slug(c)}", "event_types": ["emergency.created"],
+            "enabled": False}, created=_endpoint_for(f"http://127.0.0.1:9/{w.slug(c)}")),
+        "GET /webhook-endpoints": lambda c: Call("GET", f"{V1}/webhook-endpoints"),
+        "GET /webhook-endpoints/{endpoint_id}": lambda c: Call("GET", e),
+        "PATCH /webhook-endpoints/{endpoint_id}": lambda c: Call(
+            "PATCH", e, {"url": f"http://127.0.0.1:9/patched-{w.slug(c)}"},
+            created=_endpoint_for(f"http://127.0.0.1:9/patched-{w.slug(c)}")),
+        "POST /webhook-endpoints/{endpoint_id}/rotate-secret": lambda c: Call(
+            "POST", f"{e}/rotate-secret", {"overlap_s": 0}),
+        "GET /webhook-endpoints/{endpoint_id}/deliveries": lambda c: Call("GET", f"{e}/deliveries"),
+    }
+
+
+def _endpoint_for(url: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            return session.exec(select(WebhookEndpoint).where(
+                WebhookEndpoint.url == url)).first() is not None
     return probe
 
 

@@ -48,6 +48,7 @@ class World:
     layer_to_delete: str = ""
     override_to_delete: str = ""
     link: str = ""  # a genuine acknowledge link for dr-tan's page
+    webhook_endpoint_id: str = ""
     numbers: dict[str, int] = field(default_factory=dict)  # caller name -> its own number
 
     def everyone(self) -> list[Caller]:
@@ -126,6 +127,9 @@ async def build(stack: Stack) -> World:
         with_override = await _ok(await coordinator.post(
             f"/schedules/{w.schedule_id}/overrides", json=override(w.staff_id, "delete me")))
         w.override_to_delete = with_override["overrides"][0]["id"]
+        w.webhook_endpoint_id = (await _ok(await admin.post("/webhook-endpoints", json={
+            "url": "http://127.0.0.1:9/matrix", "event_types": ["emergency.created"],
+            "enabled": False})))["id"]
         raised = await _ok(await admin.post("/emergencies", json=emergency_body(
             patient_id=w.patient_id, policy_id=w.policy_id)))
         w.emergency_id = raised["id"]
