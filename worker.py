@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.appointment_plans import AppointmentPlanActivities
+from activities.appointment_records import AppointmentRecordActivities
 from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
@@ -19,6 +21,7 @@ from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
+from workflows.appointment import AppointmentWorkflow
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.monitoring import MonitoringSessionWorkflow
@@ -26,14 +29,15 @@ from workflows.monitoring import MonitoringSessionWorkflow
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
-ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow]
+ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, AppointmentWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
         "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
-        "workflows.base", "workflows.refusals",
+        "workflows.base", "workflows.refusals", "workflows.appointment_types",
+        "workflows.appointment_fanout",
         "activities.delivery_types", "clinical"
     )
 )
@@ -49,9 +53,11 @@ def activities_for(settings: Settings) -> list:
     directory = DirectoryActivities()
     records = EmergencyRecordActivities()
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
+    appointments, appointment_plans = AppointmentRecordActivities(), AppointmentPlanActivities()
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
-            calls.end_ringing_calls]
+            calls.end_ringing_calls, appointments.record_change,
+            appointment_plans.plan_reminders, appointment_plans.family]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
