@@ -161,8 +161,8 @@ class AppointmentWorkflow(PagingWorkflow):
                          kind="appointment_reminder", content=self._content("reminder"),
                          scope=f"p{s.plan}r{index}", fallback=FALLBACK)
         await self._record("reminder_sent", "vigil", {
-            "offset_s": reminder.offset_s, "due_at": reminder.due_at,
-            "moved_from": reminder.moved_from})
+            "offset_s": reminder.offset_s, "due_at": reminder.due_at.isoformat(),
+            "moved_from": reminder.moved_from and reminder.moved_from.isoformat()})
 
     # --- updates -------------------------------------------------------------------
 
