@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
+    appointments,
     audit,
     caregivers,
     emergencies,
@@ -78,7 +79,7 @@ def create_app() -> FastAPI:
     install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (emergencies, monitoring, staff, facilities, policies, outbox, audit, review,
-                   family, patients, caregivers, ws):
+                   family, patients, caregivers, appointments, ws):
         v1.include_router(module.router)
     app.include_router(v1)
     # Outside /api/v1: providers and people's browsers call these, not API clients.
