@@ -7,6 +7,7 @@ together or not at all.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,14 +43,19 @@ def projection_from_input(data: AppointmentInput) -> Appointment:
         language=data.language, status=data.status, created_by=data.created_by)
 
 
+def plain(value: Any) -> Any:
+    """JSON-ready: times as ISO 8601 strings (JSON columns and the audit detail take no datetimes)."""
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
+
+
 def state_summary(state: AppointmentState) -> dict[str, Any]:
     """The part of the state a live viewer (the clinic board, the appointment's page) sees."""
-    return {
+    return plain({
         "status": state.status, "starts_at": state.starts_at, "ends_at": state.ends_at,
         "provider_id": state.provider_id, "department": state.department, "room": state.room,
         "urgency": state.urgency, "emergency": state.emergency,
         "reminders": [asdict(r) for r in state.reminders],
-    }
+    })
 
 
 class AppointmentRecordActivities:
@@ -67,12 +73,12 @@ class AppointmentRecordActivities:
                 row.provider_id, row.department, row.room = (state.provider_id, state.department,
                                                              state.room)
                 row.urgency, row.emergency = state.urgency, state.emergency
-                row.reminders = [asdict(r) for r in state.reminders]
+                row.reminders = plain([asdict(r) for r in state.reminders])
                 row.checked_in_at = state.checked_in_at
                 row.updated_at = utcnow()
                 session.add(row)
             payload = {"change": change.change, "appointment_id": change.appointment_id,
-                       "state": state_summary(state), **change.detail}
+                       "state": state_summary(state), **plain(change.detail)}
             for topic in (appointment_topic(change.appointment_id),
                           facility_appointments_topic(change.facility_id)):
                 publish(session, topic=topic, kind=change.change, payload=payload)
