@@ -17,8 +17,15 @@ from audit.chain import append as audit
 from db.engine import writing
 from db.models import Appointment, utcnow
 from events.publish import publish
-from events.topics import appointment_topic, facility_appointments_topic
-from workflows.appointment_types import AppointmentInput, AppointmentState
+from channels.appointment_messages import appointment_text
+from channels.messages import location_text
+from events.topics import (
+    appointment_topic,
+    facility_appointments_topic,
+    family_appointments_topic,
+)
+from workflows.appointment_fanout import FAMILY_UPDATES
+from workflows.appointment_types import UPDATE_TYPES, AppointmentInput, AppointmentState
 
 
 @dataclass
@@ -31,6 +38,7 @@ class AppointmentChange:
     state: AppointmentState
     detail: dict[str, Any] = field(default_factory=dict)
     input: AppointmentInput | None = None  # on "created", so the projection can be (re)built
+    time_zone: str = "UTC"  # the patient's: family read the time in it
 
 
 def projection_from_input(data: AppointmentInput) -> Appointment:
@@ -58,6 +66,16 @@ def state_summary(state: AppointmentState) -> dict[str, Any]:
     })
 
 
+def family_text(change: AppointmentChange) -> str:
+    """The change in plain words, as family read it: where and when, nothing clinical."""
+    state = change.state
+    content = {"update": change.change, "starts_at": state.starts_at.isoformat(),
+               "time_zone": change.time_zone, "delay_minutes": change.detail.get("delay_minutes"),
+               "location": {"department": state.department, "room": state.room}}
+    return appointment_text("appointment_family", content, "en",
+                            location_text(content["location"]))
+
+
 class AppointmentRecordActivities:
     @activity.defn(name="record_appointment_change")
     def record_change(self, change: AppointmentChange) -> None:
@@ -68,7 +86,9 @@ class AppointmentRecordActivities:
             if row is None and change.input is not None:
                 row = projection_from_input(change.input)
             if row is not None:
-                row.status, row.last_update = state.status, change.change
+                row.status = state.status
+                if change.change in UPDATE_TYPES:  # not reminders_planned, reminder_sent, ...
+                    row.last_update = change.change
                 row.starts_at, row.ends_at = state.starts_at, state.ends_at
                 row.provider_id, row.department, row.room = (state.provider_id, state.department,
                                                              state.room)
@@ -82,6 +102,11 @@ class AppointmentRecordActivities:
             for topic in (appointment_topic(change.appointment_id),
                           facility_appointments_topic(change.facility_id)):
                 publish(session, topic=topic, kind=change.change, payload=payload)
+            if change.change in FAMILY_UPDATES:
+                publish(session, topic=family_appointments_topic(change.patient_id),
+                        kind="appointment", payload={
+                            "subject_id": change.appointment_id, "status": state.status,
+                            "text": family_text(change)})
             audit(session, actor=change.actor, action=f"appointment.{change.change}",
                   subject=change.appointment_id,
                   detail={"patient_id": change.patient_id, **payload})

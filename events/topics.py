@@ -43,6 +43,11 @@ def subject_topic(subject_id: str) -> str:
     return emergency_topic(subject_id)
 
 
+def family_appointments_topic(patient_id: str) -> str:
+    """A patient's appointment news in plain words, for family whose consent covers appointments."""
+    return f"family-appointments:{patient_id}"
+
+
 def appointment_topic(appointment_id: str) -> str:
     """One appointment's updates, reminders and deliveries."""
     return f"appointment:{appointment_id}"

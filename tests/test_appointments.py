@@ -14,7 +14,7 @@ from sqlmodel import select
 from db.engine import reading
 from db.models import Appointment
 from tests.utils.api import as_user
-from tests.utils.live import next_frame, staff_socket
+from tests.utils.live import next_frame, sse_events, staff_socket
 from tests.utils.people import authorise
 from tests.utils.records import attempts, audit_actions
 from tests.utils.waiting import eventually
@@ -54,6 +54,10 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     appointment_id = booked.json()["id"]
     await eventually(lambda: appointments_of(patient), what="the projection")
 
+    seen: list[dict] = []
+    family = as_user(stack.api_url, "cg-appt-yes", "family")
+    following = asyncio.create_task(sse_events(family, f"/patients/{patient}/updates", count=100,
+                                               timeout_s=30, into=seen))
     async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws, \
             staff_socket(stack.ws_url(), "nurse-siti") as nurse_ws, \
             staff_socket(stack.ws_url(), "dr-lim") as provider_ws, \
@@ -67,6 +71,12 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     for frame in frames:  # each in the reader's own language (the nurse's is Malay)
         assert "12" in frame["payload"]["text"], frame
     assert frames[3]["payload"]["text"].startswith("Appointment of the person you care for")
+    told = await eventually(lambda: [e for e in seen if e["event"] == "appointment"
+                                     and "room 12" in e["data"]["payload"]["text"]],
+                            what="the family stream's room change in words")
+    assert told[0]["data"]["payload"]["subject_id"] == appointment_id
+    following.cancel()
+    await family.aclose()
 
     room_change = await eventually(
         lambda: {a.recipient_id for a in attempts(appointment_id) if "/u2/" in a.id},

@@ -116,7 +116,8 @@ class AppointmentWorkflow(PagingWorkflow):
                                 list(data.reminder_offsets_s), workflow.now()),
             start_to_close_timeout=LOOKUP_TIMEOUT, retry_policy=RECORD_RETRY)
         s.planned = plan
-        await self._record("reminders_planned", "vigil", {"plan": plan})
+        if s.status in NOT_ARRIVED and s.plan == plan:  # else a command overtook the plan
+            await self._record("reminders_planned", "vigil", {"plan": plan})
 
     def _no_show_at(self) -> datetime:
         s = self._state
@@ -292,6 +293,7 @@ class AppointmentWorkflow(PagingWorkflow):
             AppointmentChange(appointment_id=data.appointment_id, patient_id=data.patient_id,
                               facility_id=data.facility_id, change=change, actor=actor,
                               state=copy.deepcopy(self._state), detail=detail or {},
+                              time_zone=data.time_zone,
                               input=(replace(data, carried=None, carried_attempts=[])
                                      if with_input else None)),
             start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
