@@ -24,6 +24,7 @@ from db.engine import reading, writing
 from db.models import Appointment, Facility, Patient, Staff
 from events.hub import EventHub
 from events.topics import appointment_topic
+from services.appointment_fhir import create_from_fhir, updates_from_fhir
 from services.consent import CARE_ROLES, require_consent
 from services.errors import VigilError, not_found
 from services.principal import Principal
@@ -194,3 +195,24 @@ def check_stream(user: Principal, appointment_id: str) -> Appointment:
         if access.who != "patient":
             raise VigilError(403, "forbidden", "Family follow appointments in their own inbox.")
     return row
+
+
+async def book_from_fhir(*, client: Client, hub: EventHub | None, payload: Any,
+                         user: Principal) -> Appointment:
+    """Book from a FHIR R4 Appointment (services/appointment_fhir.py says what is read)."""
+    return await book(client=client, hub=hub, body=create_from_fhir(payload), user=user)
+
+
+async def update_from_fhir(*, client: Client, appointment_id: str, payload: Any,
+                           user: Principal) -> list[Any]:
+    """Apply what a FHIR R4 Appointment changes, in order; all are checked before any is sent."""
+    row = await asyncio.to_thread(get_row, appointment_id)
+    wanted = updates_from_fhir(payload, row)
+    for field, body in wanted:
+        try:
+            await asyncio.to_thread(check_update, body)
+        except VigilError as error:
+            raise VigilError(422, error.code, f"{field}: {error.message}",
+                             [{"field": field, "message": error.message}])
+    return [await apply_update(client=client, appointment_id=appointment_id, body=body, user=user)
+            for _, body in wanted]

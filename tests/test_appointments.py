@@ -126,3 +126,59 @@ async def test_an_update_the_state_does_not_allow_is_409_and_bad_input_is_422_na
     row = await eventually(lambda: (r := appointments_of(patient)) and r[0].status == "cancelled"
                            and r[0], what="the projection says cancelled")
     assert row.last_update == "cancelled"
+
+
+def fhir_appointment(patient_id: str, *, status: str = "booked", room: str = "3",
+                     start: datetime | None = None) -> dict:
+    start = start or datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    return {
+        "resourceType": "Appointment", "status": status,
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
+        "participant": [
+            {"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"},
+            {"actor": {"reference": "Practitioner/dr-lim"}, "status": "accepted"},
+            {"actor": {"reference": "Location/vigil-general", "display": "Clinic B",
+                       "identifier": {"system": "urn:vigil:room", "value": room}},
+             "status": "accepted"}]}
+
+
+async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_422(
+        stack, admin: httpx.AsyncClient) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    resource = fhir_appointment(patient)
+    booked = await admin.post("/appointments/fhir", json=resource)
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    assert booked.json()["room"] == "3" and booked.json()["status"] == "scheduled"
+
+    async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws:
+        moved = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={**resource, "participant": fhir_appointment(
+                                    patient, room="9")["participant"], "status": "arrived"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["applied"] == ["room_change", "checked_in"]
+        frame = await room_change_frame(patient_ws, appointment_id, "appointment")
+    assert "9" in frame["payload"]["text"]
+
+    refused = [
+        ("start", {**resource, "status": "proposed", "start": None}),  # proposed, but when?
+        ("resourceType", {**resource, "resourceType": "Observation"}),
+        ("start", {**resource, "start": "yesterday"}),
+        ("status", {**resource, "status": "fulfilled"}),  # a new appointment is not done yet
+    ]
+    for field, body in refused:
+        body = {k: v for k, v in body.items() if v is not None}
+        answer = await admin.post("/appointments/fhir", json=body)
+        assert answer.status_code == 422, (field, answer.text)
+        assert answer.json()["error"]["details"][0]["field"] == field, answer.text
+    unknown = await admin.post("/appointments/fhir", json=fhir_appointment("patient-nobody"))
+    assert unknown.status_code == 422 and "body.patient_id" in unknown.text
+    backwards = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={**resource, "status": "noshow", "participant": fhir_appointment(
+                                    patient, room="9")["participant"]})
+    assert backwards.status_code == 422, backwards.text
+    assert backwards.json()["error"]["details"][0]["field"] == "status"
+    with reading() as session:
+        row = session.get(Appointment, appointment_id)
+    assert row is not None and row.room == "9"

@@ -5,18 +5,28 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import CurrentUser, HubDep, Responder, Staff, TemporalDep
 from api.errors import ERROR_RESPONSES
 from api.streams import sse_events
 from events.topics import appointment_topic, facility_appointments_topic
-from services.appointments import apply_update, book, check_stream, list_for, read_as
+from services.appointments import (
+    apply_update,
+    book,
+    book_from_fhir,
+    check_stream,
+    get_row,
+    list_for,
+    read_as,
+    update_from_fhir,
+)
 from services.schemas.appointments import (
     AppointmentCreate,
     AppointmentPublic,
     AppointmentUpdateIn,
+    FhirApplied,
     UpdateApplied,
 )
 
@@ -28,6 +38,24 @@ async def create(body: AppointmentCreate, user: Responder, client: TemporalDep,
                  hub: HubDep) -> Any:
     """Book an appointment: its workflow reminds, fans out every update and notices a no-show."""
     return await book(client=client, hub=hub, body=body, user=user)
+
+
+@router.post("/fhir", status_code=201, response_model=AppointmentPublic)
+async def create_fhir(payload: Annotated[dict[str, Any], Body()], user: Responder,
+                      client: TemporalDep, hub: HubDep) -> Any:
+    """Book from a FHIR R4 Appointment (proposed/pending or booked)."""
+    return await book_from_fhir(client=client, hub=hub, payload=payload, user=user)
+
+
+@router.put("/{appointment_id}/fhir", response_model=FhirApplied)
+async def update_fhir(appointment_id: str, payload: Annotated[dict[str, Any], Body()],
+                      user: Responder, client: TemporalDep) -> FhirApplied:
+    """Apply what a FHIR R4 Appointment changes (status, times, practitioner, room), in order."""
+    results = await update_from_fhir(client=client, appointment_id=appointment_id,
+                                     payload=payload, user=user)
+    status = results[-1].status if results else (
+        await asyncio.to_thread(get_row, appointment_id)).status
+    return FhirApplied(id=appointment_id, applied=[r.update for r in results], status=status)
 
 
 @router.get("")

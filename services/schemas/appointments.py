@@ -113,3 +113,11 @@ class UpdateApplied(BaseModel):
     status: str
     update: str
     starts_at: Utc
+
+
+class FhirApplied(BaseModel):
+    """The SPEC §2 updates a FHIR Appointment implied, as applied, and the status after them."""
+
+    id: str
+    applied: list[str]
+    status: str
