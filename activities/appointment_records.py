@@ -14,11 +14,11 @@ from typing import Any
 from temporalio import activity
 
 from audit.chain import append as audit
+from channels.appointment_messages import appointment_text
+from channels.messages import location_text
 from db.engine import writing
 from db.models import Appointment, utcnow
 from events.publish import publish
-from channels.appointment_messages import appointment_text
-from channels.messages import location_text
 from events.topics import (
     appointment_topic,
     facility_appointments_topic,
@@ -69,11 +69,11 @@ def state_summary(state: AppointmentState) -> dict[str, Any]:
 def family_text(change: AppointmentChange) -> str:
     """The change in plain words, as family read it: where and when, nothing clinical."""
     state = change.state
+    where = {"department": state.department, "room": state.room}
     content = {"update": change.change, "starts_at": state.starts_at.isoformat(),
                "time_zone": change.time_zone, "delay_minutes": change.detail.get("delay_minutes"),
-               "location": {"department": state.department, "room": state.room}}
-    return appointment_text("appointment_family", content, "en",
-                            location_text(content["location"]))
+               "location": where}
+    return appointment_text("appointment_family", content, "en", location_text(where))
 
 
 class AppointmentRecordActivities:

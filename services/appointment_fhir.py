@@ -55,7 +55,9 @@ def _fields(resource: FhirAppointment) -> dict[str, Any]:
     found: dict[str, Any] = {"start": resource.start, "end": resource.end}
     for i, participant in enumerate(resource.participant or []):
         actor = participant.actor
-        kind, _, ident = (actor.reference or "").partition("/") if actor else ("", "", "")
+        if actor is None:
+            continue
+        kind, _, ident = (actor.reference or "").partition("/")
         if kind == "Patient":
             found["patient"] = (ident, f"participant[{i}].actor.reference")
         elif kind == "Practitioner":
@@ -71,7 +73,7 @@ def create_from_fhir(payload: Any) -> AppointmentCreate:
     """A booking from a FHIR Appointment; anything missing or wrong is a 422 naming the field."""
     resource = _parsed(payload)
     found = _fields(resource)
-    status = STATUS_UPDATE[resource.status]
+    status = STATUS_UPDATE[str(resource.status)]
     if status not in ("created", "scheduled"):
         raise _invalid("status", "a new appointment is proposed, pending or booked")
     for key, field in (("patient", "participant"), ("provider", "participant"),
@@ -86,7 +88,7 @@ def create_from_fhir(payload: Any) -> AppointmentCreate:
         return AppointmentCreate(
             patient_id=found["patient"][0], provider_id=found["provider"][0],
             facility_id=facility, room=room, department=department, starts_at=found["start"],
-            ends_at=found["end"], status=status)
+            ends_at=found["end"], status=status)  # type: ignore[arg-type]  # checked above
     except ValidationError as error:
         first = error.errors()[0]
         raise _invalid(str(first["loc"][0]), first["msg"])
@@ -117,7 +119,7 @@ def updates_from_fhir(payload: Any, row: Appointment) -> list[tuple[str, Appoint
                                                                                  row.department):
         wanted.append(("participant", AppointmentUpdateIn(
             type="room_change", room=location[1] or row.room, department=location[2] or None)))
-    target = STATUS_UPDATE[resource.status]
+    target = STATUS_UPDATE[str(resource.status)]
     if target == "completed" and row.status == "checked_in":
         wanted.append(("status", AppointmentUpdateIn(type="in_progress")))  # R4 has no in-progress
     if target not in ("created", row.status) and MOVES_TO.get(target) != row.status:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -72,7 +72,7 @@ def _people(body: AppointmentCreate) -> tuple[Patient, Facility, list[str]]:
 
 
 def check_future(starts_at: datetime, field: str = "body.starts_at") -> None:
-    if starts_at <= datetime.now(timezone.utc):
+    if starts_at <= datetime.now(UTC):
         raise VigilError(422, "invalid_request", f"{field}: must be in the future.",
                          [{"field": field, "message": "must be in the future"}])
 
@@ -87,8 +87,8 @@ async def book(*, client: Client, hub: EventHub | None, body: AppointmentCreate,
         appointment_id=f"appointment-{uuid.uuid4().hex[:16]}", patient_id=patient.id,
         provider_id=body.provider_id, facility_id=facility.id, facility_name=facility.name,
         department=body.department, room=body.room,
-        starts_at=body.starts_at.astimezone(timezone.utc),
-        ends_at=body.ends_at.astimezone(timezone.utc), time_zone=patient.time_zone,
+        starts_at=body.starts_at.astimezone(UTC),
+        ends_at=body.ends_at.astimezone(UTC), time_zone=patient.time_zone,
         created_by=user.sub, care_team=body.care_team, coordinators=coordinators,
         urgency=body.urgency, emergency=body.emergency,
         reminder_offsets_s=[h * 3600.0 for h in body.reminder_offsets_h],
@@ -177,8 +177,8 @@ async def apply_update(*, client: Client, appointment_id: str, body: Appointment
     await asyncio.to_thread(check_update, body)
     update = AppointmentUpdate(
         type=body.type, actor=user.sub,
-        starts_at=body.starts_at and body.starts_at.astimezone(timezone.utc),
-        ends_at=body.ends_at and body.ends_at.astimezone(timezone.utc), room=body.room,
+        starts_at=body.starts_at and body.starts_at.astimezone(UTC),
+        ends_at=body.ends_at and body.ends_at.astimezone(UTC), room=body.room,
         department=body.department, provider_id=body.provider_id, urgency=body.urgency,
         delay_minutes=body.delay_minutes, reason=body.reason)
     return await send_update(client=client, workflow_id=appointment_id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import select
 
+from activities.directory import find_targets, on_duty_query
 from db.engine import reading
 from db.models import Appointment
 from tests.utils.api import as_user
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 
 def booking(patient_id: str, **overrides: object) -> dict:
-    start = datetime.now(timezone.utc) + timedelta(days=3)
+    start = datetime.now(UTC) + timedelta(days=3)
     body = {"patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
             "department": "Cardiology clinic", "room": "3", "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(minutes=30)).isoformat()}
@@ -78,10 +79,15 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     following.cancel()
     await family.aclose()
 
-    room_change = await eventually(
-        lambda: {a.recipient_id for a in attempts(appointment_id) if "/u2/" in a.id},
-        what="the room change's deliveries")
-    assert "cg-appt-no" not in room_change and "cg-appt-yes" in room_change
+    on_duty = {t.staff_id for t in find_targets(on_duty_query("vigil-general"))}
+    assert "nurse-siti" in on_duty
+    expected = {patient, "dr-lim", "cg-appt-yes", *on_duty}  # and nobody else: not cg-appt-no
+
+    def room_change_recipients() -> set[str]:
+        return {a.recipient_id for a in attempts(appointment_id) if "/u2/" in a.id}
+
+    await eventually(lambda: room_change_recipients() == expected,
+                     what=f"the room change's deliveries to exactly {sorted(expected)}")
     assert "appointment.room_change" in audit_actions(appointment_id)
 
     async with as_user(stack.api_url, "cg-appt-yes", "family") as yes, \
@@ -97,7 +103,7 @@ async def test_an_update_the_state_does_not_allow_is_409_and_bad_input_is_422_na
         admin: httpx.AsyncClient) -> None:
     patient = f"patient-{uuid.uuid4().hex[:8]}"
     await authorise(admin, patient, "cg-appt-yes", ["appointments"])
-    start = datetime.now(timezone.utc) + timedelta(days=3)
+    start = datetime.now(UTC) + timedelta(days=3)
     refused = {
         "body.ends_at": booking(patient, ends_at=(start - timedelta(hours=1)).isoformat(),
                                 starts_at=start.isoformat()),
@@ -130,7 +136,7 @@ async def test_an_update_the_state_does_not_allow_is_409_and_bad_input_is_422_na
 
 def fhir_appointment(patient_id: str, *, status: str = "booked", room: str = "3",
                      start: datetime | None = None) -> dict:
-    start = start or datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    start = start or datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     return {
         "resourceType": "Appointment", "status": status,
         "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
