@@ -110,13 +110,15 @@ class AppointmentWorkflow(PagingWorkflow):
         if s.status not in NOT_ARRIVED or s.planned == s.plan:
             return
         plan = s.plan
-        s.reminders = await workflow.execute_activity_method(
+        reminders = await workflow.execute_activity_method(
             AppointmentPlanActivities.plan_reminders,
             ReminderPlanRequest(data.patient_id, data.time_zone, s.starts_at,
                                 list(data.reminder_offsets_s), workflow.now()),
             start_to_close_timeout=LOOKUP_TIMEOUT, retry_policy=RECORD_RETRY)
-        s.planned = plan
-        if s.status in NOT_ARRIVED and s.plan == plan:  # else a command overtook the plan
+        if s.plan != plan:
+            return  # a reschedule overtook this plan: the loop plans again for the new time
+        s.reminders, s.planned = reminders, plan
+        if s.status in NOT_ARRIVED:  # (a check-in or cancel may have overtaken it instead)
             await self._record("reminders_planned", "vigil", {"plan": plan})
 
     def _no_show_at(self) -> datetime:
