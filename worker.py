@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.appointment_plans import AppointmentPlanActivities
+from activities.appointment_records import AppointmentRecordActivities
 from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
@@ -20,6 +22,7 @@ from activities.monitoring_records import MonitoringRecordActivities
 from activities.webhook_delivery import WebhookActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
+from workflows.appointment import AppointmentWorkflow
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.monitoring import MonitoringSessionWorkflow
@@ -28,7 +31,8 @@ from workflows.webhook_delivery import WebhookDeliveryWorkflow
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
-ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, WebhookDeliveryWorkflow]
+ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, WebhookDeliveryWorkflow,
+                                  AppointmentWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -38,6 +42,7 @@ SANDBOX = SandboxedWorkflowRunner(
         "workflows.base", "workflows.refusals", "workflows.monitoring_commands",
         "workflows.monitoring_storage",
         "workflows.webhook_delivery_types",
+        "workflows.appointment_types", "workflows.appointment_fanout",
         "activities.delivery_types", "clinical"
     )
 )
@@ -54,10 +59,12 @@ def activities_for(settings: Settings) -> list:
     records = EmergencyRecordActivities()
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
     webhooks = WebhookActivities(settings)
+    appointments, appointment_plans = AppointmentRecordActivities(), AppointmentPlanActivities()
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
-            webhooks.give_up_delivery]
+            webhooks.give_up_delivery, appointments.record_change,
+            appointment_plans.plan_reminders, appointment_plans.family]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

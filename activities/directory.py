@@ -34,6 +34,12 @@ class TargetQuery:
     longitude: float | None = None
 
 
+def on_duty_query(facility_id: str) -> TargetQuery:
+    """Who is on duty at a facility: the one place that says so. Today it is the directory's
+    on-call flags (the same the emergency tiers use); on-call schedules will replace this."""
+    return TargetQuery(selector="on_call", facility_id=facility_id)
+
+
 def emergency_priority(role: str, provider_type: str | None) -> int:
     """SPEC §2: emergency providers, then primary care and admins, then providers, then others."""
     if role == "provider" and provider_type == "emergency":

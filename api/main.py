@@ -14,6 +14,7 @@ from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
+    appointments,
     audit,
     caregivers,
     console,
@@ -73,7 +74,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 # Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
 V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, staff, facilities, policies, oncall,
                                       outbox, audit, review, family, patients, caregivers,
-                                      webhook_endpoints, ws))
+                                      webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
 

@@ -37,6 +37,7 @@ class Scope(Enum):
 
     PATIENT_SELF = "themself"
     CONSENT = "with the patient's consent in force (`emergencies` or `monitoring`)"
+    APPOINTMENT_CONSENT = "with the patient's `appointments` consent in force"
     OWN_CONSENT = "named by it"
     SELF = "their own"
     PAGED = "if paged for it"
@@ -187,6 +188,21 @@ RULES: tuple[Rule, ...] = (
     _api("GET", "/on-call", "who is on call by facility and specialisation (`at`)", STAFF),
     _api("GET", "/on-call/people/{staff_id}/shifts", "a person's upcoming shifts on every schedule "
          "(14 days by default)", STAFF),
+    _api("POST", "/appointments", "book: its workflow reminds, fans out every update, notices a "
+         "no-show", RESPONDERS),
+    _api("POST", "/appointments/fhir", "book from a FHIR R4 `Appointment`", RESPONDERS),
+    _api("PUT", "/appointments/{appointment_id}/fhir", "apply the updates a FHIR R4 `Appointment` "
+         "implies", RESPONDERS),
+    _api("GET", "/appointments", "soonest first (the read is audited)", STAFF,
+         {"patient": Scope.PATIENT_SELF, "family": Scope.APPOINTMENT_CONSENT}),
+    _api("GET", "/appointments/{appointment_id}", "one; family read where and when only", STAFF,
+         {"patient": Scope.PATIENT_SELF, "family": Scope.APPOINTMENT_CONSENT}),
+    _api("POST", "/appointments/{appointment_id}/updates", "one SPEC §2 update; one the state does "
+         "not allow is a 409 `invalid_transition`", RESPONDERS),
+    _api("GET", "/appointments/{appointment_id}/events", "SSE of its changes and deliveries", STAFF,
+         {"patient": Scope.PATIENT_SELF}),
+    _api("GET", "/appointments/facilities/{facility_id}/events", "SSE of a facility's clinic "
+         "board", STAFF),
     _api("POST", "/webhook-endpoints", "subscribe an endpoint to event types (see Outbound "
          "webhooks); the signing secret is in this answer only", ADMINS),
     _api("GET", "/webhook-endpoints", "every endpoint, with delivery statistics", ADMINS),

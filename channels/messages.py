@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.appointment_messages import appointment_text
 from channels.sms_segments import fit_to_segments
 from channels.twilio_sms import MAX_SEGMENTS
 
@@ -128,6 +129,9 @@ def safe_text(kind: str, content: dict[str, Any], language: str = "en",
               channel: str = "websocket") -> str:
     """The lock-screen-safe text of one message, for one channel, in the recipient's language."""
     lang = _language(language)
+    if kind.startswith("appointment"):
+        where = location_text(content.get("location", {}), lang)
+        return appointment_text(kind, content, lang, where)
     code = str(content.get("short_code", ""))
     severity = str(content.get("severity", ""))
     fields = {

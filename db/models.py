@@ -379,3 +379,30 @@ class WebhookAttempt(SQLModel, table=True):
     latency_ms: float | None = None
     outcome: str  # delivered, retry, gone, refused
     error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Appointment(SQLModel, table=True):
+    """Projection of an appointment workflow's state: the clinic board, lists and access checks."""
+
+    __table_args__ = (Index("ix_appointment_facility_starts", "facility_id", "starts_at"),)
+
+    id: str = Field(primary_key=True)  # the Temporal workflow id
+    patient_id: str = Field(index=True)
+    provider_id: str = Field(index=True)
+    facility_id: str
+    department: str = ""
+    room: str = ""
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    ends_at: datetime = Field(sa_type=DateTime(timezone=True))
+    time_zone: str
+    care_team: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    urgency: str = "normal"
+    emergency: bool = False
+    language: str = "en"
+    status: str = Field(default="scheduled", index=True)
+    last_update: str = "created"  # the SPEC §2 update type last applied
+    reminders: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    checked_in_at: datetime | None = Timestamp(nullable=True)
+    created_by: str
+    created_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()

@@ -34,7 +34,25 @@ def family_topic(patient_id: str, member: str | None = None) -> str:
 
 
 def subject_topic(subject_id: str) -> str:
-    """The live stream a workflow's subject is watched on: its session's or its emergency's."""
+    """The live stream a workflow's subject is watched on: its session's, appointment's or
+    emergency's."""
     if subject_id.startswith("session-"):
         return session_topic(subject_id)
+    if subject_id.startswith("appointment-"):
+        return appointment_topic(subject_id)
     return emergency_topic(subject_id)
+
+
+def family_appointments_topic(patient_id: str) -> str:
+    """A patient's appointment news in plain words, for family whose consent covers appointments."""
+    return f"family-appointments:{patient_id}"
+
+
+def appointment_topic(appointment_id: str) -> str:
+    """One appointment's updates, reminders and deliveries."""
+    return f"appointment:{appointment_id}"
+
+
+def facility_appointments_topic(facility_id: str) -> str:
+    """Every appointment change at one facility: the clinic board."""
+    return f"appointments:{facility_id}"

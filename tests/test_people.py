@@ -101,7 +101,7 @@ async def test_family_follow_a_session_only_while_their_consent_is_in_force(
         stack, admin: httpx.AsyncClient, coordinator: httpx.AsyncClient, open_session) -> None:
     patient = f"patient-{uuid.uuid4().hex[:8]}"
     consent = await authorise(admin, patient, "cg-hana", ["monitoring"])
-    await authorise(admin, patient, "cg-no-monitoring", ["appointments"])
+    await authorise(admin, patient, "cg-no-monitoring", ["medication"])
     sid = (await open_session(patient_id=patient, family_viewers=["cg-hana"]))["id"]
     async with as_user(stack.api_url, "cg-hana", "family") as hana, \
             as_user(stack.api_url, "cg-no-monitoring", "family") as other, \

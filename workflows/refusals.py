@@ -25,6 +25,9 @@ class Refusal(Enum):
     NotOnSession = (403, "not_on_session")
     InvalidThresholds = (422, "invalid_thresholds")
     AlarmNotActive = (409, "alarm_not_active")
+    InvalidTransition = (409, "invalid_transition")  # an update that makes no sense now
+    AppointmentClosed = (409, "appointment_closed")
+    InvalidUpdate = (422, "invalid_update")  # an update missing what its type needs
 
     @property
     def status(self) -> int:

@@ -18,7 +18,7 @@ VIGIL_SEVERITY = SearchAttributeKey.for_keyword("VigilSeverity")
 VIGIL_STATUS = SearchAttributeKey.for_keyword("VigilStatus")
 
 KEYS = (VIGIL_KIND, VIGIL_PATIENT, VIGIL_FACILITY, VIGIL_SEVERITY, VIGIL_STATUS)
-KINDS = ("emergency", "monitoring_session", "medication_schedule")
+KINDS = ("emergency", "monitoring_session", "medication_schedule", "appointment")
 
 
 def for_start(*, kind: str, patient_id: str, facility_id: str | None = None,

@@ -2,7 +2,8 @@
 
 Who may listen, and to what, comes from the consent records (services/consent.py),
 never from the token: `emergencies` scope hears the patient's emergency status,
-`monitoring` the sessions that name them as a family viewer. A caregiver's stream
+`monitoring` the sessions that name them as a family viewer, `appointments`
+the patient's appointment news in plain words. A caregiver's stream
 re-checks their consent before every event, and a revocation wakes it: the stream
 says `consent_revoked` and closes, so nothing more reaches them.
 """
@@ -25,17 +26,18 @@ from api.streams import resume_point, sse_events
 from audit.chain import append as audit
 from db.engine import writing
 from events.hub import EventHub
-from events.topics import consent_topic, family_topic
+from events.topics import consent_topic, family_appointments_topic, family_topic
 from services.consent import Access, access_to, require_consent
 from services.principal import Principal
 
 router = APIRouter(prefix="/patients", tags=["family"], responses=ERROR_RESPONSES)
-UPDATE_SCOPES = ("emergencies", "monitoring")
+UPDATE_SCOPES = ("emergencies", "monitoring", "appointments")
 
 
 def _topics(patient_id: str, person_id: str, access: Access) -> dict[str, str]:
     """Topic -> the consent scope it needs."""
-    topics = {family_topic(patient_id): "emergencies"}
+    topics = {family_topic(patient_id): "emergencies",
+              family_appointments_topic(patient_id): "appointments"}
     if access.who != "staff":
         topics[family_topic(patient_id, person_id)] = "monitoring"
     return {topic: scope for topic, scope in topics.items() if scope in access.scopes}
@@ -51,7 +53,8 @@ def _opened(principal: Principal, patient_id: str, scopes: frozenset[str]) -> No
 async def family_updates(patient_id: str, user: CurrentUser, hub: HubDep, request: Request,
                          last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Short status updates for one patient: for care staff, the patient, and caregivers whose
-    consent in force covers emergencies or monitoring (opening the stream is audited)."""
+    consent in force covers emergencies, monitoring or appointments (opening the stream is
+    audited)."""
     access = await asyncio.to_thread(require_consent, user, patient_id, UPDATE_SCOPES)
     after = resume_point(last_event_id)
     await asyncio.to_thread(_opened, user, patient_id, access.scopes)

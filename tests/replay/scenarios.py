@@ -172,6 +172,28 @@ async def webhook_endpoint_delivered(api: str, client: Client,
             off = await admin.patch(f"/webhook-endpoints/{endpoint_id}", json={"enabled": False})
             assert off.status_code == 200, off.text
     return await _closed(client, f"webhook-endpoint-{endpoint_id}")
+async def appointment_room_change_to_completed(api: str, client: Client,
+                                              patient_id: str = "patient-002") -> str:
+    """Booked three days ahead (reminders planned), moved to another room, checked in, seen
+    and completed: every fan-out, the on-duty lookup and the reminder plan are in its history."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime.now(timezone.utc) + timedelta(days=3)
+    async with as_user(api, "coord-lee", "coordinator") as coordinator:
+        response = await coordinator.post("/appointments", json={
+            "patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
+            "department": "Clinic B", "room": "3", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=20)).isoformat()})
+        assert response.status_code == 201, response.text
+        aid = response.json()["id"]
+        await eventually(lambda: any(e["action"] == "appointment.reminders_planned"
+                                     for e in audit_entries(aid)), timeout_s=30,
+                         what="reminders planned")
+        for update in ({"type": "room_change", "room": "7"}, {"type": "checked_in"},
+                       {"type": "in_progress"}, {"type": "completed"}):
+            answer = await coordinator.post(f"/appointments/{aid}/updates", json=update)
+            assert answer.status_code == 200, answer.text
+    return await _closed(client, aid)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -182,4 +204,5 @@ SCENARIOS: dict[str, Scenario] = {
     "emergency_escalated_by_hand": emergency_escalated_by_hand,
     "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
     "webhook_endpoint_delivered": webhook_endpoint_delivered,
+    "appointment_room_change_to_completed": appointment_room_change_to_completed,
 }

@@ -22,7 +22,9 @@ DECIDES_IN_BODY = {("GET", f"{V1}/patients/{{patient_id}}/updates"), ("WS", f"{V
                    ("GET", f"{V1}/patients/{{patient_id}}/consents"),
                    ("POST", f"{V1}/patients/{{patient_id}}/consents"),
                    ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"),
-                   ("GET", f"{V1}/caregivers"), ("GET", f"{V1}/caregivers/{{person_id}}")}
+                   ("GET", f"{V1}/caregivers"), ("GET", f"{V1}/caregivers/{{person_id}}"),
+                   ("GET", f"{V1}/appointments"), ("GET", f"{V1}/appointments/{{appointment_id}}"),
+                   ("GET", f"{V1}/appointments/{{appointment_id}}/events")}
 
 
 def _served() -> dict[tuple[str, str], APIRoute | APIWebSocketRoute]:
@@ -90,7 +92,9 @@ def test_family_and_patients_reach_only_what_is_theirs() -> None:
     assert family == {("GET", f"{V1}/patients/{{patient_id}}/updates"): Scope.CONSENT,
                       ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"):
                       Scope.OWN_CONSENT,
-                      ("GET", f"{V1}/caregivers/{{person_id}}"): Scope.SELF}
+                      ("GET", f"{V1}/caregivers/{{person_id}}"): Scope.SELF,
+                      ("GET", f"{V1}/appointments"): Scope.APPOINTMENT_CONSENT,
+                      ("GET", f"{V1}/appointments/{{appointment_id}}"): Scope.APPOINTMENT_CONSENT}
     assert {rule.scoped["patient"] for rule in RULES if "patient" in rule.scoped} == \
         {Scope.PATIENT_SELF}
 

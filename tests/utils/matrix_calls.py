@@ -17,6 +17,7 @@ from sqlmodel import select
 from api.permissions import V1
 from db.engine import reading
 from db.models import (
+    Appointment,
     Caregiver,
     Consent,
     EscalationPolicy,
@@ -32,7 +33,7 @@ from db.models import (
 from services.emergencies import find_by_key
 from tests.utils.api import emergency_body
 from tests.utils.callers import PROVIDER, Call, Caller
-from tests.utils.matrix_world import World, layer, override, policy, staff
+from tests.utils.matrix_world import World, appointment_body, layer, override, policy, staff
 from tests.utils.monitoring import NORMAL, a_reading, session_body
 
 OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack")
@@ -174,6 +175,7 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
     table.update(_people(w))
     table.update(_schedules(w))
     table.update(_webhook_endpoints(w))
+    table.update(_appointments(w))
     found = {}
     for name, make in table.items():
         method, path = name.split(" ", 1)
@@ -241,6 +243,35 @@ def _webhook_endpoints(w: World) -> dict[str, Callable[[Caller], Call]]:
             "POST", f"{e}/rotate-secret", {"overlap_s": 0}),
         "GET /webhook-endpoints/{endpoint_id}/deliveries": lambda c: Call("GET", f"{e}/deliveries"),
     }
+
+
+def _appointments(w: World) -> dict[str, Callable[[Caller], Call]]:
+    a = f"{V1}/appointments/{w.appointment_id}"
+    fhir = {"resourceType": "Appointment", "status": "booked"}  # too little: a 422 when allowed
+    return {
+        "POST /appointments": lambda c: Call("POST", f"{V1}/appointments",
+                                             {**appointment_body(w.patient_id), "room": w.slug(c)},
+                                             created=_appointment_in(w.slug(c))),
+        "POST /appointments/fhir": lambda c: Call("POST", f"{V1}/appointments/fhir", fhir),
+        "PUT /appointments/{appointment_id}/fhir": lambda c: Call("PUT", f"{a}/fhir", fhir),
+        "GET /appointments": lambda c: Call("GET", f"{V1}/appointments?patient_id={w.patient_id}"),
+        "GET /appointments/{appointment_id}": lambda c: Call("GET", a),
+        "POST /appointments/{appointment_id}/updates": lambda c: Call(
+            "POST", f"{a}/updates", {"type": "room_change", "room": f"r-{w.slug(c)}"},
+            created=_appointment_in(f"r-{w.slug(c)}")),
+        "GET /appointments/{appointment_id}/events": lambda c: Call("GET", f"{a}/events",
+                                                                    stream=True),
+        "GET /appointments/facilities/{facility_id}/events": lambda c: Call(
+            "GET", f"{V1}/appointments/facilities/vigil-general/events", stream=True),
+    }
+
+
+def _appointment_in(room: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            return session.exec(select(Appointment).where(Appointment.room == room)).first() \
+                is not None
+    return probe
 
 
 def _endpoint_for(url: str) -> Callable[[], bool]:

@@ -30,6 +30,13 @@ from tests.utils.records import attempts
 from tests.utils.waiting import eventually
 
 
+def appointment_body(patient_id: str) -> dict[str, Any]:
+    start = datetime.now(timezone.utc) + timedelta(days=3)
+    return {"patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
+            "department": "Cardiology clinic", "room": "3", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=30)).isoformat()}
+
+
 @dataclass
 class World:
     tag: str
@@ -49,6 +56,7 @@ class World:
     override_to_delete: str = ""
     link: str = ""  # a genuine acknowledge link for dr-tan's page
     webhook_endpoint_id: str = ""
+    appointment_id: str = ""
     numbers: dict[str, int] = field(default_factory=dict)  # caller name -> its own number
 
     def everyone(self) -> list[Caller]:
@@ -130,6 +138,8 @@ async def build(stack: Stack) -> World:
         w.webhook_endpoint_id = (await _ok(await admin.post("/webhook-endpoints", json={
             "url": "http://127.0.0.1:9/matrix", "event_types": ["emergency.created"],
             "enabled": False})))["id"]
+        w.appointment_id = (await _ok(await admin.post(
+            "/appointments", json=appointment_body(w.patient_id))))["id"]
         raised = await _ok(await admin.post("/emergencies", json=emergency_body(
             patient_id=w.patient_id, policy_id=w.policy_id)))
         w.emergency_id = raised["id"]

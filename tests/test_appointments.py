@@ -1,0 +1,190 @@
+"""SPEC §3.4 on the running stack: an appointment update reaches the right inboxes, family in
+words through their consent, and bad input changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from activities.directory import find_targets, on_duty_query
+from db.engine import reading
+from db.models import Appointment
+from tests.utils.api import as_user
+from tests.utils.live import next_frame, sse_events, staff_socket
+from tests.utils.people import authorise
+from tests.utils.records import attempts, audit_actions
+from tests.utils.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def booking(patient_id: str, **overrides: object) -> dict:
+    start = datetime.now(UTC) + timedelta(days=3)
+    body = {"patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
+            "department": "Cardiology clinic", "room": "3", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=30)).isoformat()}
+    body.update(overrides)
+    return body
+
+
+async def room_change_frame(ws, appointment_id: str, kind: str) -> dict:  # type: ignore[no-untyped-def]
+    """The inbox frame of this appointment's room change (passing over earlier updates)."""
+    while True:
+        frame = await next_frame(ws, subject_id=appointment_id, kind=kind)
+        if frame["payload"]["detail"]["update"] == "room_change":
+            return frame
+
+
+def appointments_of(patient_id: str) -> list[Appointment]:
+    with reading() as session:
+        return list(session.exec(select(Appointment).where(Appointment.patient_id == patient_id)))
+
+
+async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nurse_and_family_in_words(
+        stack, admin: httpx.AsyncClient) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    await authorise(admin, patient, "cg-appt-no", ["monitoring"])
+    booked = await admin.post("/appointments", json=booking(patient))
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    await eventually(lambda: appointments_of(patient), what="the projection")
+
+    seen: list[dict] = []
+    family = as_user(stack.api_url, "cg-appt-yes", "family")
+    following = asyncio.create_task(sse_events(family, f"/patients/{patient}/updates", count=100,
+                                               timeout_s=30, into=seen))
+    async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws, \
+            staff_socket(stack.ws_url(), "nurse-siti") as nurse_ws, \
+            staff_socket(stack.ws_url(), "dr-lim") as provider_ws, \
+            staff_socket(stack.ws_url(), "cg-appt-yes", roles=("family",)) as family_ws:
+        changed = await admin.post(f"/appointments/{appointment_id}/updates",
+                                   json={"type": "room_change", "room": "12"})
+        assert changed.status_code == 200, changed.text
+        frames = [await room_change_frame(ws, appointment_id, kind)
+                  for ws, kind in ((patient_ws, "appointment"), (nurse_ws, "appointment"),
+                                   (provider_ws, "appointment"), (family_ws, "appointment_family"))]
+    for frame in frames:  # each in the reader's own language (the nurse's is Malay)
+        assert "12" in frame["payload"]["text"], frame
+    assert frames[3]["payload"]["text"].startswith("Appointment of the person you care for")
+    told = await eventually(lambda: [e for e in seen if e["event"] == "appointment"
+                                     and "room 12" in e["data"]["payload"]["text"]],
+                            what="the family stream's room change in words")
+    assert told[0]["data"]["payload"]["subject_id"] == appointment_id
+    following.cancel()
+    await family.aclose()
+
+    on_duty = {t.staff_id for t in find_targets(on_duty_query("vigil-general"))}
+    assert "nurse-siti" in on_duty
+    expected = {patient, "dr-lim", "cg-appt-yes", *on_duty}  # and nobody else: not cg-appt-no
+
+    def room_change_recipients() -> set[str]:
+        return {a.recipient_id for a in attempts(appointment_id) if "/u2/" in a.id}
+
+    await eventually(lambda: room_change_recipients() == expected,
+                     what=f"the room change's deliveries to exactly {sorted(expected)}")
+    assert "appointment.room_change" in audit_actions(appointment_id)
+
+    async with as_user(stack.api_url, "cg-appt-yes", "family") as yes, \
+            as_user(stack.api_url, "cg-appt-no", "family") as no:
+        seen = await yes.get(f"/appointments/{appointment_id}")
+        refused = await no.get(f"/appointments/{appointment_id}")
+    assert seen.status_code == 200 and seen.json()["room"] == "12"
+    assert "provider_id" not in seen.json(), "family see where and when, not who treats"
+    assert refused.status_code == 403
+
+
+async def test_an_update_the_state_does_not_allow_is_409_and_bad_input_is_422_naming_the_field(
+        admin: httpx.AsyncClient) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    start = datetime.now(UTC) + timedelta(days=3)
+    refused = {
+        "body.ends_at": booking(patient, ends_at=(start - timedelta(hours=1)).isoformat(),
+                                starts_at=start.isoformat()),
+        "body.starts_at": booking(patient, starts_at="2026-12-01T09:00:00"),  # no zone
+        "body.patient_id": booking("patient-nobody"),
+        "body.provider_id": booking(patient, provider_id="coord-lee"),
+        "body.care_team.0": booking(patient, care_team=["dr-nobody"]),
+    }
+    for field, body in refused.items():
+        answer = await admin.post("/appointments", json=body)
+        assert answer.status_code == 422, (field, answer.text)
+        assert field in {d["field"] for d in answer.json()["error"]["details"]}, answer.text
+    assert appointments_of(patient) == [], "nothing started"
+
+    appointment_id = (await admin.post("/appointments", json=booking(patient))).json()["id"]
+    unknown = await admin.post(f"/appointments/{appointment_id}/updates", json={"type": "teleported"})
+    assert unknown.status_code == 422 and "body.type" in unknown.text
+    early = await admin.post(f"/appointments/{appointment_id}/updates", json={"type": "completed"})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "invalid_transition"
+    cancelled = await admin.post(f"/appointments/{appointment_id}/updates",
+                                 json={"type": "cancelled", "reason": "patient asked"})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    await asyncio.sleep(0)  # the update's answer already says cancelled; the next is refused
+    late = await admin.post(f"/appointments/{appointment_id}/updates", json={"type": "checked_in"})
+    assert late.status_code == 409, late.text
+    row = await eventually(lambda: (r := appointments_of(patient)) and r[0].status == "cancelled"
+                           and r[0], what="the projection says cancelled")
+    assert row.last_update == "cancelled"
+
+
+def fhir_appointment(patient_id: str, *, status: str = "booked", room: str = "3",
+                     start: datetime | None = None) -> dict:
+    start = start or datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    return {
+        "resourceType": "Appointment", "status": status,
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
+        "participant": [
+            {"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"},
+            {"actor": {"reference": "Practitioner/dr-lim"}, "status": "accepted"},
+            {"actor": {"reference": "Location/vigil-general", "display": "Clinic B",
+                       "identifier": {"system": "urn:vigil:room", "value": room}},
+             "status": "accepted"}]}
+
+
+async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_422(
+        stack, admin: httpx.AsyncClient) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    resource = fhir_appointment(patient)
+    booked = await admin.post("/appointments/fhir", json=resource)
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    assert booked.json()["room"] == "3" and booked.json()["status"] == "scheduled"
+
+    async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws:
+        moved = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={**resource, "participant": fhir_appointment(
+                                    patient, room="9")["participant"], "status": "arrived"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["applied"] == ["room_change", "checked_in"]
+        frame = await room_change_frame(patient_ws, appointment_id, "appointment")
+    assert "9" in frame["payload"]["text"]
+
+    refused = [
+        ("start", {**resource, "status": "proposed", "start": None}),  # proposed, but when?
+        ("resourceType", {**resource, "resourceType": "Observation"}),
+        ("start", {**resource, "start": "yesterday"}),
+        ("status", {**resource, "status": "fulfilled"}),  # a new appointment is not done yet
+    ]
+    for field, body in refused:
+        body = {k: v for k, v in body.items() if v is not None}
+        answer = await admin.post("/appointments/fhir", json=body)
+        assert answer.status_code == 422, (field, answer.text)
+        assert answer.json()["error"]["details"][0]["field"] == field, answer.text
+    unknown = await admin.post("/appointments/fhir", json=fhir_appointment("patient-nobody"))
+    assert unknown.status_code == 422 and "body.patient_id" in unknown.text
+    backwards = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={**resource, "status": "noshow", "participant": fhir_appointment(
+                                    patient, room="9")["participant"]})
+    assert backwards.status_code == 422, backwards.text
+    assert backwards.json()["error"]["details"][0]["field"] == "status"
+    with reading() as session:
+        row = session.get(Appointment, appointment_id)
+    assert row is not None and row.room == "9"
