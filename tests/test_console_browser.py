@@ -101,7 +101,7 @@ async def test_a_stale_or_forged_cookie_goes_back_to_sign_in_and_returns_after(
             f"{stack.api_url}/console/sign-in?reason={reason}&next=%2Fconsole%2Finbox")
         assert "vigil_session" not in {c["name"] for c in await context.cookies()}
         await page.fill("#token", token("nurse-siti", "provider"))
-        await page.click("text=Sign in >> nth=-1")
+        await page.click("form[action='/console/sign-in'] button[type=submit]")
         await expect(page).to_have_url(f"{stack.api_url}/console/inbox")
     finally:
         await context.close()

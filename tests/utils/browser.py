@@ -18,7 +18,7 @@ async def signed_in_page(browser: Browser, base_url: str, staff_id: str, *roles:
     page.on("console", lambda message: print(f"console: {message.text}"))
     await page.goto("/console/sign-in?next=/console/inbox")
     await page.fill("#token", token(staff_id, *(roles or ("provider",))))
-    await page.click("text=Sign in >> nth=-1")
+    await page.click("form[action='/console/sign-in'] button[type=submit]")
     await expect(page).to_have_url(f"{base_url}/console/inbox")
     return context, page
 
