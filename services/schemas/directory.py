@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.schemas.text import RequestModel
+
 from services.schemas.emergencies import Channel, Severity, Utc
 from workflows.policy import TARGET_SELECTORS
 
@@ -15,8 +17,7 @@ Language = Literal["en", "ms", "zh", "ta"]
 PHONE = r"^\+[1-9][0-9]{6,14}$"  # E.164
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Strict = RequestModel  # every request body: see services/schemas/text.py
 
 
 class FacilityIn(Strict):
