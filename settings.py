@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Input limits (README "Input limits"): refused before any work is done.
     fhir_max_entries: int = Field(
         1000, ge=1, description="Most entries a FHIR Bundle may hold (422 above)")
+    policy_min_ack_timeout_s: float = Field(
+        5, gt=0, description="Shortest acknowledgement timeout a policy tier may have")
     http_header_timeout_s: float = Field(
         15, gt=0, description="A connection must send a request's line and headers within this")
 
