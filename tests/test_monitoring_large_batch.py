@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.delivery_types import DeliveryRequest, DeliveryResult
 from activities.directory import TargetQuery
@@ -90,5 +90,14 @@ async def test_a_huge_batch_signalled_directly_is_scored_and_the_session_still_e
         summary = await handle.execute_update(
             MonitoringSessionWorkflow.end, EndSession(SessionActor("coord", "C", may_steer=True)),
             rpc_timeout=timedelta(seconds=120))
+        history = await handle.fetch_history()
     assert summary.readings == 5000
     assert sum(stored) == 5000
+    # The sliced scoring is deterministic: the first run (up to its continue-as-new) replays.
+    assert any(b"bounded-scoring" in e.SerializeToString() for e in history.events), \
+        "scored in slices, behind its patch"
+    from worker import SANDBOX
+
+    replayed = await Replayer(workflows=[MonitoringSessionWorkflow],
+                              workflow_runner=SANDBOX).replay_workflow(history)
+    assert replayed.replay_failure is None
