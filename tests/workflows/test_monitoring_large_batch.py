@@ -1,4 +1,4 @@
-"""A huge batch of readings signalled straight to a session cannot wedge it.
+"""A huge batch of readings signalled straight to a session cannot wedge it (time-skipping server).
 
 The API caps and splits what it sends, but the workflow must be safe against
 any batch it can receive: Temporal fails a workflow task that holds the
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.delivery_types import DeliveryRequest, DeliveryResult
@@ -81,8 +82,8 @@ def _normal_readings(count: int) -> list[Reading]:
 
 
 async def test_a_huge_batch_signalled_directly_is_scored_and_the_session_still_ends(
-        temporal_address: str) -> None:
-    client = await Client.connect(temporal_address)
+        time_env: WorkflowEnvironment) -> None:
+    client = time_env.client
     stored: list[int] = []
     readings = _normal_readings(5000)
     async with _session(client, stored) as handle:
