@@ -1,7 +1,8 @@
 """Escalation policies as they are saved: every tier must be able to page someone.
 
 A tier naming one person (`staff:<id>`) who is not in the directory can never
-page anyone: it is refused. The other selectors depend on the facility and on
+page anyone: it is refused (as a `schedule:<id>` naming no schedule is, by the
+route). The other selectors, schedules included, depend on the facility and on
 who is on call when an emergency starts, which changes every shift, so a tier
 that matches nobody at any facility right now is saved with a warning instead.
 """
@@ -29,9 +30,10 @@ def tier_warnings(body: PolicyIn) -> list[str]:
         field = f"tiers[{index}].targets"
         if tier.targets.startswith("staff:"):
             if tier.targets.removeprefix("staff:") not in known:
-                raise VigilError(422, "unknown_staff", f"{field}: no staff member "
-                                 f"{tier.targets.removeprefix('staff:')!r}; this tier would page "
-                                 "nobody", {"field": field})
+                message = (f"no staff member {tier.targets.removeprefix('staff:')!r}; this "
+                           "tier would page nobody")
+                raise VigilError(422, "unknown_staff", f"{field}: {message}",
+                                 [{"field": field, "message": message}])
         elif not any(find_targets(TargetQuery(tier.targets, facility)) for facility in facilities):
             warnings.append(f"{field}: {tier.targets!r} matches nobody at any facility right now")
     return warnings
