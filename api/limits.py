@@ -146,7 +146,6 @@ class RequestLimits:
             # No length given (chunked): read up to the limit before the route sees any of it.
             body = await _read_at_most(receive, max_bytes)
             if body is None:
-                await _drain(receive, max_bytes)
                 await _too_large(max_bytes)(scope, receive, send)
                 return
             receive = _replay(body, receive)
@@ -193,7 +192,7 @@ async def _drain(receive: Receive, max_bytes: int) -> None:
 
 
 async def _read_at_most(receive: Receive, max_bytes: int) -> bytes | None:
-    """The whole body, or None as soon as it passes `max_bytes`."""
+    """The whole body, or None once it passes `max_bytes` (the rest is then drained)."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -202,6 +201,8 @@ async def _read_at_most(receive: Receive, max_bytes: int) -> bytes | None:
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         if size > max_bytes:
+            if message.get("more_body", False):
+                await _drain(receive, max_bytes)
             return None
         if not message.get("more_body", False):
             return b"".join(chunks)

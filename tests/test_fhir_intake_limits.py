@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from cli.stack import Stack
+from settings import get_settings
 from tests.utils import monitoring
 from tests.utils.monitoring import NORMAL, a_reading, feed, stored
 from tests.utils.waiting import eventually
@@ -102,7 +103,7 @@ async def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(
         open_session, coordinator: httpx.AsyncClient) -> None:
     session = await open_session()
     sid = session["id"]
-    # The campaign's Bundle: 10 MB of entries that are not Observations.
+    # The campaign's Bundle: 10 MB of entries that are not Observations (over the 8 MiB limit).
     junk = bundle(*({"resourceType": "Basic", "id": f"b{i}", "code": {"text": "x" * 40}}
                     for i in range(120_000)))
     response = await coordinator.post(f"/sessions/{sid}/readings/fhir", json=junk)
@@ -110,7 +111,7 @@ async def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(
     assert response.json()["error"]["code"] == "body_too_large"
 
     async def chunked() -> Any:  # no Content-Length: the limit still holds
-        for _ in range(40):
+        for _ in range(get_settings().max_bulk_body_bytes // 100_000 + 2):
             yield b"x" * 100_000
 
     streamed = await coordinator.post(f"/sessions/{sid}/readings/fhir", content=chunked(),
