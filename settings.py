@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         " it on to prove no API route blocks the loop)"
     )
 
+    # Input limits (README "Input limits"): refused before any work is done.
+    fhir_max_entries: int = Field(
+        1000, ge=1, description="Most entries a FHIR Bundle may hold (422 above)")
+    policy_min_ack_timeout_s: float = Field(
+        5, gt=0, description="Shortest acknowledgement timeout a policy tier may have")
+    http_header_timeout_s: float = Field(
+        15, gt=0, description="A connection must send a request's line and headers within this")
+
     # Retention (docs/AUDIT.md): what outlives these is the export bundle, kept by the hospital.
     temporal_retention_days: int = Field(
         30, ge=1, description="Days Temporal keeps a closed workflow's history (namespace retention)"

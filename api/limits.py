@@ -41,6 +41,7 @@ _INTAKE = re.compile(r"^/api/v1/sessions/[^/]+/readings(/fhir)?$")
 _INCIDENT = re.compile(r"^/api/v1/emergencies(/[^/]+/(acknowledge|resolve|cancel|hand-over|escalate))?$"
                        r"|^/api/v1/sessions/[^/]+/alarms/[^/]+/acknowledge$|^/ack/")
 _BULK_BODY = re.compile(r"^/api/v1/sessions/[^/]+/readings/fhir$|^/webhooks/sendgrid/events$")
+_DRAIN_FACTOR = 8  # a refused body is read (and dropped) up to this many times its limit
 _CONNECTION_RETRY_S = 10  # a socket slot frees when the person closes one; try again soon
 
 
@@ -131,6 +132,7 @@ class RequestLimits:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            await _drain(receive, max_bytes)
             await _too_large(max_bytes)(scope, receive, send)
             return
         if settings.rate_limits_enabled:
@@ -175,8 +177,22 @@ def _too_large(max_bytes: int) -> Any:
                       {"limit_bytes": max_bytes})
 
 
+async def _drain(receive: Receive, max_bytes: int) -> None:
+    """Read and drop what is left of a refused body (up to a bound), as a lingering close does.
+
+    uvicorn closes the connection once the 413 is sent; a client still uploading would
+    then get a reset connection instead of the answer. Nothing read here is kept.
+    """
+    drained = 0
+    while drained < _DRAIN_FACTOR * max_bytes:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        drained += len(message.get("body", b""))
+
+
 async def _read_at_most(receive: Receive, max_bytes: int) -> bytes | None:
-    """The whole body, or None as soon as it passes `max_bytes`."""
+    """The whole body, or None once it passes `max_bytes` (the rest is then drained)."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -185,6 +201,8 @@ async def _read_at_most(receive: Receive, max_bytes: int) -> bytes | None:
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         if size > max_bytes:
+            if message.get("more_body", False):
+                await _drain(receive, max_bytes)
             return None
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.console_session import install_console
+from api.input_limits import InputLimits
 from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     install_limits(app)
+    app.add_middleware(InputLimits)
     v1 = APIRouter(prefix="/api/v1")
     for router in V1_ROUTERS:
         v1.include_router(router)

@@ -12,6 +12,11 @@ import httpx
 
 from cli.temporal_server import free_port
 
+# How every API process is launched (also Dockerfile and docker-compose.yml): a request's
+# headers must arrive within VIGIL_HTTP_HEADER_TIMEOUT_S, an idle keep-alive closes after 5 s.
+UVICORN_GUARDS = ["--http", "api.http_protocol:HeaderTimeoutH11Protocol",
+                  "--timeout-keep-alive", "5"]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -59,9 +64,9 @@ class Stack:
     def start_api(self, index: int, *, wait: bool = True) -> None:
         """Start (or restart) the API process on its own port."""
         port = self.api_ports[index]
-        process = self._spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                              f"api-{port}")
+        process = self._spawn([sys.executable, "-m", "uvicorn", "api.main:app", *UVICORN_GUARDS,
+                               "--host", "127.0.0.1", "--port", str(port),
+                               "--log-level", "warning"], f"api-{port}")
         if index < len(self.apis):
             self.apis[index] = process
         else:

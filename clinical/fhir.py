@@ -179,3 +179,47 @@ def _celsius(value: float, quantity: Quantity, path: str) -> float:
     if unit is None or unit in _CELSIUS:
         return value
     raise ReadingError(field, f"unsupported temperature unit {unit!r}; use Cel or [degF]")
+
+
+def check_subjects(payload: object, patient_id: str) -> None:
+    """Every Observation must be about this patient: `subject.reference` is exactly Patient/<id>.
+
+    Checked on the raw JSON, before any parsing. Only the relative reference is
+    accepted: an absolute URL names a patient on some server, and the same id on
+    another server is another person; a subject given by identifier or display
+    alone, a Group, or no subject cannot be tied to this session's patient.
+    """
+    expected = f"Patient/{patient_id}"
+    for path, resource in _raw_observations(payload):
+        subject = resource.get("subject")
+        where = path + "subject"
+        if not isinstance(subject, dict) or not isinstance(subject.get("reference"), str):
+            raise ReadingError(where, f"the Observation must name its patient as "
+                                      f"{{\"reference\": \"{expected}\"}}")
+        if subject.get("type", "Patient") != "Patient":
+            raise ReadingError(where, "the subject must be a Patient")
+        if subject["reference"] != expected:
+            raise ReadingError(where,
+                               f"{subject['reference']!r} is not this session's patient ({expected})")
+
+
+def count_entries(payload: object) -> tuple[int, int]:
+    """(entries, Observations) in a raw Observation or Bundle, before anything is parsed."""
+    observations = len(_raw_observations(payload))
+    entries = payload.get("entry") if isinstance(payload, dict) else None
+    return (len(entries) if isinstance(entries, list) else 0), observations
+
+
+def _raw_observations(payload: object) -> list[tuple[str, dict]]:
+    """(path prefix, resource) of each Observation in the raw JSON."""
+    if not isinstance(payload, dict):
+        return []
+    if payload.get("resourceType") == "Observation":
+        return [("", payload)]
+    entries = payload.get("entry") if payload.get("resourceType") == "Bundle" else None
+    found = []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Observation":
+            found.append((f"entry[{index}].resource.", resource))
+    return found

@@ -1,7 +1,11 @@
 """NEWS2 early warning score (Royal College of Physicians, 2017) and its trend."""
 
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from clinical.vitals import VitalSigns
 
@@ -83,15 +87,36 @@ def news2_trend(
     """Compare the latest total in [now - window, now] with the earliest one there."""
     # Latest against earliest, not a fitted slope: a nurse reading the chart
     # asks "is it higher than an hour ago?", and the answer must be that.
-    recent = sorted((t, s) for t, s in history if now - window <= t <= now)
+    # min/max rather than a sort: the same first and last (ties broken by score, as a
+    # sort of the tuples would), in one pass, since a session's hour can hold thousands.
+    start = now - window
+    recent = [(t, s) for t, s in history if start <= t <= now]
     if len(recent) < 2:
         return "unknown"
-    first, last = recent[0][1], recent[-1][1]
+    first, last = min(recent)[1], max(recent)[1]
     if last > first:
         return "rising"
     if last < first:
         return "falling"
     return "stable"
+
+
+T = TypeVar("T")
+
+
+def trend_ends(history: Sequence[T], now: datetime, key: Callable[[T], tuple[datetime, int]],
+               window: timedelta = timedelta(hours=1)) -> list[T]:
+    """The earliest and latest points of a history sorted by `key` within [now - window, now].
+
+    news2_trend compares only those two, so handing it these instead of the whole
+    history gives the same answer at a cost that does not grow with the history:
+    a session whose monitor sends every second holds thousands of points an hour.
+    """
+    low = bisect_left(history, (now - window,), key=key)
+    high = bisect_right(history, (now, math.inf), key=key)
+    if high <= low:
+        return []
+    return [history[low]] if high - low == 1 else [history[low], history[high - 1]]
 
 
 def _band(value: float, bands: tuple[tuple[float, int], ...]) -> int:

@@ -26,7 +26,6 @@ from services.projections import await_first_record
 from services.errors import VigilError, not_found
 from services.schemas.monitoring import ReadingBatchIn, ReadingIn, SessionCreate
 from services.workflow_commands import send_update
-from clinical.fhir import readings_from_fhir
 from clinical.thresholds import ThresholdError, apply_overrides, default_thresholds
 from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
 from audit.chain import append as audit
@@ -204,31 +203,6 @@ def readings_from_json(body: ReadingBatchIn | ReadingIn, row: MonitoringSession)
     items = body.readings if isinstance(body, ReadingBatchIn) else [body]
     devices, now = {d["id"] for d in row.devices}, datetime.now(timezone.utc)
     return [_vigil_reading(item, i, devices, now) for i, item in enumerate(items)]
-
-
-def _fhir_subjects(payload: dict[str, Any]) -> list[tuple[str, str]]:
-    """(path, reference) of each Observation's subject; the payload has already parsed as FHIR."""
-    if payload.get("resourceType") == "Observation":
-        resources = [("", payload)]
-    else:
-        resources = [(f"entry[{i}].resource.", entry.get("resource") or {})
-                     for i, entry in enumerate(payload.get("entry") or [])]
-    return [(prefix + "subject", resource["subject"]["reference"]) for prefix, resource in resources
-            if resource.get("resourceType") == "Observation"
-            and isinstance((resource.get("subject") or {}).get("reference"), str)]
-
-
-def readings_from_fhir_payload(payload: Any, row: MonitoringSession) -> list[Reading]:
-    """FHIR R4 Observation or Bundle: parsed, validated, and checked to be about this patient."""
-    devices = {d["id"] for d in row.devices}
-    try:
-        readings = readings_from_fhir(payload, datetime.now(timezone.utc), devices)
-    except ReadingError as error:
-        raise _rejected(error.field, error.message)
-    for path, ref in _fhir_subjects(payload):
-        if ref.startswith("Patient/") and ref != f"Patient/{row.patient_id}":
-            raise _rejected(path, f"{ref} is not this session's patient")
-    return readings
 
 
 async def send_readings(*, client: Client, row: MonitoringSession, readings: list[Reading]) -> int:

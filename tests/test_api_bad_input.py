@@ -123,7 +123,15 @@ async def test_unknown_emergency_is_404(admin: httpx.AsyncClient, action: str) -
     {"name": "x", "channels": [{"channel": "sms"}, {"channel": "sms"}], "tiers": [
         {"name": "t", "targets": "responders", "ack_timeout_s": 5}]},
     {"name": "x", "channels": [{"channel": "sms"}], "tiers": []},
-])
+    {"name": "x", "channels": [{"channel": "sms"}], "tiers": [
+        {"name": "t", "targets": "responders", "ack_timeout_s": 1e-9}]},
+    {"name": "x", "channels": [{"channel": "sms", "after_s": -1}], "tiers": [
+        {"name": "t", "targets": "responders", "ack_timeout_s": 5}]},
+    {"name": "x", "channels": [{"channel": "sms"}], "tiers": [
+        {"name": "t", "targets": "responders", "ack_timeout_s": 5},
+        {"name": "ghost", "targets": "staff:nobody-at-all", "ack_timeout_s": 5}]},
+], ids=["channel", "selector", "negative-timeout", "channel-twice", "no-tiers", "nanosecond",
+        "negative-delay", "staff-who-does-not-exist"])
 async def test_nonsense_policy_is_refused_and_the_stored_one_is_unchanged(
         admin: httpx.AsyncClient, body: dict) -> None:
     before = (await admin.get("/policies/critical-default")).json()

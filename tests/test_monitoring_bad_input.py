@@ -86,7 +86,8 @@ async def test_fhir_observations_are_accepted_and_bad_ones_name_their_fhir_path(
         open_session, coordinator: httpx.AsyncClient) -> None:
     session = await open_session()
     sid, url = session["id"], f"/sessions/{session['id']}/readings/fhir"
-    too_fast = await coordinator.post(url, json=observation("8867-4", 900, "/min"))
+    mine = {"reference": f"Patient/{session['patient_id']}"}
+    too_fast = await coordinator.post(url, json=observation("8867-4", 900, "/min", subject=mine))
     assert too_fast.status_code == 422
     assert too_fast.json()["error"]["details"]["field"] == "valueQuantity.value"
     stranger = await coordinator.post(url, json={

@@ -116,6 +116,13 @@ async def test_sendgrid_events_refuse_missing_forged_stale_or_altered_signatures
             altered = await client.post("/webhooks/sendgrid/events", json=events, headers={
                 k: v for k, v in genuine.request.headers.items() if k.startswith("x-twilio-email")})
         assert altered.status_code == 403
+        async with channel_stack.http() as client:  # digits that are not ASCII digits
+            signed = {k: v for k, v in genuine.request.headers.items()
+                      if k.startswith("x-twilio-email")}
+            for stamp in (b"\xb2", b"17\xb2", "١٧٠٠٠٠٠٠٠٠".encode()):
+                odd = await client.post("/webhooks/sendgrid/events", content=b"[]", headers={
+                    **signed, "x-twilio-email-event-webhook-timestamp": stamp})
+                assert odd.status_code == 403, (stamp, odd.text)
         assert await snapshot(channel_stack, scene.emergency_id) == before
         assert (await channel_stack.sendgrid_post(events)).status_code == 204
         assert attempts(scene.emergency_id, channel="email")[0].outcome == "undelivered"

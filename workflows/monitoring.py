@@ -13,11 +13,13 @@ thresholds, trend and every reading not yet evaluated.
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left, insort
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
 from clinical.alarms import (
@@ -30,7 +32,8 @@ from clinical.alarms import (
     step_technical_alarms,
 )
 from clinical.assessment import assess
-from clinical.vitals import Reading
+from clinical.news2 import trend_ends
+from clinical.vitals import Reading, reading_from_json
 from workflows.emergency_types import EmergencyInput
 from workflows.monitoring_commands import SessionCommands
 from workflows.monitoring_storage import FLUSH_LIMIT, ReadingStorage
@@ -46,6 +49,7 @@ from workflows.monitoring_types import (
     SessionSummary,
     SessionView,
     StoredPoint,
+    session_input_from_json,
     TrendPoint,
 )
 from workflows.base import RECORD_RETRY, RECORD_TIMEOUT, Accepted, PagingWorkflow
@@ -64,17 +68,29 @@ VIEWER_CHANNELS = ["websocket"]
 FALLBACK = ["websocket", "push", "sms", "email"]
 TREND_WINDOW = timedelta(hours=1)  # the window clinical.news2.news2_trend looks at
 MAX_EPISODES = 1000  # the summary lists this many alarms; counts cover them all
+# Readings scored per workflow activation under a backlog. Temporal fails a task that holds
+# its thread 2 s ("didn't yield"), on a worker shared by thousands of sessions; a reading with
+# a reading costs well under a millisecond, but the worker's threads share one core.
+SCORE_SLICE = 100
+
+
+def _trend_key(point: TrendPoint) -> tuple[datetime, int]:
+    return point.at, point.score
 
 
 @workflow.defn
 class MonitoringSessionWorkflow(SessionCommands, ReadingStorage, PagingWorkflow):
     @workflow.init
-    def __init__(self, input: SessionInput) -> None:
-        self._input = input
+    def __init__(self, input: RawValue) -> None:
+        # A SessionInput, decoded by hand: see session_input_from_json.
+        self._input = session_input_from_json(workflow.payload_converter().from_payload(
+            input.payload))
+        input = self._input
         now = workflow.now()
         self._state = input.carried or SessionState(
             thresholds=input.thresholds, started_at=now,
             last_seen={device.id: now for device in input.devices})
+        self._state.trend.sort(key=_trend_key)  # a run before trend_ends kept arrival order
         self._init_paging(input.session_id, input.carried_attempts)
         self._unstored: list[StoredPoint] = []
         self._alarm_log: list[AlarmChange] = []
@@ -86,9 +102,11 @@ class MonitoringSessionWorkflow(SessionCommands, ReadingStorage, PagingWorkflow)
         self._ending: EndSession | None = None
         self._summary: SessionSummary | None = None
         self._run_readings = 0
+        self._bounded: bool | None = None  # workflow.patched("bounded-scoring"), asked once
 
     @workflow.run
-    async def run(self, input: SessionInput) -> SessionSummary:
+    async def run(self, input: RawValue) -> SessionSummary:
+        input = self._input  # type: ignore[assignment]  # decoded once, in __init__
         if input.carried is None:
             await self._record("started", input.created_by, {
                 "monitoring_type": input.monitoring_type, "thresholds": asdict(input.thresholds),
@@ -112,16 +130,19 @@ class MonitoringSessionWorkflow(SessionCommands, ReadingStorage, PagingWorkflow)
         return self._summary
 
     @workflow.signal
-    def add_readings(self, batch: ReadingBatch) -> None:
-        """Validated readings; they wait in the state (and cross continue-as-new) until scored.
+    def add_readings(self, batch: RawValue) -> None:
+        """Validated readings (a ReadingBatch); they wait in the state until scored.
 
+        Decoded by hand (`reading_from_json`): the generic converter is slow enough in
+        the sandbox that one batch of thousands would wedge the session on every task.
         Once the session is ending nothing new is scored: a reading then could page
         staff or start an emergency after "ended" was recorded. It is counted instead.
         """
+        items = workflow.payload_converter().from_payload(batch.payload)["readings"]
         if self._ending is not None and workflow.patched("refuse-readings-after-end"):
-            self._state.refused_after_end += len(batch.readings)
+            self._state.refused_after_end += len(items)
             return
-        self._state.pending.extend(batch.readings)
+        self._state.pending.extend(reading_from_json(item) for item in items)
 
     @workflow.query
     def state(self) -> SessionView:
@@ -140,19 +161,27 @@ class MonitoringSessionWorkflow(SessionCommands, ReadingStorage, PagingWorkflow)
         s, timing = self._state, self._input.timing
         room = len(s.pending) if self._ending else timing.max_readings_per_run - self._run_readings
         # A bounded slice per step keeps one workflow activation short under a backlog.
-        take = max(0, min(len(s.pending), room, FLUSH_LIMIT))
+        take = max(0, min(len(s.pending), room, self._slice()))
         batch, s.pending = s.pending[:take], s.pending[take:]
         for reading in batch:
             self._evaluate(reading)
 
+    def _slice(self) -> int:
+        """How many readings one step scores; the loop yields between steps (see _wait)."""
+        if self._bounded is None and len(self._state.pending) > SCORE_SLICE:
+            # Asked only under a backlog, so a history without one replays unchanged.
+            self._bounded = workflow.patched("bounded-scoring")
+        return SCORE_SLICE if self._bounded else FLUSH_LIMIT
+
     def _evaluate(self, reading: Reading) -> None:
         s, timing, now = self._state, self._input.timing, workflow.now()
-        verdict = assess(reading.vitals, s.thresholds, [(p.at, p.score) for p in s.trend],
+        # s.trend is kept sorted, so a reading costs the same with an hour of points behind it.
+        ends = trend_ends(s.trend, reading.taken_at, _trend_key, TREND_WINDOW)
+        verdict = assess(reading.vitals, s.thresholds, [(p.at, p.score) for p in ends],
                          reading.taken_at)
         if verdict.news2.complete:
-            s.trend.append(TrendPoint(reading.taken_at, verdict.news2.total))
-            newest = max(p.at for p in s.trend)
-            s.trend = [p for p in s.trend if p.at >= newest - TREND_WINDOW]
+            insort(s.trend, TrendPoint(reading.taken_at, verdict.news2.total), key=_trend_key)
+            del s.trend[:bisect_left(s.trend, (s.trend[-1].at - TREND_WINDOW,), key=_trend_key)]
         s.alarms, actions = step_alarms(s.alarms, verdict, now, timing.alarm_config())
         s.last_seen[reading.device_id] = now
         s.evaluated += 1
@@ -334,6 +363,16 @@ class MonitoringSessionWorkflow(SessionCommands, ReadingStorage, PagingWorkflow)
         return min([*due, *s.escalations.values()], default=None)
 
     async def _wait(self) -> None:
+        if self._bounded and self._state.pending:
+            # Readings still wait: store the slice just scored and score the next in an
+            # activation of its own, well inside Temporal's deadlock limit. (A timer would
+            # yield too, but the server fires timers a few tenths of a second late.)
+            self._flush(force=True)
+            if self._flushing is not None and not self._flushing.done():
+                await self._flushing
+            else:
+                await workflow.sleep(0.001)
+            return
         deadline = self._next_deadline()
         # One timer per deadline, not per reading: a reading that moves a deadline later
         # lets the old timer fire harmlessly instead of cancelling and re-arming it.

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from temporalio.converter import value_to_type
+
 from clinical.alarms import AlarmConfig, AlarmState
 from clinical.thresholds import Thresholds
-from clinical.vitals import Reading, VitalSigns
+from clinical.vitals import Reading, VitalSigns, reading_from_json
 from workflows.paging_types import OpenAttempt
 
 PRIORITY_ORDER = ("none", "low", "medium", "high")
@@ -220,3 +222,22 @@ class AlarmChange:
     at: datetime
     reasons: list[str] = field(default_factory=list)
     score: int | None = None
+
+
+def session_input_from_json(data: dict[str, Any]) -> SessionInput:
+    """A SessionInput from its JSON form; the carried readings and trend decoded by hand.
+
+    A run that continues as new can carry thousands of unscored readings and an hour
+    of NEWS2 points; Temporal's generic converter, which looks up type hints for every
+    item, takes longer than the 2 s a workflow task may hold its thread in the sandbox.
+    """
+    data, pending, trend = dict(data), [], []
+    if data.get("carried"):
+        carried = data["carried"] = dict(data["carried"])
+        pending, trend = carried.pop("pending", []), carried.pop("trend", [])
+    result: SessionInput = value_to_type(SessionInput, data, [])
+    if result.carried is not None:
+        result.carried.pending = [reading_from_json(item) for item in pending]
+        result.carried.trend = [TrendPoint(datetime.fromisoformat(p["at"]), p["score"])
+                                for p in trend]
+    return result

@@ -19,15 +19,16 @@ from services.monitoring import (
     forget_for_intake,
     get_session,
     live_state,
-    readings_from_fhir_payload,
     readings_from_json,
     run_command,
     send_readings,
     intake_session,
+    session_for_intake,
     read_session_as,
     start_session,
     time_series,
 )
+from services.fhir_intake import readings_from_fhir_body
 from services.schemas.monitoring import (
     AlarmAckOut,
     EndBody,
@@ -44,6 +45,7 @@ from api.streams import sse_events
 from events.topics import session_topic
 from audit.chain import append as audit
 from clinical.thresholds import Thresholds
+from clinical.vitals import Reading
 from db.engine import reading, writing
 from db.models import MonitoringSession
 from workflows.monitoring import MonitoringSessionWorkflow as Wf
@@ -56,6 +58,9 @@ from workflows.monitoring_types import (
 
 router = APIRouter(prefix="/sessions", tags=["monitoring"], responses=ERROR_RESPONSES)
 Coordinator = Annotated[Principal, Depends(require("coordinator", "admin"))]
+# The FHIR route reads its body itself (to parse it off the event loop); say what it takes.
+FHIR_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object", "description": "A FHIR R4 Observation or Bundle"}}}}}
 
 
 @router.post("", status_code=201, response_model=SessionPublic)
@@ -97,13 +102,20 @@ async def add_readings(session_id: str, user: Responder, client: TemporalDep,
     return ReadingsAccepted(session_id=session_id, accepted=accepted)
 
 
-@router.post("/{session_id}/readings/fhir", status_code=202, response_model=ReadingsAccepted)
-async def add_fhir_readings(session_id: str, user: Responder, client: TemporalDep,
-                            payload: Annotated[dict[str, Any], Body()]) -> ReadingsAccepted:
-    """A FHIR R4 Observation or Bundle of vital-sign Observations (LOINC coded)."""
-    row = await intake_session(session_id)
+def _fhir_intake(session_id: str, user: Principal, body: bytes) -> tuple[MonitoringSession,
+                                                                           list[Reading]]:
+    row = session_for_intake(session_id)
     check_access(row, user, write=True)
-    readings = readings_from_fhir_payload(payload, row)
+    return row, readings_from_fhir_body(body, row)
+
+
+@router.post("/{session_id}/readings/fhir", status_code=202, response_model=ReadingsAccepted,
+             openapi_extra=FHIR_BODY)
+async def add_fhir_readings(session_id: str, user: Responder, client: TemporalDep,
+                            request: Request) -> ReadingsAccepted:
+    """A FHIR R4 Observation or Bundle of vital-sign Observations (LOINC coded), up to 500."""
+    # Parsed in a worker thread: a large Bundle must not stop the API answering others.
+    row, readings = await asyncio.to_thread(_fhir_intake, session_id, user, await request.body())
     accepted = await send_readings(client=client, row=row, readings=readings)
     return ReadingsAccepted(session_id=session_id, accepted=accepted)
 

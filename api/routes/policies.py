@@ -7,6 +7,9 @@ from sqlmodel import Session, col, select
 
 from api.deps import Admin, Staff
 from api.errors import ERROR_RESPONSES, VigilError, not_found
+from typing import Any
+
+from services.policies import tier_warnings
 from services.schemas.directory import PolicyCreate, PolicyIn, PolicyPublic
 from audit.chain import append as audit
 from db.engine import reading, writing
@@ -53,8 +56,9 @@ def read_policy(policy_id: str, user: Staff) -> EscalationPolicy:
 
 
 @router.post("", status_code=201, response_model=PolicyPublic)
-def create_policy(body: PolicyCreate, user: Admin) -> EscalationPolicy:
-    """Create a policy (optionally the default for a severity)."""
+def create_policy(body: PolicyCreate, user: Admin) -> dict[str, Any]:
+    """Create a policy (optionally the default for a severity); warns of tiers paging nobody."""
+    warnings = tier_warnings(body)
     with writing() as session:
         if session.get(EscalationPolicy, body.id):
             raise VigilError(409, "already_exists", f"Policy {body.id!r} already exists.")
@@ -64,12 +68,13 @@ def create_policy(body: PolicyCreate, user: Admin) -> EscalationPolicy:
         session.add(policy)
         audit(session, actor=user.sub, action="policy.created", subject=body.id,
               detail=body.model_dump())
-    return policy
+    return {**policy.model_dump(), "warnings": warnings}
 
 
 @router.put("/{policy_id}", response_model=PolicyPublic)
-def replace_policy(policy_id: str, body: PolicyIn, user: Admin) -> EscalationPolicy:
+def replace_policy(policy_id: str, body: PolicyIn, user: Admin) -> dict[str, Any]:
     """Replace a policy; its version goes up. Emergencies under way keep their snapshot."""
+    warnings = tier_warnings(body)
     with writing() as session:
         policy = session.get(EscalationPolicy, policy_id)
         if policy is None:
@@ -83,4 +88,4 @@ def replace_policy(policy_id: str, body: PolicyIn, user: Admin) -> EscalationPol
         session.add(policy)
         audit(session, actor=user.sub, action="policy.replaced", subject=policy_id,
               detail={**body.model_dump(), "version": policy.version})
-    return policy
+    return {**policy.model_dump(), "warnings": warnings}

@@ -9,6 +9,7 @@ MessageSid and per CallSid + digits, and a replay gets the first answer again.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -127,7 +128,8 @@ async def sendgrid_events(request: Request) -> Response:
     body = await request.body()
     stamp = request.headers.get(SENDGRID_TIMESTAMP, "")
     signature = request.headers.get(SENDGRID_SIGNATURE, "")
-    if not (settings.sendgrid_webhook_public_key and stamp.isdigit()
+    # ASCII digits only: str.isdigit() also says yes to "²", which int() then refuses (a 500).
+    if not (settings.sendgrid_webhook_public_key and re.fullmatch(r"[0-9]{1,12}", stamp)
             and abs(time.time() - int(stamp)) <= settings.sendgrid_webhook_max_age_s
             and sendgrid_event_signature_valid(settings.sendgrid_webhook_public_key, body,
                                                signature, stamp)):

@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.schemas.text import RequestModel
+from settings import get_settings
+
 from services.schemas.emergencies import Channel, Severity, Utc
 from workflows.policy import TARGET_SELECTORS
 
@@ -15,8 +18,7 @@ Language = Literal["en", "ms", "zh", "ta"]
 PHONE = r"^\+[1-9][0-9]{6,14}$"  # E.164
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Strict = RequestModel  # every request body: see services/schemas/text.py
 
 
 class FacilityIn(Strict):
@@ -68,7 +70,17 @@ class TierIn(Strict):
     targets: str = Field(description=f"One of {', '.join(TARGET_SELECTORS)}, staff:<id>, or "
                                      "schedule:<id> (whoever that on-call schedule names when "
                                      "the tier is paged)")
-    ack_timeout_s: float = Field(gt=0, le=86400)
+    ack_timeout_s: float = Field(gt=0, le=86400, description="At least "
+                                 "VIGIL_POLICY_MIN_ACK_TIMEOUT_S (5 s): time to see and answer")
+
+    @field_validator("ack_timeout_s")
+    @classmethod
+    def _time_to_answer(cls, value: float) -> float:
+        # Below a few seconds a tier escalates before its own page has been delivered.
+        floor = get_settings().policy_min_ack_timeout_s
+        if value < floor:
+            raise ValueError(f"must be at least {floor:g} s, time for a person to see and answer")
+        return value
 
     @field_validator("targets")
     @classmethod
@@ -104,3 +116,5 @@ class PolicyPublic(PolicyCreate):
     model_config = ConfigDict(extra="ignore")
     version: int
     updated_at: Utc
+    warnings: list[str] = Field(default_factory=list, description="Saved, but: tiers that "
+                                "would page nobody at any facility right now")

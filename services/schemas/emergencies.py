@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from services.schemas.text import RequestModel
+
 from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
 from db.models import as_utc
 
@@ -28,8 +30,7 @@ IDEMPOTENCY_KEY = r"^[A-Za-z0-9._:-]{1,100}$"
 Utc = Annotated[datetime, AfterValidator(as_utc)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Strict = RequestModel  # every request body: see services/schemas/text.py
 
 
 class LocationIn(Strict):

@@ -19,6 +19,8 @@ MonitoringType = Literal["continuous_vitals", "post_operative", "chronic_conditi
 DeviceType = Literal["ekg_monitor", "pulse_oximeter", "blood_pressure_monitor", "thermometer",
                      "glucose_meter", "respiratory_monitor", "weight_scale", "pacemaker",
                      "insulin_pump", "cpap"]
+# One request carries at most this many readings, as JSON or as FHIR Observations.
+MAX_READINGS_PER_REQUEST = 500
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:@-]+$")]
 
 
@@ -77,7 +79,7 @@ class ReadingIn(Strict):
 
 
 class ReadingBatchIn(Strict):
-    readings: list[ReadingIn] = Field(min_length=1, max_length=500)
+    readings: list[ReadingIn] = Field(min_length=1, max_length=MAX_READINGS_PER_REQUEST)
 
 
 class ReadingsAccepted(BaseModel):

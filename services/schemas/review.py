@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.schemas.text import RequestModel
+
 Kind = Literal["emergency", "monitoring_session", "medication_schedule"]
 
 
@@ -45,7 +47,7 @@ class ReplayResult(BaseModel):
     diverged_at_event: int | None = Field(None, description="History event where it diverged")
 
 
-class ReplayRange(BaseModel):
+class ReplayRange(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     closed_after: datetime

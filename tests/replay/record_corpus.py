@@ -32,6 +32,7 @@ async def record(names: list[str]) -> None:
     # Before anything reads settings: this process seeds the database the stack uses.
     os.environ["VIGIL_DATABASE_URL"] = f"sqlite:///{scratch / 'vigil.db'}"
     os.environ.setdefault("VIGIL_JWT_SECRET", "corpus-" + uuid.uuid4().hex)
+    os.environ["VIGIL_POLICY_MIN_ACK_TIMEOUT_S"] = "0.2"  # the scenarios use sub-second tiers
     from temporalio.client import Client
 
     from cli.demo_data import seed_demo

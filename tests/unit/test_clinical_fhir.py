@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timezone
 
 import pytest
 
-from clinical.fhir import readings_from_fhir
+from clinical.fhir import check_subjects, count_entries, readings_from_fhir
 from clinical.vitals import ReadingError
 
 NOW = datetime(2025, 1, 1, 12, 5, tzinfo=UTC)
@@ -199,3 +199,48 @@ def test_invalid_fhir_structure_is_rejected_naming_the_field():
     obs = observation("8867-4", 72)
     obs["valueQuantity"]["colour"] = "red"
     assert field_of(obs) == "valueQuantity.colour"
+
+
+def _about(subject: object) -> dict:
+    obs = {"resourceType": "Observation", "status": "final"}
+    return obs if subject is None else {**obs, "subject": subject}
+
+
+@pytest.mark.parametrize("subject", [
+    {"reference": "https://elsewhere.example/fhir/Patient/p1"},
+    {"identifier": {"system": "urn:mrn", "value": "p1"}},
+    {"display": "p1"},
+    {"reference": "Group/p1"},
+    {"reference": "Patient/p1", "type": "Group"},
+    {"reference": "Patient/p2"},
+    {"reference": "Patient/p1/_history/2"},
+    "Patient/p1",
+    None,
+], ids=["absolute", "identifier", "display", "group", "typed-group", "other", "versioned",
+        "not-an-object", "missing"])
+def test_an_observation_not_plainly_about_the_patient_is_refused_naming_its_subject(subject):
+    payload = {"resourceType": "Bundle", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p9"}},
+        {"resource": _about({"reference": "Patient/p1"})},
+        {"resource": _about(subject)}]}
+    with pytest.raises(ReadingError) as refused:
+        check_subjects(payload, "p1")
+    assert refused.value.field == "entry[2].resource.subject"
+
+
+def test_observations_about_the_patient_pass_and_other_resources_are_not_checked():
+    check_subjects({"resourceType": "Bundle", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p9"}},
+        {"resource": _about({"reference": "Patient/p1", "display": "Ahmad"})}]}, "p1")
+    check_subjects(_about({"reference": "Patient/p1", "type": "Patient"}), "p1")
+    with pytest.raises(ReadingError) as refused:
+        check_subjects(_about({"reference": "Patient/p2"}), "p1")
+    assert refused.value.field == "subject"
+
+
+def test_entries_and_observations_are_counted_on_the_raw_json():
+    payload = {"resourceType": "Bundle", "entry": [
+        {"resource": _about(None)}, {"resource": {"resourceType": "Device"}}, "junk"]}
+    assert count_entries(payload) == (3, 1)
+    assert count_entries(_about(None)) == (0, 1)
+    assert count_entries([]) == (0, 0)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinical.news2 import PARAMETERS, news2_trend, score_news2
+from clinical.news2 import PARAMETERS, news2_trend, score_news2, trend_ends
 from clinical.vitals import CONSCIOUSNESS_LEVELS, VitalSigns
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -198,3 +198,12 @@ def test_trend_window_is_configurable():
     history = [(ago(50), 2), (ago(5), 4), (ago(0), 4)]
     assert news2_trend(history, NOW, window=timedelta(minutes=10)) == "stable"
     assert news2_trend(history, NOW) == "rising"
+
+
+@given(st.lists(st.tuples(st.integers(-7200, 600), st.integers(0, 20)), max_size=40),
+       st.integers(0, 20))
+def test_trend_from_its_two_ends_is_the_trend_from_the_whole_history(points, current) -> None:
+    history = sorted((NOW + timedelta(seconds=s), score) for s, score in points)
+    ends = trend_ends(history, NOW, key=lambda p: p)
+    assert news2_trend([*ends, (NOW, current)], NOW) == news2_trend([*history, (NOW, current)], NOW)
+    assert news2_trend(ends, NOW) == news2_trend(history, NOW)

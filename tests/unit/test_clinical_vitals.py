@@ -1,13 +1,20 @@
 """Reading validation: impossible or malformed readings are rejected, naming the field."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
+from clinical.vitals import (
+    CONSCIOUSNESS_LEVELS,
+    Reading,
+    ReadingError,
+    VitalSigns,
+    reading_from_json,
+    validate_reading,
+)
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 GOOD = VitalSigns(
@@ -149,3 +156,22 @@ def test_accepted_heart_rates_are_always_within_20_to_300(rate):
     except ReadingError:
         return
     assert 20 <= rate <= 300
+
+
+@given(st.builds(VitalSigns, heart_rate=st.none() | st.integers(20, 300),
+                 spo2=st.none() | st.floats(50, 100), pain_scale=st.none() | st.integers(0, 10),
+                 on_oxygen=st.none() | st.booleans(),
+                 consciousness=st.none() | st.sampled_from(CONSCIOUSNESS_LEVELS)),
+       st.integers(-720, 720))
+def test_a_reading_decoded_by_hand_equals_temporal_s_generic_decoding(vitals, offset_min) -> None:
+    from temporalio.converter import DataConverter
+
+    taken = datetime(2025, 1, 1, 12, 0, tzinfo=timezone(timedelta(minutes=offset_min)))
+    converter = DataConverter.default.payload_converter
+    payload = converter.to_payload(Reading("ox-1", taken, vitals))
+    generic = converter.from_payload(payload, Reading)
+    by_hand = reading_from_json(converter.from_payload(payload))
+    assert by_hand == generic
+    assert [type(getattr(by_hand.vitals, f)) for f in VitalSigns.__dataclass_fields__] == \
+        [type(getattr(generic.vitals, f)) for f in VitalSigns.__dataclass_fields__]
+    assert by_hand.taken_at.utcoffset() == generic.taken_at.utcoffset()

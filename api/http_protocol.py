@@ -1,0 +1,58 @@
+"""uvicorn's h11 protocol with a deadline for a request's line and headers.
+
+uvicorn times out an idle keep-alive connection (`--timeout-keep-alive`) but
+not one that sends half a request header and stops: such a connection would
+be held open for as long as the client likes, and enough of them starve the
+API. Launch uvicorn with `--http api.http_protocol:HeaderTimeoutH11Protocol`
+(cli/stack.py, Dockerfile and docker-compose.yml do): the request line and
+headers must then arrive within VIGIL_HTTP_HEADER_TIMEOUT_S of the connection
+opening or of the previous response, or the connection is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from settings import get_settings
+
+
+class HeaderTimeoutH11Protocol(H11Protocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._headers_arrived()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._headers_arrived()  # a request is under way: its headers are in
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._await_headers()  # the next request on this connection gets the same deadline
+
+    def _await_headers(self) -> None:
+        self._headers_arrived()
+        self._header_deadline = self.loop.call_later(
+            get_settings().http_header_timeout_s, self._header_timeout)
+
+    def _headers_arrived(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _header_timeout(self) -> None:
+        self._header_deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
