@@ -40,7 +40,8 @@ SANDBOX = SandboxedWorkflowRunner(
         "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
         "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
         "workflows.base", "workflows.refusals", "workflows.monitoring_commands",
-        "workflows.monitoring_storage",
+        # (not monitoring_storage or monitoring_escalation: they import activities, whose
+        # result types the sandbox must see imported inside it to decode them)
         "workflows.webhook_delivery_types",
         "workflows.appointment_types", "workflows.appointment_fanout",
         "activities.delivery_types", "clinical"
