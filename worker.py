@@ -15,25 +15,29 @@ from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
 from activities.emergency_records import EmergencyRecordActivities
+from activities.medication_plans import MedicationPlanActivities
+from activities.medication_records import MedicationRecordActivities
 from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
+from workflows.medication import MedicationScheduleWorkflow
 from workflows.monitoring import MonitoringSessionWorkflow
 
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
-ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow]
+ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, MedicationScheduleWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "workflows.policy", "workflows.emergency_types", "workflows.monitoring_types",
         "workflows.paging", "workflows.paging_types", "workflows.search_attributes",
-        "workflows.base", "workflows.refusals",
+        "workflows.base", "workflows.refusals", "workflows.medication_types",
+        "workflows.medication_commands",
         "activities.delivery_types", "clinical"
     )
 )
@@ -49,9 +53,11 @@ def activities_for(settings: Settings) -> list:
     directory = DirectoryActivities()
     records = EmergencyRecordActivities()
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
+    medication, medication_records = MedicationPlanActivities(), MedicationRecordActivities()
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
-            calls.end_ringing_calls]
+            calls.end_ringing_calls, medication.plan_day, medication.contacts,
+            medication_records.record_change]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

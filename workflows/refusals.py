@@ -25,6 +25,13 @@ class Refusal(Enum):
     NotOnSession = (403, "not_on_session")
     InvalidThresholds = (422, "invalid_thresholds")
     AlarmNotActive = (409, "alarm_not_active")
+    DoseNotOpen = (409, "dose_not_open")
+    InvalidConfirmation = (422, "invalid_confirmation")
+    ScheduleClosed = (409, "schedule_closed")
+    SchedulePaused = (409, "schedule_paused")
+    ScheduleNotPaused = (409, "schedule_not_paused")
+    InvalidSchedule = (422, "invalid_schedule")
+    NotAllowed = (403, "not_allowed")
 
     @property
     def status(self) -> int:
