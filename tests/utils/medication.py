@@ -9,7 +9,7 @@ confirmation is on its way.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,13 +41,16 @@ from workflows.medication_types import (
 
 PATIENT = ScheduleActor("patient-1", "patient")
 CAREGIVER = ScheduleActor("cg-1", "caregiver", on_behalf=True)
-# What the scripted people do: (request, handle) -> a confirmation to send, or None.
-Script = Callable[[DeliveryRequest], ConfirmDose | None]
+# What the scripted people do when a message reaches them: a confirmation to send, something
+# else to do with the workflow's handle (pause it, say), or nothing.
+Action = ConfirmDose | Callable[[WorkflowHandle], Awaitable[Any]] | None
+Script = Callable[[DeliveryRequest], Action]
 
 
 @dataclass
 class Seen:
     sent: list[DeliveryRequest] = field(default_factory=list)
+    sent_at: list[datetime] = field(default_factory=list)  # the server's clock, per `sent`
     changes: list[MedicationChange] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)  # confirmation answers (or refusals)
     contacts: list[str] = field(default_factory=lambda: ["cg-1"])
@@ -64,21 +67,29 @@ class Seen:
         return found
 
     def first_reminder_at(self) -> dict[str, datetime]:
-        return {c.dose.dose_id: c.dose.remind_at for c in self.changes
-                if c.change == "reminded" and c.dose is not None}
+        """dose id -> when its first reminder actually went out (the server's clock, to the
+        second: a timer fires a few milliseconds after its moment)."""
+        found: dict[str, datetime] = {}
+        for request, at in zip(self.sent, self.sent_at):
+            if request.kind == "medication_reminder":
+                found.setdefault(request.content["dose_id"], at.replace(microsecond=0))
+        return found
 
 
 def stand_ins(seen: Seen, script: Script | None, handle_of: Callable[[], WorkflowHandle]) -> list:
     @activity.defn(name="deliver")
     async def deliver(request: DeliveryRequest) -> DeliveryResult:
         seen.sent.append(request)
-        confirm = script(request) if script else None
-        if confirm is not None:
-            try:
+        seen.sent_at.append(activity.info().current_attempt_scheduled_time)
+        action = script(request) if script else None
+        try:
+            if isinstance(action, ConfirmDose):
                 seen.results.append(await handle_of().execute_update(
-                    MedicationScheduleWorkflow.confirm_dose, confirm))
-            except Exception as error:  # noqa: BLE001 - the refusal is what the test looks at
-                seen.results.append(error)
+                    MedicationScheduleWorkflow.confirm_dose, action))
+            elif action is not None:
+                seen.results.append(await action(handle_of()))
+        except Exception as error:  # noqa: BLE001 - the refusal is what the test looks at
+            seen.results.append(error)
         return DeliveryResult(request.attempt_id, request.channel, request.recipient_id, "sent")
 
     @activity.defn(name="plan_medication_day")
