@@ -55,12 +55,13 @@ def view_summary(view: ScheduleView) -> dict[str, Any]:
 
 
 def _dose_row(row: DoseRecord | None, change: MedicationChange, dose: DoseOutcome) -> DoseRecord:
-    row = row or DoseRecord(id=f"{change.schedule_id}/{dose.dose_id}", schedule_id=change.schedule_id,
-                            patient_id=change.patient_id, dose_id=dose.dose_id, due_at=dose.due_at,
-                            remind_at=dose.remind_at)
+    row = row or DoseRecord(id=f"{change.schedule_id}/{dose.dose_id}",
+                            schedule_id=change.schedule_id, patient_id=change.patient_id,
+                            dose_id=dose.dose_id, due_at=dose.due_at, remind_at=dose.remind_at)
     row.outcome, row.medications, row.moves = dose.outcome, list(dose.medications), list(dose.moves)
     row.reminders, row.escalated_to = dose.reminders, list(dose.escalated_to)
-    row.confirmed_at, row.confirmed_by, row.on_behalf = dose.confirmed_at, dose.confirmed_by, dose.on_behalf
+    row.confirmed_at, row.confirmed_by = dose.confirmed_at, dose.confirmed_by
+    row.on_behalf = dose.on_behalf
     row.via, row.reason, row.updated_at = dose.via, dose.reason, utcnow()
     return row
 
@@ -68,14 +69,15 @@ def _dose_row(row: DoseRecord | None, change: MedicationChange, dose: DoseOutcom
 class MedicationRecordActivities:
     @activity.defn(name="record_medication_change")
     def record_change(self, change: MedicationChange) -> None:
-        """Update the projection and the dose's row, stream the change, audit it: one transaction."""
+        """Update the projection and the dose's row, stream and audit it, in one transaction."""
         view = change.view
         with writing() as session:
             row = session.get(MedicationSchedule, change.schedule_id)
             if row is None and change.input is not None:
                 row = projection_from_input(change.input)
             if row is not None:
-                row.status, row.flags, row.next_dose_at = view.status, list(view.flags), view.next_dose_at
+                row.status, row.flags = view.status, list(view.flags)
+                row.next_dose_at = view.next_dose_at
                 row.paused_by = view.detail.get("paused_by")
                 if "terms" in change.detail:
                     terms = change.detail["terms"]

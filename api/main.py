@@ -15,6 +15,7 @@ from api.routes import (
     audit,
     emergencies,
     facilities,
+    medication,
     family,
     health,
     monitoring,
@@ -67,8 +68,8 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (emergencies, monitoring, staff, facilities, policies, outbox, audit, review,
-                   family, ws):
+    for module in (emergencies, monitoring, medication, staff, facilities, policies, outbox, audit,
+                   review, family, ws):
         v1.include_router(module.router)
     app.include_router(v1)
     # Outside /api/v1: providers and people's browsers call these, not API clients.

@@ -46,7 +46,7 @@ class PlannedDose:
     due_at: datetime  # when the schedule says (aware, UTC)
     remind_at: datetime  # when the reminder goes out, after every rule (aware, UTC)
     label: str  # the reminder's wall-clock time for messages, "8:00"
-    moves: list[str] = field(default_factory=list)  # "ramadan:iftar", "prayer:maghrib", "quiet_hours"
+    moves: list[str] = field(default_factory=list)  # ramadan:iftar, prayer:maghrib, quiet_hours
     suppressed: str | None = None  # why no reminder goes out (would reach the next dose)
 
 

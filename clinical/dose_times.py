@@ -1,4 +1,4 @@
-"""When a medication schedule's doses fall: recurrence with python-dateutil's rrule, in the patient's zone.
+"""When a schedule's doses fall: recurrence by python-dateutil's rrule, in the patient's zone.
 
 Two shapes of schedule (SPEC §3.3): times of day ("08:00", "20:00") on the
 patient's wall clock, or every N hours. Either may be limited to days of the
@@ -81,7 +81,8 @@ def validate_schedule(schedule: DoseSchedule, zone: str) -> None:
         raise ScheduleError("schedule.times", "give times of day or every_hours")
     if schedule.every_hours is not None:
         if schedule.times:
-            raise ScheduleError("schedule.every_hours", "give times of day or every_hours, not both")
+            raise ScheduleError("schedule.every_hours",
+                                "give times of day or every_hours, not both")
         if not 1 <= schedule.every_hours <= 168:
             raise ScheduleError("schedule.every_hours", "must be between 1 and 168 hours")
         parse_hhmm(schedule.first_time, "schedule.first_time")
@@ -93,7 +94,8 @@ def validate_schedule(schedule: DoseSchedule, zone: str) -> None:
         raise ScheduleError("schedule.times", f"at most {MAX_DOSES_PER_DAY} times a day")
     for i, day in enumerate(schedule.weekdays or []):
         if day not in WEEKDAYS:
-            raise ScheduleError(f"schedule.weekdays[{i}]", f"{day!r} is not one of {list(WEEKDAYS)}")
+            raise ScheduleError(f"schedule.weekdays[{i}]",
+                                f"{day!r} is not one of {list(WEEKDAYS)}")
     if schedule.weekdays is not None and not schedule.weekdays:
         raise ScheduleError("schedule.weekdays", "name at least one day, or leave it out")
 
@@ -129,8 +131,11 @@ def dose_times_on(schedule: DoseSchedule, zone_name: str, day: date) -> list[dat
         return [_normalise(_local(day, t, zone), zone) for t in times]
     first = _local(start, parse_hhmm(schedule.first_time, "schedule.first_time"), zone)
     first_utc = first.astimezone(timezone.utc).replace(tzinfo=None)
-    day_start = _local(day, time(), zone).astimezone(timezone.utc).replace(tzinfo=None)
-    day_end = _local(day + timedelta(days=1), time(), zone).astimezone(timezone.utc).replace(tzinfo=None)
+    def utc_naive(moment: datetime) -> datetime:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+    day_start = utc_naive(_local(day, time(), zone))
+    day_end = utc_naive(_local(day + timedelta(days=1), time(), zone))
     rule = rrule(HOURLY, interval=schedule.every_hours, dtstart=first_utc)
     allowed = set(schedule.weekdays or WEEKDAYS)
     names = list(WEEKDAYS)

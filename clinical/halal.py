@@ -13,7 +13,8 @@ def halal_warnings(medications: list[tuple[str, str | None]], halal_only: bool) 
     warnings = []
     for name, status in medications:
         if status == "not_halal":
-            warnings.append(f"{name} is marked not halal; the patient asked for halal-only medicines.")
+            warnings.append(f"{name} is marked not halal; the patient asked for halal-only "
+                            "medicines.")
         elif status != "halal":
             warnings.append(f"{name} has no known halal status; the patient asked for halal-only "
                             "medicines.")

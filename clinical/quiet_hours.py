@@ -25,7 +25,7 @@ def validate_quiet_hours(quiet: QuietHours) -> None:
 
 
 def quiet_end(at: datetime, quiet: QuietHours) -> datetime | None:
-    """When the quiet window `at` falls in ends (aware, in `at`'s zone), or None if it is not quiet."""
+    """When the quiet window around `at` ends (in `at`'s zone); None if `at` is not quiet."""
     start, end = parse_hhmm(quiet.start, "quiet.start"), parse_hhmm(quiet.end, "quiet.end")
     if start == end:
         return None

@@ -24,11 +24,12 @@ def ramadan_bounds(hijri_year: int) -> tuple[date, date]:
     """First and last Gregorian day of Ramadan of `hijri_year` (Umm al-Qura)."""
     first = Hijri(hijri_year, 9, 1).to_gregorian()
     after = Hijri(hijri_year, 10, 1).to_gregorian()
-    return date(first.year, first.month, first.day), date(after.year, after.month, after.day) - timedelta(days=1)
+    last = date(after.year, after.month, after.day) - timedelta(days=1)
+    return date(first.year, first.month, first.day), last
 
 
 def is_ramadan(day: date, calendar: list[tuple[str, str]] | None = None) -> bool:
-    """Whether `day` is in Ramadan: by the admin's calendar where it covers the year, else computed."""
+    """Whether `day` is in Ramadan: the admin's calendar where it sets the year, else computed."""
     for start, end in calendar or []:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
         if first.year == day.year or last.year == day.year:

@@ -233,7 +233,7 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
             "schedule_id": self._input.schedule_id, "patient_id": self._input.patient_id,
             "dose_id": o.dose.dose_id, "dose_time": o.dose.label, "reminder": reminder,
             "language": self._language, "severity": "",
-            # For the app and the email only: channels/messages.py never puts these on a lock screen.
+            # For the app and email only: channels/messages.py never puts them on a lock screen.
             "medications": [{"name": meds[i].name, "dose": meds[i].dose,
                              "instructions": meds[i].instructions} for i in o.medications
                             if i in meds],

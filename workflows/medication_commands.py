@@ -43,7 +43,8 @@ class MedicationCommands:
         if s.status in CLOSED:
             raise refuse(Refusal.ScheduleClosed, f"This schedule is {s.status}.")
         if cmd.actor.role not in CONFIRMS:
-            raise refuse(Refusal.NotAllowed, "Only the patient, a caregiver or staff confirm doses.")
+            raise refuse(Refusal.NotAllowed,
+                         "Only the patient, a caregiver or staff confirm doses.")
         if cmd.outcome not in ("taken", "skipped"):
             raise refuse(Refusal.InvalidConfirmation, "outcome must be 'taken' or 'skipped'.",
                          field="outcome")
