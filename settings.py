@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# Known to everyone who has read this file: usable only with dev_mode on.
+DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+DEV_AUDIT_KEY = "dev-only-audit-key-change-me-in-production-0123456789"
+
+
+class InsecureSettings(RuntimeError):
+    """The settings would run a production process with a development secret."""
 
 
 class Settings(BaseSettings):
@@ -21,7 +31,12 @@ class Settings(BaseSettings):
     routine_task_queue: str = Field(
         "vigil-routine", description="Task queue for reminders and other low-priority work"
     )
-    jwt_secret: str = Field("dev-only-secret-change-me-in-production-0123456789", description="HS256 secret for bearer tokens")
+    jwt_secret: str = Field(DEV_JWT_SECRET, description="HS256 secret for bearer tokens; the"
+                            " built-in value is refused unless VIGIL_DEV_MODE is on")
+    dev_mode: bool = Field(
+        False, description="Development conveniences (the built-in JWT secret); `vigil up` and the"
+        " tests turn it on, production never does"
+    )
     jwt_issuer: str = "vigil"
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="URL the outside world reaches the API at (webhooks)"
@@ -31,6 +46,10 @@ class Settings(BaseSettings):
         0.01, description="How often an API process tails the event table on SQLite"
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
+    forbid_db_on_event_loop: bool = Field(
+        False, description="Fail any synchronous database call made on an event loop (tests turn"
+        " it on to prove no API route blocks the loop)"
+    )
 
     # Retention (docs/AUDIT.md): what outlives these is the export bundle, kept by the hospital.
     temporal_retention_days: int = Field(
@@ -42,6 +61,21 @@ class Settings(BaseSettings):
     )
     audit_archive_dir: str = Field(
         "./var/audit-archive", description="Where `vigil audit-prune` writes what it removes"
+    )
+
+    # Tamper evidence against a database writer (docs/AUDIT.md): the key and the
+    # checkpoints live outside the database, so whoever can write to it can forge neither.
+    audit_key: str = Field(
+        DEV_AUDIT_KEY,
+        description="HMAC-SHA256 key for audit entries and checkpoints; never stored in the"
+        " database; the built-in value is refused unless VIGIL_DEV_MODE is on",
+    )
+    audit_checkpoint_dir: str = Field(
+        "./var/audit-checkpoints",
+        description="Append-only directory of signed checkpoints of the audit chain's head",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        300, ge=0, description="How often each API process checkpoints the audit chain; 0 turns it off"
     )
 
     # Provider credentials: a channel switches from the local outbox to the real
@@ -65,6 +99,63 @@ class Settings(BaseSettings):
     email_ack_link_ttl_s: int = Field(
         6 * 3600, ge=60, description="How long an email's signed acknowledge link stays valid"
     )
+
+    # Abuse limits (README "Rate limits"). Rates are `limits` strings: "600/minute",
+    # "20/second;600/minute". Raising an emergency and answering one have their own, far higher
+    # budget; vital-sign intake and provider webhooks are never rate-limited.
+    rate_limits_enabled: bool = Field(
+        True, description="Turn request and WebSocket rate limits off (body limits stay)"
+    )
+    rate_limit_storage_uri: str = Field(
+        "memory://", description="Where rate counters live: memory:// (each API process) or"
+        " redis://host:port (shared by replicas; needs the limits[async-redis] extra)"
+    )
+    rate_limit_per_token: str = Field(
+        "600/minute", description="Requests per person (the token's sub) on ordinary routes"
+    )
+    rate_limit_per_address: str = Field(
+        "6000/minute", description="Requests per client address on ordinary routes (a hospital's"
+        " staff may share one address)"
+    )
+    rate_limit_incident: str = Field(
+        "6000/minute", description="Requests per person (or address) raising, acknowledging and"
+        " steering emergencies and acknowledging alarms"
+    )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest request body on ordinary routes (413 above it)"
+    )
+    max_bulk_body_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Largest request body on the FHIR readings route"
+        " and the SendGrid event webhook"
+    )
+    ws_max_connections_per_person: int = Field(
+        5, ge=1, description="Open staff WebSockets per person, per API process"
+    )
+    ws_message_rate: str = Field(
+        "30/10 seconds", description="Frames per WebSocket (ack frames are never refused)"
+    )
+
+    @field_validator("rate_limit_per_token", "rate_limit_per_address", "rate_limit_incident",
+                     "ws_message_rate")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError naming the bad rate, at startup
+        return value
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse to run the API or the worker on the well-known development secret."""
+        if self.dev_mode:
+            return
+        if self.jwt_secret == DEV_JWT_SECRET:
+            raise InsecureSettings(
+                "VIGIL_JWT_SECRET is the built-in development secret, so anyone could mint an "
+                "admin token. Set VIGIL_JWT_SECRET to a long random value, or VIGIL_DEV_MODE=1 "
+                "on a development machine.")
+        if self.audit_key == DEV_AUDIT_KEY:
+            raise InsecureSettings(
+                "VIGIL_AUDIT_KEY is the built-in development key, so anyone could re-sign an "
+                "edited audit log. Set VIGIL_AUDIT_KEY to a long random value kept outside the "
+                "database, or VIGIL_DEV_MODE=1 on a development machine.")
 
     @property
     def is_postgres(self) -> bool:

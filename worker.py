@@ -83,6 +83,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    get_settings().check_safe_to_serve()
     stop = asyncio.Event()
 
     async def serve() -> None:

@@ -8,12 +8,11 @@ never sent twice.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.delivery_records import record_attempt
 from activities.delivery_types import DeliveryRequest, DeliveryResult
 from audit.chain import append as audit
 from channels.base import (
@@ -28,15 +27,6 @@ from channels.local import LocalChannel
 from channels.messages import location_text, safe_text
 from db.engine import writing
 from db.models import DeliveryAttempt, Staff, utcnow
-from events.publish import publish
-from events.topics import subject_topic
-
-
-def _attempt_event(attempt: DeliveryAttempt) -> dict[str, Any]:
-    return {"attempt_id": attempt.id, "recipient_id": attempt.recipient_id,
-            "channel": attempt.channel, "kind": attempt.kind, "tier": attempt.tier,
-            "outcome": attempt.outcome, "tries": attempt.tries,
-            "provider_message_id": attempt.provider_message_id, "error": attempt.error}
 
 
 class DeliveryActivities:
@@ -123,11 +113,7 @@ class DeliveryActivities:
             attempt.provider_message_id, attempt.sent_at = sent.provider_message_id, utcnow()
             if sent.status == "delivered":
                 attempt.delivered_at = attempt.sent_at
-        session.add(attempt)
-        detail = _attempt_event(attempt)
-        audit(session, actor="vigil", action=f"delivery.{outcome}", subject=request.subject_id,
-              detail=detail)
-        publish(session, topic=subject_topic(request.subject_id), kind="delivery", payload=detail)
+        record_attempt(session, attempt, actor="vigil", action=f"delivery.{outcome}")
         return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id, outcome,
                               attempt.provider_message_id, error)
 
@@ -136,9 +122,8 @@ class DeliveryActivities:
             attempt = session.get(DeliveryAttempt, request.attempt_id)
             if attempt:
                 attempt.error = error
-                session.add(attempt)
-                audit(session, actor="vigil", action="delivery.retrying",
-                      subject=request.subject_id, detail=_attempt_event(attempt))
+                record_attempt(session, attempt, actor="vigil", action="delivery.retrying",
+                               event_kind=None)
 
     def _forget_push_token(self, staff_id: str, token: str | None) -> None:
         with writing() as session:

@@ -39,5 +39,8 @@ def decode_token(token: str) -> Principal:
     roles = claims.get("roles")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise VigilError(401, "invalid_token", "The token's roles claim must be a list of names.")
-    patients = claims.get("patients") or []
+    # A string or an object would be read as a list of its characters or keys: refuse it.
+    patients = claims.get("patients", [])
+    if not isinstance(patients, list) or not all(isinstance(p, str) for p in patients):
+        raise VigilError(401, "invalid_token", "The token's patients claim must be a list of ids.")
     return Principal(sub=str(claims["sub"]), roles=tuple(roles), patients=tuple(patients))

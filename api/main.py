@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import install_error_handlers
+from api.limits import install_limits
 from api.routes import (
     ack_links,
     audit,
@@ -26,6 +27,7 @@ from api.routes import (
     webhooks,
     ws,
 )
+from audit.checkpointing import checkpoint_periodically
 from events.hub import EventHub
 from services.monitoring import forget_ending_sessions
 from settings import get_settings
@@ -45,15 +47,20 @@ async def _connect_when_ready(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    get_settings().check_safe_to_serve()
     app.state.temporal = None
     app.state.hub = EventHub()
     app.state.hub.watch(forget_ending_sessions)
     await app.state.hub.start()
     connecting = asyncio.create_task(_connect_when_ready(app))
+    interval = get_settings().audit_checkpoint_interval_s
+    tasks = [connecting] + ([asyncio.create_task(checkpoint_periodically(interval))]
+                            if interval else [])
     try:
         yield
     finally:
-        connecting.cancel()
+        for task in tasks:
+            task.cancel()
         await app.state.hub.stop()
 
 
@@ -67,6 +74,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_limits(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (emergencies, monitoring, medication, staff, facilities, policies, outbox, audit,
                    review, family, ws):

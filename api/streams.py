@@ -1,44 +1,64 @@
-"""Server-Sent Event streams over the event hub, resumable with Last-Event-ID."""
+"""Server-Sent Event streams over the event hub, resumable with Last-Event-ID.
+
+Resuming: the client's last seen id (Last-Event-ID, or the WebSocket's
+`last_event_id`) is where the stream picks up; everything after it is paged
+out of the log, oldest first, however much there is, then the stream goes
+live. An id ahead of the log, including one too large for any database
+integer, is answered "from now" with a `notice`. No id (or 0) means the client
+has seen nothing: a subject's stream replays its whole story; an inbox replays
+only what is still open (services/inbox.py).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Request
 from sse_starlette.sse import EventSourceResponse
 
 from api.errors import VigilError
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT
-from events.hub import EventHub
+from events.hub import EventHub, Notice, Opening
 
 
-def resume_point(last_event_id: str | None) -> int:
-    """The id after which a reconnecting client wants events (0: everything kept)."""
-    if last_event_id in (None, ""):
-        return 0
-    try:
-        value = int(last_event_id)  # type: ignore[arg-type]
-    except ValueError:
-        raise VigilError(400, "invalid_last_event_id", "Last-Event-ID must be an event id number.")
-    if value < 0:
-        raise VigilError(400, "invalid_last_event_id", "Last-Event-ID must not be negative.")
-    return value
+def resume_point(last_event_id: str | None) -> int | None:
+    """The id after which a reconnecting client wants events; None when it has seen none."""
+    if last_event_id is None or last_event_id.strip() in ("", "0"):
+        return None
+    # ASCII digits only: int() would also take "+5", "1_000" and other scripts' digits.
+    if not re.fullmatch(r"[0-9]{1,100}", last_event_id.strip()):
+        raise VigilError(400, "invalid_last_event_id",
+                         "Last-Event-ID must be an event id: a non-negative whole number.")
+    return int(last_event_id) or None
+
+
+def notice_body(notice: Notice) -> dict[str, Any]:
+    """A notice as the client reads it: why its stream is not what it asked for."""
+    return {"code": notice.code, "message": notice.message, "last_event_id": notice.last_event_id}
 
 
 def sse_events(hub: EventHub, topics: list[str], last_event_id: str | None,
-               request: Request) -> EventSourceResponse:
-    """Stream `topics` as SSE: one event per row, its id the event id."""
+               request: Request, *, opening: Opening | None = None) -> EventSourceResponse:
+    """Stream `topics` as SSE: one event per row, its id the event id; notices as `notice`."""
     after = resume_point(last_event_id)
 
     async def events() -> AsyncIterator[dict]:
         LIVE_CLIENTS.labels(kind="sse").inc()
         try:
-            async for event in hub.stream(topics, after):
+            async for item in hub.stream(topics, after, opening=opening):
                 if await request.is_disconnected():
                     break
+                if isinstance(item, Notice):
+                    frame = {"event": "notice", "data": json.dumps(notice_body(item))}
+                    if item.last_event_id is not None:  # the browser resumes from here next time
+                        frame["id"] = str(item.last_event_id)
+                    yield frame
+                    continue
                 LIVE_EVENTS_SENT.labels(kind="sse").inc()
-                yield {"id": str(event["id"]), "event": event["kind"], "data": json.dumps(event)}
+                yield {"id": str(item["id"]), "event": item["kind"], "data": json.dumps(item)}
         finally:
             LIVE_CLIENTS.labels(kind="sse").dec()
 

@@ -1,23 +1,33 @@
-"""Append to and verify the hash-chained audit log.
+"""Append to and verify the hash-chained, keyed audit log.
 
 Each entry's hash covers its own fields and the previous entry's hash, so an
 edited, reordered or deleted entry breaks the chain at a position the verifier
-names. Appends take a lock (BEGIN IMMEDIATE on SQLite, an advisory transaction
-lock on PostgreSQL) so two writers never chain onto the same predecessor.
+names. A writer with database access can recompute hashes, so each entry also
+carries a MAC under the audit key (audit/keys.py), which lives outside the
+database; deleting the newest entries shows only against the signed checkpoints
+kept outside it too (audit/witness.py). Appends take a lock (BEGIN IMMEDIATE on
+SQLite, an advisory transaction lock on PostgreSQL) so two writers never chain
+onto the same predecessor.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from audit.checkpoints import CheckpointStore
+from audit.keys import audit_key, canonical, entry_mac
+from audit.report import ChainProblem, ChainReport
+from audit.witness import against_checkpoints
 from db.models import AuditEntry
+
+__all__ = ["GENESIS", "PRUNED", "ChainProblem", "ChainReport", "append", "entry_hash", "verify"]
 
 GENESIS = "0" * 64
 PRUNED = "audit.pruned"  # the marker retention leaves where it removed old entries
@@ -28,13 +38,8 @@ def entry_hash(
     *, seq: int, at: str, actor: str, action: str, subject: str, detail: dict, prev_hash: str
 ) -> str:
     """SHA-256 over a canonical JSON rendering of the entry and its predecessor's hash."""
-    body = json.dumps(
-        [seq, at, actor, action, subject, detail, prev_hash],
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    body = canonical([seq, at, actor, action, subject, detail, prev_hash])
+    return hashlib.sha256(body).hexdigest()
 
 
 def append(
@@ -49,62 +54,64 @@ def append(
     at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     # Round-trip through JSON so the hash covers exactly what the JSON column stores.
     clean = json.loads(json.dumps(detail or {}, default=str))
-    entry = AuditEntry(
-        seq=seq, at=at, actor=actor, action=action, subject=subject, detail=clean, prev_hash=prev,
-        hash=entry_hash(seq=seq, at=at, actor=actor, action=action, subject=subject,
-                        detail=clean, prev_hash=prev),
-    )
+    fields = {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
+              "detail": clean}
+    entry = AuditEntry(**fields, prev_hash=prev, hash=entry_hash(**fields, prev_hash=prev),
+                       mac=entry_mac(audit_key(), **fields, prev_mac=last.mac if last and last.mac else ""))
     session.add(entry)
     session.flush()
     return entry
 
 
-@dataclass
-class ChainProblem:
-    position: int  # 1-based position in the log as read, in seq order
-    seq: int
-    problem: str  # "edited", "missing_before", "out_of_order"
-
-
-@dataclass
-class ChainReport:
-    ok: bool
-    entries: int
-    head: str
-    problems: list[ChainProblem] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _pruned_start(session: Session, first: AuditEntry) -> bool:
-    """Whether the log's first entry follows a recorded retention prune exactly.
+def _prune_marker(session: Session, first: AuditEntry) -> AuditEntry | None:
+    """The recorded retention prune the log's first entry follows exactly, if any.
 
     Retention (audit.retention) may remove the oldest entries; it leaves an
-    `audit.pruned` entry naming the last removed entry's seq and hash, which
+    `audit.pruned` entry naming the last removed entry's seq, hash and MAC, which
     anchors the chain's new start. Nothing else may make it start later.
     """
     prunes = session.exec(select(AuditEntry).where(AuditEntry.action == PRUNED)).all()
-    return any(p.detail.get("through_seq") == first.seq - 1
-               and p.detail.get("through_hash") == first.prev_hash for p in prunes)
+    return next((p for p in prunes if p.detail.get("through_seq") == first.seq - 1
+                 and p.detail.get("through_hash") == first.prev_hash), None)
 
 
-def verify(session: Session) -> ChainReport:
-    """Walk the whole chain and report every break with its position."""
+def verify(session: Session, *, key: bytes | None = None,
+           store: CheckpointStore | None = None) -> ChainReport:
+    """Walk the whole chain and its MACs, hold it against the checkpoints, report every break."""
+    key = key or audit_key()
     problems: list[ChainProblem] = []
-    prev_hash, expected_seq, count = GENESIS, 1, 0
+    prev_hash, prev_mac, expected_seq = GENESIS, "", 1
     rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all()
-    if rows and rows[0].seq != 1 and _pruned_start(session, rows[0]):
+    marker = _prune_marker(session, rows[0]) if rows and rows[0].seq != 1 else None
+    if marker:
         prev_hash, expected_seq = rows[0].prev_hash, rows[0].seq
+        prev_mac = marker.detail.get("through_mac") or ""
+    keyed_from: int | None = None
     for position, row in enumerate(rows, start=1):
-        count += 1
-        recomputed = entry_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action,
-                                subject=row.subject, detail=row.detail, prev_hash=row.prev_hash)
-        if recomputed != row.hash:
+        fields = {"seq": row.seq, "at": row.at, "actor": row.actor, "action": row.action,
+                  "subject": row.subject, "detail": row.detail}
+        if entry_hash(**fields, prev_hash=row.prev_hash) != row.hash:
             problems.append(ChainProblem(position, row.seq, "edited"))
         if row.seq != expected_seq:
             problems.append(ChainProblem(position, row.seq, "missing_before"))
         elif row.prev_hash != prev_hash:
             problems.append(ChainProblem(position, row.seq, "out_of_order"))
-        prev_hash, expected_seq = row.hash, row.seq + 1
-    return ChainReport(ok=not problems, entries=count, head=prev_hash, problems=problems)
+        if row.mac is None:
+            if keyed_from is not None:  # once the log is keyed, it stays keyed
+                problems.append(ChainProblem(position, row.seq, "mac_missing"))
+        else:
+            keyed_from = keyed_from or position
+            if not hmac.compare_digest(entry_mac(key, **fields, prev_mac=prev_mac), row.mac):
+                problems.append(ChainProblem(position, row.seq, "mac_invalid"))
+        prev_hash, prev_mac, expected_seq = row.hash, row.mac or "", row.seq + 1
+    witnessed = against_checkpoints(rows, store=store or CheckpointStore(), key=key,
+                                    kept_from_seq=rows[0].seq if marker else 1)
+    problems.extend(witnessed.problems)
+    bounds = [p.position for p in problems] + [witnessed.cannot_vouch_from or len(rows) + 1]
+    ok = not problems and not witnessed.rejected
+    return ChainReport(
+        ok=ok, entries=len(rows), head=prev_hash, problems=problems,
+        cannot_vouch_from=min(bounds) if problems else None,
+        unanchored_before=(keyed_from or len(rows) + 1) if rows and keyed_from != 1 else None,
+        checkpoint=witnessed.matched.as_dict() if witnessed.matched else None,
+        rejected_checkpoints=witnessed.rejected)

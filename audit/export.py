@@ -1,9 +1,12 @@
 """The export bundle: everything a reviewer needs to keep one workflow's record for good.
 
 A zip of the Temporal history, the timeline (JSON and printable HTML), the
-workflow's audit entries and the audit chain's verification, with a manifest
-of SHA-256 digests, so the bundle can outlive Temporal's and the log's
-retention and still show it was not altered.
+workflow's audit entries, the audit chain's verification and a signed
+checkpoint of the chain's head, with a manifest of SHA-256 digests, so the
+bundle can outlive Temporal's and the log's retention and still show it was
+not altered. The checkpoint, checked with `audit.checkpoints.checkpoint_ok`
+and the audit key, lets a later verifier tell whether the log has since lost
+or rewritten the entries it held at export.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ def _json(value: Any) -> bytes:
 
 def bundle_zip(*, workflow_id: str, exported_by: str, history: dict[str, Any],
                timeline: list[dict[str, Any]], timeline_html: str,
-               entries: list[dict[str, Any]], verification: dict[str, Any]) -> bytes:
+               entries: list[dict[str, Any]], verification: dict[str, Any],
+               checkpoint: dict[str, Any] | None = None) -> bytes:
     """Zip the parts with a manifest naming each part's digest."""
     parts = {
         "history.json": _json(history),
@@ -32,6 +36,7 @@ def bundle_zip(*, workflow_id: str, exported_by: str, history: dict[str, Any],
         "timeline.html": timeline_html.encode(),
         "audit.json": _json(entries),
         "verification.json": _json(verification),
+        "checkpoint.json": _json(checkpoint),  # null: the log was empty or did not verify
     }
     manifest = {
         "format": FORMAT, "workflow_id": workflow_id, "exported_by": exported_by,

@@ -4,7 +4,7 @@ Temporal deletes a closed workflow's history after the namespace's retention.
 The audit log is kept forever unless `audit_retention_days` is set; then
 `prune_audit_log` first writes the entries it removes, with the chain's
 verification, to an archive file, then removes them and appends an
-`audit.pruned` entry naming the last removed entry's hash; `audit.chain.verify`
+`audit.pruned` entry naming the last removed entry's hash and MAC; `audit.chain.verify`
 accepts a chain that starts right after such a prune and nothing else. For a
 single workflow, the export bundle is the record that outlives both.
 """
@@ -61,7 +61,8 @@ def prune_audit_log(*, older_than_days: int, archive_dir: Path, actor: str,
         path.write_text(body)
         # The marker goes in first, so the chain never runs empty and restarts at seq 1.
         append(session, actor=actor, action=PRUNED, subject="audit", detail={
-            "through_seq": last.seq, "through_hash": last.hash, "removed": len(old),
+            "through_seq": last.seq, "through_hash": last.hash, "through_mac": last.mac,
+            "removed": len(old),
             "archive": path.name, "archive_sha256": hashlib.sha256(body.encode()).hexdigest()})
         session.execute(delete(AuditEntry).where(col(AuditEntry.seq) <= last.seq))
     return PruneResult(len(old), str(path))

@@ -187,6 +187,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--tier-timeout", type=float, default=5.0)
     args = parser.parse_args()
+    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
     os.environ.setdefault("VIGIL_DATABASE_URL",
                           f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
     print(json.dumps(asyncio.run(run(args)), indent=2))

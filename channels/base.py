@@ -63,6 +63,14 @@ class PermanentChannelError(ChannelError):
     """Invalid number, unregistered token, unsubscribed: retrying cannot help."""
 
 
+# What a provider's delivery status callback means: status -> (rank, the outcome it implies;
+# None leaves the outcome alone). A status applies only if it outranks the one recorded, so a
+# replayed or late callback never moves an attempt backwards; the first final word stands.
+StatusRanks = dict[str, tuple[int, str | None]]
+UNDELIVERED = "undelivered"
+FINAL_RANK = 4
+
+
 class ChannelAdapter(Protocol):
     channel: str
 

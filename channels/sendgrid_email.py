@@ -11,11 +11,27 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.mail import ClickTracking, CustomArg, Email, Mail, To, TrackingSettings
 
-from channels.base import OutboundMessage, PermanentChannelError, SendResult
+from channels.base import (
+    FINAL_RANK,
+    UNDELIVERED,
+    OutboundMessage,
+    PermanentChannelError,
+    SendResult,
+    StatusRanks,
+)
 from channels.provider_errors import sendgrid_errors
 
 
+# SendGrid Event Webhook events that speak of delivery.
+STATUS_RANKS: StatusRanks = {
+    "processed": (1, "sent"), "deferred": (2, "sent"), "delivered": (FINAL_RANK, "delivered"),
+    "open": (FINAL_RANK + 1, "delivered"), "click": (FINAL_RANK + 1, "delivered"),
+    "bounce": (FINAL_RANK, UNDELIVERED), "dropped": (FINAL_RANK, UNDELIVERED),
+}
+
+
 class SendGridEmailChannel:
+    status_ranks = STATUS_RANKS
     channel = "email"
 
     def __init__(

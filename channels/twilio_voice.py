@@ -8,7 +8,14 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from channels.base import OutboundMessage, PermanentChannelError, SendResult
+from channels.base import (
+    FINAL_RANK,
+    UNDELIVERED,
+    OutboundMessage,
+    PermanentChannelError,
+    SendResult,
+    StatusRanks,
+)
 from channels.provider_errors import twilio_errors
 from channels.replies import say_attributes
 
@@ -37,7 +44,17 @@ def page_twiml(message: OutboundMessage, gather_action_url: str, repeats: int = 
     return str(response)
 
 
+# Twilio Calls API status callbacks; canceled is ours (hung up when answered elsewhere).
+STATUS_RANKS: StatusRanks = {
+    "queued": (1, "sent"), "initiated": (1, "sent"), "ringing": (2, "sent"),
+    "in-progress": (3, "delivered"), "completed": (FINAL_RANK, "delivered"),
+    "no-answer": (FINAL_RANK, UNDELIVERED), "busy": (FINAL_RANK, UNDELIVERED),
+    "failed": (FINAL_RANK, UNDELIVERED), "canceled": (FINAL_RANK, None),  # canceled: by us, when answered elsewhere
+}
+
+
 class TwilioVoiceChannel:
+    status_ranks = STATUS_RANKS
     channel = "voice"
 
     def __init__(

@@ -1,4 +1,5 @@
-"""The reviewer's commands: replay, export, record-corpus, temporal-setup, audit-prune.
+"""The reviewer's commands: replay, export, record-corpus, temporal-setup, audit-prune,
+audit-checkpoint.
 
 Reads of live records (replay by id or range, export) are audited under the
 `--reader` name, as the API audits a reviewer's reads.
@@ -102,6 +103,15 @@ def _audit_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_checkpoint(_: argparse.Namespace) -> int:
+    from audit.checkpointing import take_checkpoint
+
+    report, checkpoint = take_checkpoint()
+    print(json.dumps({"checkpoint": checkpoint.as_dict() if checkpoint else None,
+                      "verification": report.as_dict()}, indent=2))
+    return 0 if report.ok else 1
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reader = {"default": f"cli:{getpass.getuser()}", "help": "who the audit log names as reader"}
     replay = sub.add_parser("replay", help="replay recorded histories against today's code")
@@ -128,3 +138,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     prune.add_argument("--archive-dir")
     prune.add_argument("--reader", **reader)
     prune.set_defaults(run=_audit_prune)
+    sub.add_parser("audit-checkpoint", help="verify the audit chain and sign its head into the"
+                   " checkpoint store").set_defaults(run=_audit_checkpoint)

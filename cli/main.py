@@ -46,7 +46,7 @@ def _up(args: argparse.Namespace) -> int:
         stack = Stack(database_url=get_settings().database_url,
                       temporal_address=get_settings().temporal_address, logs=data,
                       name="vigil", api_ports=[args.port],
-                      env={"VIGIL_TASK_QUEUE": get_settings().task_queue,
+                      env={"VIGIL_DEV_MODE": "1", "VIGIL_TASK_QUEUE": get_settings().task_queue,
                            "VIGIL_ROUTINE_TASK_QUEUE": get_settings().routine_task_queue,
                            "VIGIL_EVENTS_CHANNEL": get_settings().events_channel})
         stacks.append(stack.start())
@@ -133,7 +133,8 @@ def parser() -> argparse.ArgumentParser:
     token.set_defaults(run=_token)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     sub.add_parser("seed", help="insert the demo data").set_defaults(run=_seed)
-    sub.add_parser("audit-verify", help="verify the audit hash chain").set_defaults(run=_audit_verify)
+    sub.add_parser("audit-verify", help="verify the audit chain against its checkpoints"
+                   ).set_defaults(run=_audit_verify)
     audit_commands.add_parsers(sub)
     return top
 

@@ -8,8 +8,9 @@ and never block a writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
@@ -51,9 +52,26 @@ def database_url() -> str:
     return get_settings().database_url
 
 
+class BlockingCallOnEventLoop(RuntimeError):
+    """A synchronous database call was made on a running event loop (see `_check_thread`)."""
+
+
+def _check_thread() -> None:
+    """With VIGIL_FORBID_DB_ON_EVENT_LOOP on (the tests' stacks), refuse a synchronous
+    database call on a thread running an event loop: it would stall every socket."""
+    if not get_settings().forbid_db_on_event_loop:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # a worker thread: blocking here is what threads are for
+    raise BlockingCallOnEventLoop("synchronous database call on the event loop")
+
+
 @contextmanager
 def reading() -> Iterator[Session]:
     """A session for reads."""
+    _check_thread()
     with Session(engines(database_url())[0], expire_on_commit=False) as session:
         yield session
 
@@ -67,6 +85,7 @@ _sqlite_writer = threading.Lock()
 @contextmanager
 def writing() -> Iterator[Session]:
     """A session whose work commits as one transaction, or not at all."""
+    _check_thread()
     url = database_url()
     with _sqlite_writer if url.startswith("sqlite") else nullcontext():
         with Session(engines(url)[1], expire_on_commit=False) as session:

@@ -150,6 +150,9 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     prev_hash: str
     hash: str
+    # HMAC over the same fields chained on the previous entry's mac (audit/keys.py);
+    # None on entries written before the key existed.
+    mac: str | None = None
 
 
 class MonitoringSession(SQLModel, table=True):

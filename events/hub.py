@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -25,8 +26,12 @@ from settings import get_settings
 log = logging.getLogger(__name__)
 
 
-def events_after(topics: list[str], after_id: int, limit: int = 1000) -> list[dict[str, Any]]:
-    """Stored events on these topics newer than `after_id`, oldest first."""
+# The backlog is read in pages of this many rows, so a client far behind costs bounded memory.
+BACKLOG_PAGE = 500
+
+
+def events_after(topics: list[str], after_id: int, limit: int = BACKLOG_PAGE) -> list[dict[str, Any]]:
+    """Stored events on these topics newer than `after_id`, oldest first, at most `limit`."""
     with reading() as session:
         rows = session.exec(
             select(Event)
@@ -37,7 +42,8 @@ def events_after(topics: list[str], after_id: int, limit: int = 1000) -> list[di
         return [event_dict(row) for row in rows]
 
 
-def _latest_id() -> int:
+def latest_id() -> int:
+    """The newest event id in the log (0 when it is empty)."""
     with reading() as session:
         return session.exec(select(func.max(Event.id))).one() or 0
 
@@ -48,10 +54,25 @@ def _events_by_id(ids: list[int]) -> list[dict[str, Any]]:
         return [event_dict(row) for row in rows.all()]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something a client must know about its stream that is not an event of the log."""
+
+    code: str
+    message: str
+    last_event_id: int | None = None  # where the stream now stands, when that changed
+
+
+# What a stream replays when the client has seen nothing: given the newest id at the moment
+# of subscribing, the events before it worth replaying, oldest first, and any notice about them.
+Opening = Callable[[int], tuple[list[dict[str, Any]], Notice | None]]
+
+
 class Subscription:
     def __init__(self, topics: list[str]) -> None:
         self.topics = topics
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+        self.overflowed = False  # live events were dropped: the stream re-reads the log
 
 
 class EventHub:
@@ -90,28 +111,78 @@ class EventHub:
         for sub in list(self._subs.get(event["topic"], ())):
             try:
                 sub.queue.put_nowait(event)
-            except asyncio.QueueFull:  # a stalled client resumes from the log instead
+            except asyncio.QueueFull:  # a stalled client catches up from the log instead
+                sub.overflowed = True
                 log.warning("dropping live event %s for a stalled subscriber", event["id"])
 
-    async def stream(self, topics: list[str], after_id: int = 0) -> AsyncIterator[dict[str, Any]]:
-        """What the client missed since `after_id`, then every new event, without duplicates."""
-        sub = self.subscribe(topics)
+    async def stream(self, topics: list[str], after_id: int | None = None, *,
+                     opening: Opening | None = None) -> AsyncIterator[dict[str, Any] | Notice]:
+        """Every event the client has not seen, oldest first, then every new one: no gaps, no
+        duplicates, however far behind it is.
+
+        `after_id` is the last id the client saw; None means it has seen nothing, which is
+        "everything kept" unless `opening` says what to replay before going live from now.
+        An id ahead of the log (a restore, another deployment) cannot be trusted: the stream
+        starts from now as if nothing was seen, and says so with a Notice first.
+        """
+        sub = self.subscribe(topics)  # before reading the log, so nothing falls in between
         try:
-            backlog = await asyncio.to_thread(events_after, topics, after_id)
-            seen = {event["id"] for event in backlog}
-            for event in backlog:
-                yield event
+            latest = await asyncio.to_thread(latest_id)
+            if after_id is not None and after_id > latest:
+                yield Notice("resume_ahead_of_log",
+                             f"Event {after_id} is newer than the log (newest {latest}); "
+                             "streaming from now.", latest)
+                after_id = None
+                if opening is None:
+                    after_id = latest
+            floor = after_id or 0  # live events at or below this were seen before
+            seen: set[int] = set()
+            last = floor
+            if after_id is None and opening is not None:
+                replay, notice = await asyncio.to_thread(opening, latest)
+                if notice is not None:
+                    yield notice
+                for event in replay:
+                    seen.add(event["id"])
+                    yield event
+                # Live events up to `latest` were in the log before this stream began: the
+                # opening chose among them already (the SQLite tailer may still dispatch them).
+                floor = last = latest
+            else:
+                async for event in self._catch_up(topics, last, seen):
+                    last = max(last, event["id"])
+                    yield event
             while True:
+                if sub.overflowed:  # the queue dropped events: read them from the log
+                    sub.overflowed = False
+                    async for event in self._catch_up(topics, last, seen):
+                        last = max(last, event["id"])
+                        yield event
                 event = await sub.queue.get()
-                if event["id"] in seen or event["id"] <= after_id:
+                if event["id"] in seen or event["id"] <= floor:
                     continue
+                last = max(last, event["id"])
                 yield event
         finally:
             self.unsubscribe(sub)
 
+    @staticmethod
+    async def _catch_up(topics: list[str], after_id: int,
+                        seen: set[int]) -> AsyncIterator[dict[str, Any]]:
+        """Page through the stored events after `after_id` until the newest, noting each id."""
+        while True:
+            page = await asyncio.to_thread(events_after, topics, after_id)
+            for event in page:
+                if event["id"] not in seen:
+                    seen.add(event["id"])
+                    yield event
+            if len(page) < BACKLOG_PAGE:
+                return
+            after_id = page[-1]["id"]
+
     async def _poll_sqlite(self) -> None:
         interval = get_settings().events_poll_interval_s
-        last = await asyncio.to_thread(_latest_id)
+        last = await asyncio.to_thread(latest_id)
         while True:
             try:
                 rows = await asyncio.to_thread(_rows_after, last)

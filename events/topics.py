@@ -30,7 +30,7 @@ def medication_topic(schedule_id: str) -> str:
 
 
 def subject_topic(subject_id: str) -> str:
-    """The live stream a workflow's subject is watched on: its session's, schedule's or emergency's."""
+    """The stream a workflow's subject is watched on: its session's, schedule's or emergency's."""
     if subject_id.startswith("session-"):
         return session_topic(subject_id)
     if subject_id.startswith("medication-"):

@@ -7,6 +7,7 @@ emergency command as the staff member a phone number or signed link names.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,26 +28,42 @@ async def once(key: str, handle: Callable[[], Awaitable[str]], *, pending: str) 
     cannot both act; if acting fails the claim is dropped and a retry may act.
     """
     try:
-        with writing() as session:
-            session.add(WebhookReceipt(key=key))
-            session.flush()
+        await asyncio.to_thread(_claim, key)
     except IntegrityError:
-        with reading() as session:
-            seen = session.get(WebhookReceipt, key)
+        seen = await asyncio.to_thread(_receipt, key)
         return seen.response if seen and seen.response is not None else pending
     try:
         response = await handle()
     except BaseException:
-        with writing() as session:
-            if (claimed := session.get(WebhookReceipt, key)) is not None:
-                session.delete(claimed)
+        await asyncio.to_thread(_release, key)
         raise
+    await asyncio.to_thread(_answered, key, response)
+    return response
+
+
+def _claim(key: str) -> None:
+    with writing() as session:
+        session.add(WebhookReceipt(key=key))
+        session.flush()
+
+
+def _receipt(key: str) -> WebhookReceipt | None:
+    with reading() as session:
+        return session.get(WebhookReceipt, key)
+
+
+def _release(key: str) -> None:
+    with writing() as session:
+        if (claimed := session.get(WebhookReceipt, key)) is not None:
+            session.delete(claimed)
+
+
+def _answered(key: str, response: str) -> None:
     with writing() as session:
         claimed = session.get(WebhookReceipt, key)
         if claimed is not None:
             claimed.response = response
             session.add(claimed)
-    return response
 
 
 @dataclass

@@ -18,36 +18,14 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from audit.chain import append as audit
+from activities.delivery_records import record_attempt
+from channels.base import UNDELIVERED, StatusRanks
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
-from events.publish import publish
-from events.topics import subject_topic
 from workflows.paging_types import DELIVERY_FAILED_SIGNAL, DeliveryFailed
 
 log = logging.getLogger(__name__)
 
-UNDELIVERED = "undelivered"
-_FINAL = 4
-# provider status -> (rank, outcome it implies; None leaves the outcome alone)
-TWILIO_SMS: dict[str, tuple[int, str | None]] = {
-    "accepted": (1, "sent"), "scheduled": (1, "sent"), "queued": (1, "sent"),
-    "sending": (2, "sent"), "sent": (3, "sent"),
-    "delivered": (_FINAL, "delivered"), "read": (_FINAL + 1, "delivered"),
-    "undelivered": (_FINAL, UNDELIVERED), "failed": (_FINAL, UNDELIVERED),
-    "canceled": (_FINAL, UNDELIVERED),
-}
-TWILIO_CALL: dict[str, tuple[int, str | None]] = {
-    "queued": (1, "sent"), "initiated": (1, "sent"), "ringing": (2, "sent"),
-    "in-progress": (3, "delivered"), "completed": (_FINAL, "delivered"),
-    "no-answer": (_FINAL, UNDELIVERED), "busy": (_FINAL, UNDELIVERED),
-    "failed": (_FINAL, UNDELIVERED), "canceled": (_FINAL, None),  # canceled: by us, when answered elsewhere
-}
-SENDGRID: dict[str, tuple[int, str | None]] = {
-    "processed": (1, "sent"), "deferred": (2, "sent"), "delivered": (_FINAL, "delivered"),
-    "open": (_FINAL + 1, "delivered"), "click": (_FINAL + 1, "delivered"),
-    "bounce": (_FINAL, UNDELIVERED), "dropped": (_FINAL, UNDELIVERED),
-}
 # How long a callback waits for the attempt it names to be recorded: the provider can
 # answer the send, and call back, before the delivery activity has written the message id.
 _FIND_WAIT_S, _FIND_POLL_S = 3.0, 0.1
@@ -58,7 +36,7 @@ class StatusReport:
     provider: str  # twilio, sendgrid: the audit entry's actor
     channel: str
     status: str
-    table: dict[str, tuple[int, str | None]]
+    table: StatusRanks  # the channel adapter's `status_ranks`
     provider_message_id: str | None = None
     attempt_id: str | None = None
     error: str | None = None
@@ -92,14 +70,8 @@ def _apply(report: StatusReport) -> tuple[bool, DeliveryAttempt | None]:
             attempt.delivered_at = utcnow()
         if outcome == UNDELIVERED:
             attempt.error = report.error or f"{report.channel}: {report.status}"
-        session.add(attempt)
-        detail = {"attempt_id": attempt.id, "recipient_id": attempt.recipient_id,
-                  "channel": attempt.channel, "kind": attempt.kind, "outcome": attempt.outcome,
-                  "provider_status": report.status, "provider_message_id":
-                  attempt.provider_message_id, "error": attempt.error}
-        audit(session, actor=report.provider, action="delivery.status", subject=attempt.subject_id,
-              detail=detail)
-        publish(session, topic=subject_topic(attempt.subject_id), kind="delivery", payload=detail)
+        record_attempt(session, attempt, actor=report.provider, action="delivery.status",
+                       extra={"provider_status": report.status})
         return True, attempt if failed_now else None
 
 
@@ -110,7 +82,7 @@ async def record_status(report: StatusReport, client: Client | None) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _FIND_WAIT_S
     while True:
-        found, failed = _apply(report)
+        found, failed = await asyncio.to_thread(_apply, report)
         if found or loop.time() >= deadline:
             break
         await asyncio.sleep(_FIND_POLL_S)

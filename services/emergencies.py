@@ -112,11 +112,26 @@ async def create_emergency(*, client: Client, hub: EventHub | None, body: Emerge
     return (await wait()) or projection_from_input(data), True
 
 
-def actor_for(user: Principal) -> Actor:
+def _actor(user: Principal) -> Actor:
     with reading() as session:
         person = session.get(Staff, user.sub)
     return Actor(staff_id=user.sub, name=person.name if person else user.sub,
                  is_admin=user.is_admin)
+
+
+async def actor_for(user: Principal) -> Actor:
+    """The caller as the workflow knows them: id, name, and whether they are an admin."""
+    return await asyncio.to_thread(_actor, user)
+
+
+def find_colleague(staff_id: str) -> Staff:
+    """The provider or admin an emergency can be handed over to."""
+    with reading() as session:
+        colleague = session.get(Staff, staff_id)
+    if colleague is None or colleague.role not in ("provider", "admin"):
+        raise VigilError(422, "unknown_colleague", f"No provider or admin {staff_id!r}.",
+                         {"field": "to_staff_id"})
+    return colleague
 
 
 def get_emergency(emergency_id: str) -> Emergency:
@@ -129,7 +144,7 @@ def get_emergency(emergency_id: str) -> Emergency:
 
 async def run_command(*, client: Client, emergency_id: str, update: Any, arg: Any) -> Any:
     """Send a validated update to an emergency; a refusal comes back as a VigilError."""
-    get_emergency(emergency_id)
+    await asyncio.to_thread(get_emergency, emergency_id)
     return await send_update(client=client, workflow_id=emergency_id, update=update, arg=arg,
                              when_gone=VigilError(409, "emergency_closed",
                                                   "This emergency has already ended."))

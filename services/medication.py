@@ -23,7 +23,8 @@ from clinical.dose_times import DoseSchedule, ScheduleError, validate_schedule
 from clinical.halal import halal_warnings
 from clinical.prayer_times import JAKIM_ADJUSTMENTS, PrayerSettings
 from clinical.quiet_hours import QuietHours, validate_quiet_hours
-from db.engine import reading
+from audit.chain import append as audit
+from db.engine import reading, writing
 from db.models import DoseRecord, MedicationSchedule
 from events.hub import EventHub
 from events.topics import medication_topic
@@ -168,6 +169,16 @@ def list_schedules(user: Principal, patient_id: str | None, status: str | None,
     with reading() as session:
         rows = session.exec(query.limit(limit)).all()
     return [r for r in rows if user.has_any(READ_ROLES) or is_own(r, user)]
+
+
+def read_schedule_as(user: Principal, schedule_id: str, what: str) -> MedicationSchedule:
+    """The schedule, if `user` may see it; the read is audited (sync: call it off the loop)."""
+    row = get_schedule(schedule_id)
+    check_read(row, user)
+    with writing() as session:
+        audit(session, actor=user.sub, action="patient_data.read", subject=row.id,
+              detail={"patient_id": row.patient_id, "what": what})
+    return row
 
 
 def actor_for(user: Principal, row: MedicationSchedule) -> ScheduleActor:

@@ -29,7 +29,8 @@ from services.workflow_commands import send_update
 from clinical.fhir import readings_from_fhir
 from clinical.thresholds import ThresholdError, apply_overrides, default_thresholds
 from clinical.vitals import Reading, ReadingError, VitalSigns, validate_reading
-from db.engine import reading
+from audit.chain import append as audit
+from db.engine import reading, writing
 from db.models import Facility, MonitoringSession, Staff, VitalReading
 from db.short_codes import free_short_code
 from settings import get_settings
@@ -103,8 +104,7 @@ def _find_session(session_id: str) -> MonitoringSession | None:
 
 
 def get_session(session_id: str) -> MonitoringSession:
-    with reading() as session:
-        row = session.get(MonitoringSession, session_id)
+    row = _find_session(session_id)
     if row is None:
         raise not_found("monitoring session", session_id)
     return row
@@ -131,6 +131,14 @@ def session_for_intake(session_id: str) -> MonitoringSession:
     return row
 
 
+async def intake_session(session_id: str) -> MonitoringSession:
+    """`session_for_intake` without blocking the event loop: the database only on a miss."""
+    cached = _intake.get(session_id)
+    if cached and time.monotonic() - cached[0] < _INTAKE_TTL_S:
+        return cached[1]
+    return await asyncio.to_thread(session_for_intake, session_id)
+
+
 def forget_for_intake(session_id: str) -> None:
     """Drop a session this process has just ended from the intake cache."""
     _intake.pop(session_id, None)
@@ -151,11 +159,26 @@ def check_access(row: MonitoringSession, user: Principal, *, write: bool = False
     raise VigilError(403, "not_on_session", "You are not on this session's care team or viewers.")
 
 
-def actor_for(user: Principal) -> SessionActor:
+def _actor(user: Principal) -> SessionActor:
     with reading() as session:
         person = session.get(Staff, user.sub)
     return SessionActor(staff_id=user.sub, name=person.name if person else user.sub,
                         may_steer=user.has_any(("coordinator", "admin")))
+
+
+async def actor_for(user: Principal) -> SessionActor:
+    """The caller as the session workflow knows them."""
+    return await asyncio.to_thread(_actor, user)
+
+
+def read_session_as(user: Principal, session_id: str) -> MonitoringSession:
+    """The session row for someone allowed to see it; the read of patient data is audited."""
+    row = get_session(session_id)
+    check_access(row, user)
+    with writing() as session:
+        audit(session, actor=user.sub, action="patient_data.read", subject=session_id,
+              detail={"patient_id": row.patient_id})
+    return row
 
 
 def _vigil_reading(item: ReadingIn, index: int, devices: set[str], now: datetime) -> Reading:

@@ -9,6 +9,7 @@ plays the page again.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -64,17 +65,17 @@ def open_by_code(code: str) -> Emergency | None:
 
 async def answer_sms(*, client: Any, sender: str, text: str) -> str:
     """The reply to one inbound SMS, after acting on it."""
-    person = staff_by_phone(sender)
+    person = await asyncio.to_thread(staff_by_phone, sender)
     if person is None:
         return sms_reply("unknown_sender")
     lang = person.language
     is_ack, code = parse_ack(text)
-    pages = open_pages(person.id)
+    pages = await asyncio.to_thread(open_pages, person.id)
     waiting = [p for p in pages if p.status in AWAITING_ACK]
     if not is_ack:
         return sms_reply("help", lang, code=pages[0].short_code if pages else "1234")
     if code is not None:
-        emergency = open_by_code(code)
+        emergency = await asyncio.to_thread(open_by_code, code)
         if emergency is None:
             return sms_reply("unknown_code", lang, code=code)
     elif len(waiting) == 1:
@@ -98,12 +99,19 @@ def _spoken(text: str, language: str) -> str:
     return str(response)
 
 
-async def answer_keypress(*, client: Any, attempt_id: str, digits: str, gather_url: str) -> str:
-    """TwiML answering one gathered digit on a page call."""
+def _call_parties(attempt_id: str) -> tuple[DeliveryAttempt | None, Staff | None,
+                                             Emergency | None]:
+    """The page attempt a call belongs to, the person called, and the emergency."""
     with reading() as session:
         attempt = session.get(DeliveryAttempt, attempt_id)
         person = session.get(Staff, attempt.recipient_id) if attempt else None
         emergency = session.get(Emergency, attempt.subject_id) if attempt else None
+    return attempt, person, emergency
+
+
+async def answer_keypress(*, client: Any, attempt_id: str, digits: str, gather_url: str) -> str:
+    """TwiML answering one gathered digit on a page call."""
+    attempt, person, emergency = await asyncio.to_thread(_call_parties, attempt_id)
     if attempt is None or person is None or emergency is None or attempt.channel != "voice":
         return _spoken(voice_reply("closed"), "en")
     lang = person.language

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from services.errors import VigilError
-from audit.chain import append as audit
+from activities.delivery_records import record_attempt
 from db.engine import writing
 from db.models import DeliveryAttempt, utcnow
-from events.publish import publish
-from events.topics import subject_topic
 
 
 def record_receipt(*, attempt_id: str, staff_id: str, channel: str) -> DeliveryAttempt:
@@ -18,10 +16,6 @@ def record_receipt(*, attempt_id: str, staff_id: str, channel: str) -> DeliveryA
             raise VigilError(404, "not_found", f"No page {attempt_id!r} was sent to you.")
         if attempt.delivered_at is None:
             attempt.outcome, attempt.delivered_at = "delivered", utcnow()
-            session.add(attempt)
-            detail = {"attempt_id": attempt.id, "recipient_id": staff_id, "channel": channel,
-                      "outcome": "delivered"}
-            audit(session, actor=staff_id, action="delivery.receipt", subject=attempt.subject_id,
-                  detail=detail)
-            publish(session, topic=subject_topic(attempt.subject_id), kind="receipt", payload=detail)
+            record_attempt(session, attempt, actor=staff_id, action="delivery.receipt",
+                           event_kind="receipt", extra={"receipt_channel": channel})
         return attempt

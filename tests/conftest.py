@@ -6,6 +6,7 @@ process and the stack's processes share one SQLite database.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import uuid
@@ -18,6 +19,15 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="vigil-tests-"))
 os.environ["VIGIL_DATABASE_URL"] = f"sqlite:///{_TMP / 'vigil.db'}"
 os.environ["VIGIL_JWT_SECRET"] = "test-secret-" + uuid.uuid4().hex
+os.environ["VIGIL_AUDIT_KEY"] = "test-audit-key-" + uuid.uuid4().hex
+
+
+def checkpoint_dir(database_url: str) -> str:
+    """Each database's own checkpoint store: checkpoints of one log say nothing of another."""
+    return str(_TMP / "checkpoints" / hashlib.sha256(database_url.encode()).hexdigest()[:12])
+
+
+os.environ["VIGIL_AUDIT_CHECKPOINT_DIR"] = checkpoint_dir(os.environ["VIGIL_DATABASE_URL"])
 os.environ.setdefault("VIGIL_POSTGRES_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 from cli.demo_data import seed_demo  # noqa: E402
@@ -28,6 +38,9 @@ from tests.utils.api import as_user, emergency_body  # noqa: E402
 from cli.stack import Stack  # noqa: E402
 
 SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
+# Every stack the tests start fails a synchronous database call made on the API's event
+# loop, so the whole e2e suite proves no route blocks it.
+STACK_ENV = {"VIGIL_FORBID_DB_ON_EVENT_LOOP": "1"}
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +97,12 @@ class use_database:  # noqa: N801 - used as `with use_database(url):`
     def __enter__(self) -> None:
         self.before = os.environ["VIGIL_DATABASE_URL"]
         os.environ["VIGIL_DATABASE_URL"] = self.url
+        os.environ["VIGIL_AUDIT_CHECKPOINT_DIR"] = checkpoint_dir(self.url)
         get_settings.cache_clear()
 
     def __exit__(self, *_: object) -> None:
         os.environ["VIGIL_DATABASE_URL"] = self.before
+        os.environ["VIGIL_AUDIT_CHECKPOINT_DIR"] = checkpoint_dir(self.before)
         get_settings.cache_clear()
 
 
@@ -103,7 +118,7 @@ def any_db(request: pytest.FixtureRequest) -> Iterator[str]:
 def stack(temporal_address: str, sqlite_db: str, logs_dir: Path) -> Iterator[Stack]:
     """Worker and API as separate processes on SQLite: the embedded default."""
     running = Stack(database_url=sqlite_db, temporal_address=temporal_address, logs=logs_dir,
-                    name="sqlite").start()
+                    name="sqlite", env=STACK_ENV).start()
     yield running
     running.stop()
 
@@ -112,7 +127,9 @@ def stack(temporal_address: str, sqlite_db: str, logs_dir: Path) -> Iterator[Sta
 def pg_stack(temporal_address: str, postgres_db: str, logs_dir: Path) -> Iterator[Stack]:
     """The production shape on PostgreSQL: one worker, two API replicas."""
     running = Stack(database_url=postgres_db, temporal_address=temporal_address, logs=logs_dir,
-                    name="pg", api_count=2).start()
+                    name="pg", api_count=2,
+                    env={**STACK_ENV,
+                         "VIGIL_AUDIT_CHECKPOINT_DIR": checkpoint_dir(postgres_db)}).start()
     yield running
     running.stop()
 
@@ -156,3 +173,24 @@ def channel_stack(temporal_address: str, sqlite_db: str, logs_dir: Path):  # typ
     with running_channel_stack(database_url=sqlite_db, temporal_address=temporal_address,
                                logs=logs_dir) as running:
         yield running
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, migrated and empty: pruning or truncating must not touch the shared ones."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'prune.db'}"
+    else:
+        import psycopg
+
+        base = os.environ["VIGIL_POSTGRES_TEST_URL"]
+        schema = f"prune_{uuid.uuid4().hex[:10]}"
+        plain = base.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        request.addfinalizer(lambda: psycopg.connect(plain, autocommit=True).execute(
+            f'DROP SCHEMA "{schema}" CASCADE'))
+        url = f"{base}?options=-csearch_path%3D{schema}"
+    with use_database(url):
+        upgrade(url)
+        yield url

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -24,9 +23,7 @@ from audit.chain import append, verify
 from audit.export import bundle_zip, read_bundle
 from audit.retention import prune_audit_log
 from db.engine import reading, writing
-from db.migrate import upgrade
 from db.models import AuditEntry
-from tests.conftest import use_database
 
 
 def own_entries(count: int = 3) -> list[int]:
@@ -111,27 +108,6 @@ def test_reordered_entries_are_reported_at_their_positions(any_db: str) -> None:
     finally:
         swap(first, middle)
     assert not {p for p in problems() if p[1] in (first, middle, last)}
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, migrated and empty: pruning must not touch the shared ones."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'prune.db'}"
-    else:
-        import psycopg
-
-        base = os.environ["VIGIL_POSTGRES_TEST_URL"]
-        schema = f"prune_{uuid.uuid4().hex[:10]}"
-        plain = base.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        request.addfinalizer(lambda: psycopg.connect(plain, autocommit=True).execute(
-            f'DROP SCHEMA "{schema}" CASCADE'))
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    with use_database(url):
-        upgrade(url)
-        yield url
 
 
 def test_pruning_archives_old_entries_and_the_rest_still_verifies(

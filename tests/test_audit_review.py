@@ -20,8 +20,10 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowHistory
 
+from audit.checkpoints import checkpoint_ok
 from audit.export import read_bundle
 from audit.history import audit_entries
+from audit.keys import audit_key
 from audit.replay import replay
 from cli.stack import Stack
 from tests.replay.scenarios import SCENARIOS
@@ -151,6 +153,9 @@ async def test_export_bundle_holds_history_timeline_audit_entries_and_verificati
     assert bundle["manifest"]["workflow_id"] == workflow_id
     assert bundle["manifest"]["exported_by"] == "auditor-ng"
     assert set(bundle["verification.json"]) >= {"ok", "entries", "head", "problems"}
+    checkpoint = bundle["checkpoint.json"]  # signed with the audit key, which the stack shares
+    assert checkpoint_ok(checkpoint, audit_key())
+    assert checkpoint["seq"] >= max(e["seq"] for e in bundle["audit.json"])
     actions = {e["action"] for e in bundle["audit.json"]}
     assert {"emergency.unacknowledged", "emergency.resolved", "delivery.sent"} <= actions
     assert {"escalation", "closed"} <= {i["kind"] for i in bundle["timeline.json"]}
@@ -210,7 +215,8 @@ async def test_unknown_workflow_is_404(stack: Stack) -> None:
 ROUTES = [("GET", "/review/workflows"), ("GET", "/review/workflows/w/timeline"),
           ("GET", "/review/workflows/w/timeline.html"), ("GET", "/review/workflows/w/history"),
           ("GET", "/review/workflows/w/export"), ("POST", "/review/workflows/w/replay"),
-          ("POST", "/review/replay"), ("GET", "/audit"), ("GET", "/audit/verify")]
+          ("POST", "/review/replay"), ("GET", "/audit"), ("GET", "/audit/verify"),
+          ("POST", "/audit/checkpoints")]
 
 
 @pytest.mark.parametrize("method,path", ROUTES)
@@ -248,6 +254,7 @@ async def test_export_reports_a_tampered_entry_at_its_position(
     assert not verification["ok"] and not bundle["manifest"]["chain_ok"]
     assert {"position": where, "seq": middle, "problem": "edited"} in verification["problems"]
     assert "BROKEN" in bundle["timeline.html"]
+    assert bundle["checkpoint.json"] is None  # a broken chain is never checkpointed
 
 
 async def test_cli_exports_and_replays_a_workflow_and_names_the_reader(
@@ -282,3 +289,15 @@ async def test_stack_setup_finds_search_attributes_present_and_sets_retention(
     described = await temporal.workflow_service.describe_namespace(
         DescribeNamespaceRequest(namespace=temporal.namespace))
     assert described.config.workflow_execution_retention_ttl.seconds == 45 * 86400
+
+
+async def test_a_reviewer_checkpoints_the_chain_and_verification_names_the_checkpoint(
+        stack: Stack) -> None:
+    async with auditor(stack) as reviewer:
+        taken = await reviewer.post("/audit/checkpoints")
+        verified = (await reviewer.get("/audit/verify")).json()
+    assert taken.status_code == 200, taken.text
+    checkpoint = taken.json()["checkpoint"]
+    assert taken.json()["verification"]["ok"] and checkpoint_ok(checkpoint, audit_key())
+    assert verified["ok"] and verified["cannot_vouch_from"] is None
+    assert verified["checkpoint"]["seq"] >= checkpoint["seq"]

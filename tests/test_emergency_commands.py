@@ -6,9 +6,11 @@ import asyncio
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from tests.utils.api import emergency_body, fast_policy
 from tests.utils.live import next_frame, staff_socket
+from tests.utils.history import count, quiescent
 from tests.utils.records import attempts, audit_actions, count_emergencies, emergency
 from tests.utils.waiting import eventually
 
@@ -58,13 +60,16 @@ async def test_simultaneous_acknowledgements_have_exactly_one_winner(
 
 
 async def test_acknowledgement_stops_the_pending_call_and_further_tiers(
-        admin: httpx.AsyncClient, raise_emergency, client_for) -> None:
-    policy = await fast_policy(admin, voice_after_s=1.0, tier_timeout_s=1.5)
+        admin: httpx.AsyncClient, raise_emergency, client_for, temporal_address: str) -> None:
+    policy = await fast_policy(admin, voice_after_s=30, tier_timeout_s=60)
     emergency_id = await raise_emergency(policy_id=policy)
     await eventually(lambda: attempts(emergency_id, recipient_id="dr-tan"), what="tier 1 paged")
     async with client_for("dr-tan") as tan:
         assert (await tan.post(f"/emergencies/{emergency_id}/acknowledge")).status_code == 200
-    await asyncio.sleep(2.5)  # past both the voice delay and the tier timer
+    # The recorded decisions: no timer is open (the voice step's was cancelled, or never set),
+    # none fired, and no activity is in flight, so the absence below is proven, not waited for.
+    history = await quiescent(temporal_address, emergency_id)
+    assert count(history, EventType.EVENT_TYPE_TIMER_FIRED) == 0
     assert not attempts(emergency_id, channel="voice")
     assert not [a for a in attempts(emergency_id) if a.tier > 0 and a.kind == "page"]
 

@@ -9,7 +9,7 @@ import pytest
 
 from cli.stack import Stack
 from cli.temporal_server import free_port, wait_for_port
-from tests.utils.api import token
+from tests.utils.api import emergency_body, token
 
 pytestmark = pytest.mark.e2e
 
@@ -36,10 +36,11 @@ async def test_readiness_fails_when_temporal_is_unreachable(sqlite_db, logs_dir)
         wait_for_port(stack.api_ports[0], timeout_s=30)
         async with httpx.AsyncClient(base_url=stack.api_url) as client:
             ready = await client.get("/readyz")
-            created = await client.post("/api/v1/emergencies", json={}, headers={
+            created = await client.post("/api/v1/emergencies", json=emergency_body(), headers={
                 "Authorization": "Bearer " + token("admin-raj", "admin")})
         assert ready.status_code == 503
         assert ready.json()["checks"]["temporal"].startswith("error")
-        assert created.status_code in (422, 503)
+        assert created.status_code == 503, "a valid emergency that cannot start says so"
+        assert created.json()["error"]["code"] == "temporal_unavailable"
     finally:
         stack.stop()

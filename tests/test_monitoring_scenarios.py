@@ -9,6 +9,7 @@ import pytest
 
 from tests.utils import monitoring
 from tests.utils.api import token
+from tests.utils.history import idle, timer_fired_after_last_update
 from tests.utils.live import sse_events
 from tests.utils.monitoring import (
     NEWS2_2,
@@ -30,14 +31,18 @@ pytestmark = pytest.mark.e2e
 coordinator, open_session = monitoring.coordinator, monitoring.open_session  # fixtures
 
 
-async def settle(session_id: str, readings: int) -> None:
-    """Wait until every reading is scored and stored, and give any page a moment to land."""
-    await eventually(lambda: len(stored(session_id)) == readings, what=f"{readings} stored")
-    await asyncio.sleep(0.5)
+@pytest.fixture
+def settle(temporal_address: str):  # type: ignore[no-untyped-def]
+    """settle(session, n): every reading scored and stored, and every page the scoring decided
+    delivered: the session is idle, so what was paged is all that will be."""
+    async def wait(session_id: str, readings: int) -> None:
+        await eventually(lambda: len(stored(session_id)) == readings, what=f"{readings} stored")
+        await idle(temporal_address, session_id)
+    return wait
 
 
 async def test_deteriorating_patient_gives_a_viewer_notice_then_a_care_team_page_then_one_emergency(
-        open_session, coordinator: httpx.AsyncClient) -> None:
+        open_session, coordinator: httpx.AsyncClient, settle) -> None:
     session = await open_session(viewers=["dr-tan"], care_team=["rrt-wong"])  # English readers
     sid = session["id"]
     for vitals, expected in ((NEWS2_2, ["low"]), (NEWS2_5, ["low", "medium"]),
@@ -64,7 +69,7 @@ async def test_deteriorating_patient_gives_a_viewer_notice_then_a_care_team_page
 
 
 async def test_spo2_flapping_around_its_limit_pages_the_care_team_once(
-        open_session, coordinator: httpx.AsyncClient) -> None:
+        open_session, coordinator: httpx.AsyncClient, settle) -> None:
     sid = (await open_session())["id"]
     for spo2 in (91, 93, 91, 93, 91, 93):
         await feed(coordinator, sid, a_reading({"spo2": spo2, "heart_rate": 80}, device="ox-1"))
@@ -75,7 +80,7 @@ async def test_spo2_flapping_around_its_limit_pages_the_care_team_once(
 
 
 async def test_acknowledged_alarm_stays_quiet_in_its_window_and_a_different_alarm_still_pages(
-        open_session, coordinator: httpx.AsyncClient, client_for) -> None:
+        open_session, coordinator: httpx.AsyncClient, client_for, settle) -> None:
     acked, control = (await open_session())["id"], (await open_session())["id"]
     for sid in (acked, control):
         await feed(coordinator, sid, a_reading(NEWS2_5))
@@ -165,7 +170,7 @@ async def test_family_the_session_does_not_name_get_the_patients_emergencies_but
 
 
 async def test_unacknowledged_care_team_page_escalates_by_sms_to_the_care_team_and_charge_nurse(
-        open_session, coordinator: httpx.AsyncClient, client_for) -> None:
+        open_session, coordinator: httpx.AsyncClient, client_for, temporal_address: str) -> None:
     timing = {"care_team_escalation_s": 3, "flush_interval_s": 0.2}
     ignored, answered = (await open_session(timing=timing))["id"], \
         (await open_session(timing=timing))["id"]
@@ -180,5 +185,6 @@ async def test_unacknowledged_care_team_page_escalates_by_sms_to_the_care_team_a
                            what="the SMS escalation to both")
     assert {(a.recipient_id, a.channel) for a in sms} == {("nurse-siti", "sms"),
                                                           ("nurse-mei", "sms")}
-    await asyncio.sleep(1)
+    # Its escalation timer has fired since the acknowledgement and the session has acted on it.
+    await timer_fired_after_last_update(temporal_address, answered)
     assert not attempts(answered, kind="alarm_unacknowledged"), "acknowledged: no escalation"

@@ -23,7 +23,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.delivery_types import DeliveryRequest, DeliveryResult
     from workflows.paging_types import DeliveryFailed, OpenAttempt
 
-DELIVERY_TIMEOUT = timedelta(seconds=30)
+# How long one try of a delivery may take before Temporal tries again. A try lost with a
+# killed worker is only retried after this, so it fits the channel: our own database
+# (WebSocket) needs seconds; a provider call is bounded by its client's 10 s timeout
+# (channels/clients.py) plus two short writes.
+DELIVERY_TIMEOUTS = {"websocket": timedelta(seconds=5)}
+PROVIDER_DELIVERY_TIMEOUT = timedelta(seconds=15)
 # Channels whose provider can report a failure after accepting the message.
 LATE_FAILURE_CHANNELS = ("sms", "voice", "email")
 # Open attempts cross a continue-as-new for this long after they were sent, at most this many.
@@ -82,7 +87,9 @@ class Pager:
         try:
             result = await workflow.execute_activity_method(
                 DeliveryActivities.deliver, request,
-                start_to_close_timeout=DELIVERY_TIMEOUT, retry_policy=DELIVERY_RETRY,
+                start_to_close_timeout=DELIVERY_TIMEOUTS.get(request.channel,
+                                                             PROVIDER_DELIVERY_TIMEOUT),
+                retry_policy=DELIVERY_RETRY,
             )
         except ActivityError as error:
             result = DeliveryResult(request.attempt_id, request.channel, request.recipient_id,

@@ -11,6 +11,7 @@ accepts it only if this person was paged and nobody else has it yet.
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from fastapi import APIRouter, Request
@@ -86,7 +87,7 @@ def confirm_page(token: str) -> HTMLResponse:
 @router.post("/{token}", response_class=HTMLResponse)
 async def acknowledge_by_link(token: str, request: Request) -> HTMLResponse:
     """Acknowledge as the person the link was sent to."""
-    found = _resolve(token)
+    found = await asyncio.to_thread(_resolve, token)
     if isinstance(found, HTMLResponse):
         return found
     person, emergency = found

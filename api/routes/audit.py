@@ -1,4 +1,4 @@
-"""The audit log: read it and verify its hash chain."""
+"""The audit log: read it, verify its chain, checkpoint its head."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from api.deps import Reviewer
 from api.errors import ERROR_RESPONSES
 from audit.chain import append as audit
 from audit.chain import verify
+from audit.checkpointing import take_checkpoint
 from db.engine import reading, writing
 from db.models import AuditEntry
 
@@ -19,9 +20,17 @@ router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 @router.get("/verify")
 def verify_chain(user: Reviewer) -> dict[str, Any]:
-    """Walk the whole hash chain; every edited, reordered or missing entry is reported."""
+    """Walk the whole chain and its checkpoints; every break and truncation is reported."""
     with reading() as session:
         return verify(session).as_dict()
+
+
+@router.post("/checkpoints")
+def checkpoint_chain(user: Reviewer) -> dict[str, Any]:
+    """Verify the chain and sign its head into the checkpoint store (only if it verifies)."""
+    report, checkpoint = take_checkpoint()
+    return {"checkpoint": checkpoint.as_dict() if checkpoint else None,
+            "verification": report.as_dict()}
 
 
 @router.get("", response_model=list[AuditEntry])

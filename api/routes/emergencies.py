@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from sse_starlette.sse import EventSourceResponse
 from services.emergencies import (
     actor_for,
     create_emergency,
+    find_colleague,
     get_emergency,
     run_command,
 )
@@ -35,7 +37,7 @@ from api.streams import sse_events
 from events.topics import emergency_topic
 from audit.chain import append as audit
 from db.engine import reading, writing
-from db.models import DeliveryAttempt, Emergency, Staff as StaffRow
+from db.models import DeliveryAttempt, Emergency
 from workflows.emergency import EmergencyEscalationWorkflow as Wf
 from workflows.emergency_types import (
     AcknowledgeInput,
@@ -102,7 +104,7 @@ def read_emergency(emergency_id: str, user: Staff) -> dict:
 async def emergency_events(emergency_id: str, user: Staff, hub: HubDep, request: Request,
                            last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of this emergency's changes and deliveries; resumes from Last-Event-ID."""
-    get_emergency(emergency_id)
+    await asyncio.to_thread(get_emergency, emergency_id)
     return sse_events(hub, [emergency_topic(emergency_id)], last_event_id, request)
 
 
@@ -115,7 +117,7 @@ def _outcome(emergency_id: str, result) -> CommandOutcome:  # type: ignore[no-un
 async def acknowledge(emergency_id: str, user: Responder, client: TemporalDep,
                       body: AcknowledgeBody | None = None) -> CommandOutcome:
     """Take the emergency. 409 names who already has it; 403 if you were never paged."""
-    cmd = AcknowledgeInput(actor=actor_for(user), via=(body or AcknowledgeBody()).via)
+    cmd = AcknowledgeInput(actor=await actor_for(user), via=(body or AcknowledgeBody()).via)
     result = await run_command(client=client, emergency_id=emergency_id, update=Wf.acknowledge, arg=cmd)
     return _outcome(emergency_id, result)
 
@@ -124,7 +126,7 @@ async def acknowledge(emergency_id: str, user: Responder, client: TemporalDep,
 async def resolve(emergency_id: str, body: ResolveBody, user: Responder,
                   client: TemporalDep) -> CommandOutcome:
     """Close the emergency with its outcome."""
-    cmd = ResolveInput(actor=actor_for(user), outcome=body.outcome)
+    cmd = ResolveInput(actor=await actor_for(user), outcome=body.outcome)
     return _outcome(emergency_id, await run_command(
         client=client, emergency_id=emergency_id, update=Wf.resolve, arg=cmd))
 
@@ -133,7 +135,7 @@ async def resolve(emergency_id: str, body: ResolveBody, user: Responder,
 async def cancel(emergency_id: str, body: CancelBody, user: Responder,
                  client: TemporalDep) -> CommandOutcome:
     """Cancel a false alarm, with the reason; everyone paged is stood down."""
-    cmd = CancelInput(actor=actor_for(user), reason=body.reason)
+    cmd = CancelInput(actor=await actor_for(user), reason=body.reason)
     return _outcome(emergency_id, await run_command(
         client=client, emergency_id=emergency_id, update=Wf.cancel, arg=cmd))
 
@@ -142,11 +144,8 @@ async def cancel(emergency_id: str, body: CancelBody, user: Responder,
 async def hand_over(emergency_id: str, body: HandOverBody, user: Responder,
                     client: TemporalDep) -> CommandOutcome:
     """Hand the emergency to a named colleague, who is paged with it."""
-    with reading() as session:
-        colleague = session.get(StaffRow, body.to_staff_id)
-    if colleague is None or colleague.role not in ("provider", "admin"):
-        raise VigilError(422, "unknown_colleague", f"No provider or admin {body.to_staff_id!r}.")
-    cmd = HandOverInput(actor=actor_for(user), to_staff_id=colleague.id, to_name=colleague.name,
+    colleague = await asyncio.to_thread(find_colleague, body.to_staff_id)
+    cmd = HandOverInput(actor=await actor_for(user), to_staff_id=colleague.id, to_name=colleague.name,
                         note=body.note)
     return _outcome(emergency_id, await run_command(
         client=client, emergency_id=emergency_id, update=Wf.hand_over, arg=cmd))
@@ -156,6 +155,6 @@ async def hand_over(emergency_id: str, body: HandOverBody, user: Responder,
 async def escalate(emergency_id: str, user: Responder, client: TemporalDep,
                    body: EscalateBody | None = None) -> CommandOutcome:
     """Page the next tier now."""
-    cmd = EscalateInput(actor=actor_for(user), reason=(body or EscalateBody()).reason)
+    cmd = EscalateInput(actor=await actor_for(user), reason=(body or EscalateBody()).reason)
     return _outcome(emergency_id, await run_command(
         client=client, emergency_id=emergency_id, update=Wf.escalate_now, arg=cmd))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,13 +20,17 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _database_answers() -> None:
+    with reading() as session:
+        session.execute(text("SELECT 1"))
+
+
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers and Temporal is connected."""
     checks: dict[str, str] = {}
     try:
-        with reading() as session:
-            session.execute(text("SELECT 1"))
+        await asyncio.to_thread(_database_answers)
         checks["database"] = "ok"
     except Exception as error:  # report, don't crash the probe
         checks["database"] = f"error: {error.__class__.__name__}"

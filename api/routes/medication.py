@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -11,8 +13,6 @@ from api.auth import Principal
 from api.deps import CurrentUser, HubDep, TemporalDep, require
 from api.errors import ERROR_RESPONSES
 from api.streams import sse_events
-from audit.chain import append as audit
-from db.engine import writing
 from db.models import MedicationSchedule
 from events.topics import medication_topic
 from services.medication import (
@@ -24,6 +24,7 @@ from services.medication import (
     live_state,
     medications_from,
     read_adherence,
+    read_schedule_as,
     reminders_from,
     run_command,
     schedule_from,
@@ -36,12 +37,6 @@ from workflows.medication_types import ChangeTerms, ConfirmDose, ConfirmResult, 
 router = APIRouter(prefix="/medication-schedules", tags=["medication"],
                    responses=ERROR_RESPONSES)
 Coordinator = Annotated[Principal, Depends(require("coordinator", "admin"))]
-
-
-def _audit_read(user: Principal, row: MedicationSchedule, what: str) -> None:
-    with writing() as session:
-        audit(session, actor=user.sub, action="patient_data.read", subject=row.id,
-              detail={"patient_id": row.patient_id, "what": what})
 
 
 @router.post("", status_code=201, response_model=MedicationSchedule)
@@ -61,9 +56,7 @@ def list_all(user: CurrentUser, patient_id: str | None = None, status: str | Non
 @router.get("/{schedule_id}")
 async def read(schedule_id: str, user: CurrentUser, client: TemporalDep) -> dict[str, Any]:
     """One schedule with its live state: open dose, next dose, adherence (read audited)."""
-    row = get_schedule(schedule_id)
-    check_read(row, user)
-    _audit_read(user, row, "schedule")
+    row = await asyncio.to_thread(read_schedule_as, user, schedule_id, "schedule")
     return {**row.model_dump(), "live": await live_state(client, row)}
 
 
@@ -71,7 +64,7 @@ async def read(schedule_id: str, user: CurrentUser, client: TemporalDep) -> dict
 async def confirm(schedule_id: str, body: ConfirmBody, user: CurrentUser,
                   client: TemporalDep) -> ConfirmResult:
     """Taken or skipped (with a reason); a caregiver or staff confirm on the patient's behalf."""
-    row = get_schedule(schedule_id)
+    row = await asyncio.to_thread(get_schedule, schedule_id)
     cmd = ConfirmDose(actor_for(user, row), body.dose_id, body.outcome, body.reason, body.via)
     return await run_command(client=client, row=row, update=Wf.confirm_dose, arg=cmd)
 
@@ -80,7 +73,7 @@ async def confirm(schedule_id: str, body: ConfirmBody, user: CurrentUser,
 async def pause(schedule_id: str, user: Coordinator, client: TemporalDep,
                 body: SteerBody | None = None) -> dict[str, str]:
     """No reminders until resumed; an open dose is closed as paused and never counted."""
-    row = get_schedule(schedule_id)
+    row = await asyncio.to_thread(get_schedule, schedule_id)
     cmd = SteerCommand(actor_for(user, row), (body or SteerBody()).reason)
     return {"status": await run_command(client=client, row=row, update=Wf.pause, arg=cmd)}
 
@@ -89,7 +82,7 @@ async def pause(schedule_id: str, user: Coordinator, client: TemporalDep,
 async def resume(schedule_id: str, user: Coordinator, client: TemporalDep,
                  body: SteerBody | None = None) -> dict[str, str]:
     """Remind again from the next dose after now."""
-    row = get_schedule(schedule_id)
+    row = await asyncio.to_thread(get_schedule, schedule_id)
     cmd = SteerCommand(actor_for(user, row), (body or SteerBody()).reason)
     return {"status": await run_command(client=client, row=row, update=Wf.resume, arg=cmd)}
 
@@ -98,7 +91,7 @@ async def resume(schedule_id: str, user: Coordinator, client: TemporalDep,
 async def change(schedule_id: str, body: ChangeBody, user: Coordinator,
                  client: TemporalDep) -> dict[str, str]:
     """New medications, schedule or reminders from the next dose; the one in flight keeps its."""
-    row = get_schedule(schedule_id)
+    row = await asyncio.to_thread(get_schedule, schedule_id)
     schedule = schedule_from(body.schedule) if body.schedule else None
     if schedule is not None:
         check_schedule(schedule, row.preferences["zone"])
@@ -113,7 +106,7 @@ async def change(schedule_id: str, body: ChangeBody, user: Coordinator,
 async def stop(schedule_id: str, user: Coordinator, client: TemporalDep,
                body: SteerBody | None = None) -> dict[str, str]:
     """End the schedule; an open dose is closed as stopped and never counted."""
-    row = get_schedule(schedule_id)
+    row = await asyncio.to_thread(get_schedule, schedule_id)
     cmd = SteerCommand(actor_for(user, row), (body or SteerBody()).reason)
     return {"status": await run_command(client=client, row=row, update=Wf.stop, arg=cmd)}
 
@@ -121,9 +114,7 @@ async def stop(schedule_id: str, user: Coordinator, client: TemporalDep,
 @router.get("/{schedule_id}/adherence")
 async def schedule_adherence(schedule_id: str, user: CurrentUser) -> dict[str, Any]:
     """Taken on time, late, skipped and missed per medication over 7 and 30 days."""
-    row = get_schedule(schedule_id)
-    check_read(row, user)
-    _audit_read(user, row, "adherence")
+    await asyncio.to_thread(read_schedule_as, user, schedule_id, "adherence")
     return {"schedule_id": schedule_id,
             "last_7_days": await read_adherence(schedule_id=schedule_id, days=7),
             "last_30_days": await read_adherence(schedule_id=schedule_id, days=30)}
@@ -133,5 +124,5 @@ async def schedule_adherence(schedule_id: str, user: CurrentUser) -> dict[str, A
 async def events(schedule_id: str, user: CurrentUser, hub: HubDep, request: Request,
                  last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of every reminder, confirmation and change; resumes from Last-Event-ID."""
-    check_read(get_schedule(schedule_id), user)
+    await asyncio.to_thread(lambda: check_read(get_schedule(schedule_id), user))
     return sse_events(hub, [medication_topic(schedule_id)], last_event_id, request)

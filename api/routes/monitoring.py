@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,7 +23,8 @@ from services.monitoring import (
     readings_from_json,
     run_command,
     send_readings,
-    session_for_intake,
+    intake_session,
+    read_session_as,
     start_session,
     time_series,
 )
@@ -81,11 +83,7 @@ def list_sessions(user: Staff, patient_id: str | None = None, status: str | None
 @router.get("/{session_id}", response_model=SessionDetail)
 async def read_session(session_id: str, user: Staff, client: TemporalDep) -> dict[str, Any]:
     """One session with its live state (the read is audited)."""
-    row = get_session(session_id)
-    check_access(row, user)
-    with writing() as session:
-        audit(session, actor=user.sub, action="patient_data.read", subject=session_id,
-              detail={"patient_id": row.patient_id})
+    row = await asyncio.to_thread(read_session_as, user, session_id)
     return {**row.model_dump(), "live": await live_state(client, row)}
 
 
@@ -93,7 +91,7 @@ async def read_session(session_id: str, user: Staff, client: TemporalDep) -> dic
 async def add_readings(session_id: str, user: Responder, client: TemporalDep,
                        body: Annotated[ReadingBatchIn | ReadingIn, Body()]) -> ReadingsAccepted:
     """One reading or {"readings": [...]}; one bad value rejects the whole request, naming it."""
-    row = session_for_intake(session_id)
+    row = await intake_session(session_id)
     check_access(row, user, write=True)
     accepted = await send_readings(client=client, row=row, readings=readings_from_json(body, row))
     return ReadingsAccepted(session_id=session_id, accepted=accepted)
@@ -103,7 +101,7 @@ async def add_readings(session_id: str, user: Responder, client: TemporalDep,
 async def add_fhir_readings(session_id: str, user: Responder, client: TemporalDep,
                             payload: Annotated[dict[str, Any], Body()]) -> ReadingsAccepted:
     """A FHIR R4 Observation or Bundle of vital-sign Observations (LOINC coded)."""
-    row = session_for_intake(session_id)
+    row = await intake_session(session_id)
     check_access(row, user, write=True)
     readings = readings_from_fhir_payload(payload, row)
     accepted = await send_readings(client=client, row=row, readings=readings)
@@ -127,8 +125,8 @@ def readings(session_id: str, user: Staff, since: datetime | None = None,
 async def change_thresholds(session_id: str, body: ThresholdsUpdate, user: Responder,
                             client: TemporalDep) -> Thresholds:
     """Change limits mid-session; nonsense is refused with the field and the reason."""
-    row = get_session(session_id)
-    cmd = ThresholdsChange(actor=actor_for(user), overrides=body.overrides, reason=body.reason)
+    row = await asyncio.to_thread(get_session, session_id)
+    cmd = ThresholdsChange(actor=await actor_for(user), overrides=body.overrides, reason=body.reason)
     return await run_command(client=client, row=row, update=Wf.change_thresholds, arg=cmd)
 
 
@@ -136,8 +134,8 @@ async def change_thresholds(session_id: str, body: ThresholdsUpdate, user: Respo
 async def acknowledge_alarm(session_id: str, key: str, user: Responder,
                             client: TemporalDep) -> AlarmAckOut:
     """Silence one active alarm for the session's acknowledgement window."""
-    row = get_session(session_id)
-    cmd = AlarmAcknowledge(actor=actor_for(user), key=key)
+    row = await asyncio.to_thread(get_session, session_id)
+    cmd = AlarmAcknowledge(actor=await actor_for(user), key=key)
     result = await run_command(client=client, row=row, update=Wf.acknowledge, arg=cmd)
     return AlarmAckOut(session_id=session_id, key=result.key,
                        acknowledged_until=result.acknowledged_until,
@@ -148,8 +146,8 @@ async def acknowledge_alarm(session_id: str, key: str, user: Responder,
 async def end(session_id: str, user: Coordinator, client: TemporalDep,
               body: EndBody | None = None) -> SessionSummary:
     """End the session: every waiting reading is scored and stored, then the summary."""
-    row = get_session(session_id)
-    cmd = EndSession(actor=actor_for(user), reason=(body or EndBody()).reason)
+    row = await asyncio.to_thread(get_session, session_id)
+    cmd = EndSession(actor=await actor_for(user), reason=(body or EndBody()).reason)
     summary = await run_command(client=client, row=row, update=Wf.end, arg=cmd)
     forget_for_intake(session_id)
     return summary
@@ -160,5 +158,5 @@ async def session_events(session_id: str, user: Staff, hub: HubDep, request: Req
                          last_event_id: Annotated[str | None, Header()] = None
                          ) -> EventSourceResponse:
     """Server-Sent Events of every reading, score and alarm change; resumes from Last-Event-ID."""
-    check_access(get_session(session_id), user)
+    check_access(await asyncio.to_thread(get_session, session_id), user)
     return sse_events(hub, [session_topic(session_id)], last_event_id, request)

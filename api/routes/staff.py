@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -10,6 +11,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from api.deps import Admin, CurrentUser, HubDep, Staff
 from api.errors import ERROR_RESPONSES, VigilError, not_found
+from services.inbox import open_pages
 from services.schemas.directory import StaffCreate, StaffIn, StaffPublic
 from api.streams import sse_events
 from events.topics import staff_topic
@@ -84,7 +86,10 @@ def replace_staff(staff_id: str, body: StaffIn, user: Admin) -> StaffRow:
 @router.get("/{staff_id}/inbox")
 async def inbox(staff_id: str, user: CurrentUser, hub: HubDep, request: Request,
                 last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
-    """Server-Sent Events of every page to this person (their own inbox, or any for an admin)."""
-    if user.sub != staff_id and not user.is_admin:
-        raise VigilError(403, "forbidden", "You can only read your own inbox.")
-    return sse_events(hub, [staff_topic(staff_id)], last_event_id, request)
+    """Server-Sent Events of every page to this person (their own inbox, or any for an admin).
+    Without Last-Event-ID: the pages about emergencies and sessions still open, then live."""
+    # The sub alone is not enough: a family or patient token may carry a sub equal to a staff id.
+    if not user.is_staff or (user.sub != staff_id and not user.is_admin):
+        raise VigilError(403, "forbidden", "Staff read their own inbox; admins read any.")
+    return sse_events(hub, [staff_topic(staff_id)], last_event_id, request,
+                      opening=partial(open_pages, staff_id))

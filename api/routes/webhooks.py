@@ -18,7 +18,10 @@ from starlette.datastructures import ImmutableMultiDict
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from services.delivery_status import SENDGRID, TWILIO_CALL, TWILIO_SMS, StatusReport, record_status
+from channels.sendgrid_email import SendGridEmailChannel
+from channels.twilio_sms import TwilioSmsChannel
+from channels.twilio_voice import TwilioVoiceChannel
+from services.delivery_status import StatusReport, record_status
 from api.errors import ERROR_RESPONSES, VigilError
 from services.phone_replies import answer_keypress, answer_sms
 from api.webhook_requests import form_params, public_url
@@ -98,7 +101,7 @@ async def _status(request: Request, channel: str, id_field: str, status_field: s
     form = await _twilio_form(request)
     code = form.get("ErrorCode")
     report = StatusReport(provider="twilio", channel=channel, status=form.get(status_field, ""),
-                          table=TWILIO_SMS if channel == "sms" else TWILIO_CALL,
+                          table=(TwilioSmsChannel if channel == "sms" else TwilioVoiceChannel).status_ranks,
                           provider_message_id=form.get(id_field),
                           error=f"twilio {form.get(status_field)} (error {code})" if code else None)
     await record_status(report, request.app.state.temporal)
@@ -136,10 +139,10 @@ async def sendgrid_events(request: Request) -> Response:
     if not isinstance(events, list):
         raise VigilError(400, "invalid_request", "The body is not a list of events.")
     for event in events:
-        if isinstance(event, dict) and event.get("attempt_id") and event.get("event") in SENDGRID:
+        if isinstance(event, dict) and event.get("attempt_id") and event.get("event") in SendGridEmailChannel.status_ranks:
             reason = event.get("reason") or event.get("response")
             await record_status(StatusReport(
-                provider="sendgrid", channel="email", status=event["event"], table=SENDGRID,
+                provider="sendgrid", channel="email", status=event["event"], table=SendGridEmailChannel.status_ranks,
                 attempt_id=str(event["attempt_id"]),
                 error=f"sendgrid {event['event']}: {reason}" if reason else None,
             ), request.app.state.temporal)

@@ -1,8 +1,11 @@
 """The staff app's WebSocket: alerts the moment they are sent, receipts and acks back.
 
 Frames from the server: {"type": "event", "id", "kind", "payload", ...} for each
-event in the staff member's inbox (resumed after `last_event_id`), and
-{"type": "result", "ref", "ok", "code", "message", ...} answering a client frame.
+event in the staff member's inbox (resumed after `last_event_id`; without one,
+the pages about emergencies and sessions still open), {"type": "notice", "code",
+"message", "last_event_id"} when the stream is not what was asked for (a resume
+id ahead of the log starts from now), and {"type": "result", "ref", "ok",
+"code", "message", ...} answering a client frame.
 Frames from the client: {"type": "receipt", "attempt_id"},
 {"type": "ack", "emergency_id", "ref"}, {"type": "ping"}.
 """
@@ -11,16 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from api.auth import STAFF_ROLES, Principal, decode_token
 from services.emergencies import actor_for, run_command
-from api.errors import VigilError
+from api.errors import VigilError, error_json
+from api.limits import Limits
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
 from services.receipts import record_receipt
-from api.streams import resume_point
+from api.streams import notice_body, resume_point
+from events.hub import Notice
+from services.inbox import open_pages
 from events.topics import staff_topic
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import AcknowledgeInput
@@ -44,7 +52,8 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
     if kind == "ping":
         return {"type": "pong"}
     if kind == "receipt":
-        record_receipt(attempt_id=str(frame.get("attempt_id")), staff_id=user.sub, channel="websocket")
+        await asyncio.to_thread(partial(record_receipt, attempt_id=str(frame.get("attempt_id")),
+                                        staff_id=user.sub, channel="websocket"))
         RECEIPTS.labels(channel="websocket").inc()
         return {"type": "result", "ok": True}
     if kind == "ack":
@@ -56,7 +65,7 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
         result = await run_command(
             client=client, emergency_id=str(frame.get("emergency_id")),
             update=EmergencyEscalationWorkflow.acknowledge,
-            arg=AcknowledgeInput(actor=actor_for(user), via="websocket"))
+            arg=AcknowledgeInput(actor=await actor_for(user), via="websocket"))
         return {"type": "result", "ok": True, "owner_id": result.owner_id,
                 "owner_name": result.owner_name}
     raise VigilError(400, "unknown_frame", "Frames are receipt, ack or ping.")
@@ -66,19 +75,39 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
 async def staff_socket(websocket: WebSocket, token: str | None = None,
                        last_event_id: str | None = None) -> None:
     """Authenticate with ?token= (or an Authorization header); resume with ?last_event_id=."""
+    limits = websocket.app.state.limits
     try:
         user = _authenticate(websocket, token)
         after = resume_point(last_event_id)
     except VigilError:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
+    try:
+        limits.open_socket(user.sub)
+    except VigilError as refusal:  # answered at the handshake: 429 with Retry-After
+        retry = {"Retry-After": str(refusal.details["retry_after_s"])}
+        await websocket.send_denial_response(
+            error_json(refusal.status, refusal.code, refusal.message, refusal.details, retry))
+        return
+    try:
+        await _serve(websocket, user, after, limits)
+    finally:
+        limits.close_socket(user.sub)
+
+
+async def _serve(websocket: WebSocket, user: Principal, after: int | None, limits: Limits) -> None:
     await websocket.accept()
+    socket_key = uuid.uuid4().hex
     hub = websocket.app.state.hub
     LIVE_CLIENTS.labels(kind="websocket").inc()
 
     async def push_events() -> None:
-        async for event in hub.stream([staff_topic(user.sub)], after):
-            await websocket.send_json({"type": "event", **event})
+        opening = partial(open_pages, user.sub)
+        async for item in hub.stream([staff_topic(user.sub)], after, opening=opening):
+            if isinstance(item, Notice):
+                await websocket.send_json({"type": "notice", **notice_body(item)})
+                continue
+            await websocket.send_json({"type": "event", **item})
             LIVE_EVENTS_SENT.labels(kind="websocket").inc()
 
     pusher = asyncio.create_task(push_events())
@@ -91,6 +120,8 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
                 frame = None
             ref = frame.get("ref") if isinstance(frame, dict) else None
             try:
+                if not (isinstance(frame, dict) and frame.get("type") == "ack"):
+                    await limits.allow_frame(socket_key)  # an acknowledgement is never refused
                 if not isinstance(frame, dict):
                     raise VigilError(400, "invalid_frame", "A frame is a JSON object.")
                 reply = await _answer(websocket, user, frame)

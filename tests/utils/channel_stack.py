@@ -95,7 +95,7 @@ def running_channel_stack(*, database_url: str, temporal_address: str,
         credentials.write_text(json.dumps(service_account_info(fcm.token_uri)))
         stack = Stack(database_url=database_url, temporal_address=temporal_address, logs=logs,
                       name="channels", env={
-            "VIGIL_PUBLIC_BASE_URL": PUBLIC_URL,
+            "VIGIL_PUBLIC_BASE_URL": PUBLIC_URL, "VIGIL_FORBID_DB_ON_EVENT_LOOP": "1",
             "VIGIL_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "VIGIL_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "VIGIL_TWILIO_FROM_NUMBER": FROM_NUMBER, "VIGIL_TWILIO_BASE_URL": twilio.url,
             "VIGIL_SENDGRID_API_KEY": API_KEY, "VIGIL_SENDGRID_SENDER": SENDER,

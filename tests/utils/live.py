@@ -62,3 +62,43 @@ async def sse_events(client: httpx.AsyncClient, path: str, *, count: int, timeou
 
     await asyncio.wait_for(read(), timeout_s)
     return events
+
+
+class SseReader:
+    """One open SSE response, read an event at a time (so a test can act between events)."""
+
+    def __init__(self, lines: AsyncIterator[str]) -> None:
+        self._lines = lines
+
+    async def next(self, *, timeout_s: float = 10) -> dict[str, Any]:
+        async def read() -> dict[str, Any]:
+            current: dict[str, Any] = {}
+            async for line in self._lines:
+                if line.startswith("id:"):
+                    current["id"] = line[3:].strip()
+                elif line.startswith("event:"):
+                    current["event"] = line[6:].strip()
+                elif line.startswith("data:"):
+                    current["data"] = json.loads(line[5:].strip())
+                elif line == "" and "data" in current:
+                    return current
+            raise AssertionError("the stream ended")
+        return await asyncio.wait_for(read(), timeout_s)
+
+
+@asynccontextmanager
+async def open_sse(client: httpx.AsyncClient, path: str, *,
+                   last_event_id: str | None = None) -> AsyncIterator[SseReader]:
+    headers = {"Last-Event-ID": last_event_id} if last_event_id is not None else {}
+    async with client.stream("GET", path, headers=headers) as response:
+        assert response.status_code == 200, await response.aread()
+        yield SseReader(response.aiter_lines())
+
+
+def publish_to(topic: str, kind: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """Append events to the shared event log, as a worker would; their ids, in order."""
+    from db.engine import writing
+    from events.publish import publish
+
+    with writing() as session:
+        return [publish(session, topic=topic, kind=kind, payload=p).id for p in payloads]  # type: ignore[misc]

@@ -21,8 +21,8 @@ def _behaviour(dose_id: str, first_day: str) -> str:
 
 
 async def test_a_week_three_times_daily_gives_the_right_adherence(
-        time_skipping: WorkflowEnvironment) -> None:
-    start = (await time_skipping.get_current_time()).date() + timedelta(days=1)
+        medication_env: WorkflowEnvironment) -> None:
+    start = (await medication_env.get_current_time()).date() + timedelta(days=1)
     end = start + timedelta(days=6)
     data = schedule_input(["08:00", "13:00", "20:00"], start.isoformat(), end.isoformat())
     seen = Seen()
@@ -39,7 +39,7 @@ async def test_a_week_three_times_daily_gives_the_right_adherence(
             return ConfirmDose(CAREGIVER, dose_id, "taken", via="app")  # on the patient's behalf
         return None
 
-    async with running_schedule(time_skipping.client, data, seen, patient) as handle:
+    async with running_schedule(medication_env.client, data, seen, patient) as handle:
         view = await handle.result()
 
     expected = {"taken": 0, "late": 0, "skipped": 0, "missed": 0}

@@ -28,13 +28,13 @@ async def _tomorrow(env: WorkflowEnvironment, zone: str) -> date:
 
 
 async def test_a_dose_inside_maghrib_moves_to_its_end_never_further_than_max_shift(
-        time_skipping: WorkflowEnvironment) -> None:
+        medication_env: WorkflowEnvironment) -> None:
     prefs = Preferences(zone=KL, prayer=PrayerSettings(window_min=20), **HOME)
     results, expected = {}, {}
     for label, med in {"roomy": Medication("m1", "Amlodipine", "5 mg", max_shift_min=60),
                        "tight": Medication("m1", "Amlodipine", "5 mg", max_shift_min=10),
                        "critical": Medication("m1", "Insulin", "8 u", time_critical=True)}.items():
-        day = await _tomorrow(time_skipping, KL)  # each run moves the server's clock on
+        day = await _tomorrow(medication_env, KL)  # each run moves the server's clock on
         maghrib = prayer_times_on(day, HOME["latitude"], HOME["longitude"], KL,
                                   PrayerSettings())["maghrib"]
         due = (maghrib + timedelta(minutes=3)).replace(second=0, microsecond=0)
@@ -43,7 +43,7 @@ async def test_a_dose_inside_maghrib_moves_to_its_end_never_further_than_max_shi
         seen = Seen()
         data = schedule_input([due.strftime("%H:%M")], day.isoformat(), day.isoformat(), zone=KL,
                               medications=[med], preferences=prefs)
-        async with running_schedule(time_skipping.client, data, seen, _taken) as handle:
+        async with running_schedule(medication_env.client, data, seen, _taken) as handle:
             await handle.result()
         (fired,) = seen.first_reminder_at().values()
         results[label] = fired
@@ -51,15 +51,15 @@ async def test_a_dose_inside_maghrib_moves_to_its_end_never_further_than_max_shi
 
 
 async def test_ramadan_maps_a_twice_daily_plan_to_suhoor_and_iftar(
-        time_skipping: WorkflowEnvironment) -> None:
-    day = await _tomorrow(time_skipping, KL)
+        medication_env: WorkflowEnvironment) -> None:
+    day = await _tomorrow(medication_env, KL)
     # An admin-set calendar (Malaysia fixes Ramadan by sighting) puts tomorrow in Ramadan.
     calendar = [((day - timedelta(days=3)).isoformat(), (day + timedelta(days=3)).isoformat())]
     prefs = Preferences(zone=KL, ramadan_mode=True, ramadan_calendar=calendar, **HOME)
     seen = Seen()
     data = schedule_input(["08:00", "14:00"], day.isoformat(), day.isoformat(), zone=KL,
                           preferences=prefs)
-    async with running_schedule(time_skipping.client, data, seen, _taken) as handle:
+    async with running_schedule(medication_env.client, data, seen, _taken) as handle:
         view = await handle.result()
     prayers = prayer_times_on(day, HOME["latitude"], HOME["longitude"], KL, PrayerSettings())
     fired = seen.first_reminder_at()
@@ -69,14 +69,14 @@ async def test_ramadan_maps_a_twice_daily_plan_to_suhoor_and_iftar(
 
 
 async def test_ramadan_flags_three_times_daily_for_a_clinician_instead_of_squeezing(
-        time_skipping: WorkflowEnvironment) -> None:
-    day = await _tomorrow(time_skipping, KL)
+        medication_env: WorkflowEnvironment) -> None:
+    day = await _tomorrow(medication_env, KL)
     calendar = [(day.isoformat(), day.isoformat())]
     prefs = Preferences(zone=KL, ramadan_mode=True, ramadan_calendar=calendar, **HOME)
     seen = Seen()
     data = schedule_input(["08:00", "13:00", "18:00"], day.isoformat(), day.isoformat(), zone=KL,
                           preferences=prefs)
-    async with running_schedule(time_skipping.client, data, seen, _taken) as handle:
+    async with running_schedule(medication_env.client, data, seen, _taken) as handle:
         view = await handle.result()
     assert view.flags == ["ramadan_needs_clinician"]
     assert [c.detail["flags"] for c in seen.changes if c.change == "flagged"] == [
@@ -86,18 +86,18 @@ async def test_ramadan_flags_three_times_daily_for_a_clinician_instead_of_squeez
 
 
 async def test_quiet_hours_hold_a_routine_reminder_but_never_a_time_critical_one(
-        time_skipping: WorkflowEnvironment) -> None:
+        medication_env: WorkflowEnvironment) -> None:
     prefs = Preferences(zone=KL, quiet_hours=QuietHours("22:00", "07:00"))
     fired, expected = {}, {}
     for label, med in {"routine": Medication("m1", "Atorvastatin", "20 mg"),
                        "critical": Medication("m1", "Levodopa", "100 mg", time_critical=True)}.items():
-        day = await _tomorrow(time_skipping, KL)
+        day = await _tomorrow(medication_env, KL)
         expected[label] = (datetime.combine(day + timedelta(days=1), time(7), KL_TZ)
                            if label == "routine" else datetime.combine(day, time(23), KL_TZ))
         seen = Seen()
         data = schedule_input(["23:00"], day.isoformat(), day.isoformat(), zone=KL,
                               medications=[med], preferences=prefs)
-        async with running_schedule(time_skipping.client, data, seen, _taken) as handle:
+        async with running_schedule(medication_env.client, data, seen, _taken) as handle:
             await handle.result()
         (fired[label],) = seen.first_reminder_at().values()
     assert fired == expected
@@ -114,12 +114,12 @@ def _spring_change_after(now: datetime) -> date:
 
 
 async def test_a_plan_across_the_clocks_going_forward_fires_at_the_right_wall_clock_time(
-        time_skipping: WorkflowEnvironment) -> None:
-    change = _spring_change_after(await time_skipping.get_current_time())
+        medication_env: WorkflowEnvironment) -> None:
+    change = _spring_change_after(await medication_env.get_current_time())
     seen = Seen()
     data = schedule_input(["08:00"], (change - timedelta(days=1)).isoformat(),
                           (change + timedelta(days=1)).isoformat(), zone="Europe/London")
-    async with running_schedule(time_skipping.client, data, seen, _taken) as handle:
+    async with running_schedule(medication_env.client, data, seen, _taken) as handle:
         await handle.result()
     fired = sorted(seen.first_reminder_at().values())
     london = ZoneInfo("Europe/London")

@@ -14,8 +14,8 @@ from workflows.medication_types import ConfirmDose
 
 
 async def test_a_year_long_schedule_runs_to_its_end_across_continue_as_new(
-        time_skipping: WorkflowEnvironment) -> None:
-    start = (await time_skipping.get_current_time()).date() + timedelta(days=1)
+        medication_env: WorkflowEnvironment) -> None:
+    start = (await medication_env.get_current_time()).date() + timedelta(days=1)
     end = start + timedelta(days=364)
     # Twice a week for a year, and a history limit small enough to switch runs many times.
     schedule = DoseSchedule(start_date=start.isoformat(), end_date=end.isoformat(),
@@ -28,7 +28,7 @@ async def test_a_year_long_schedule_runs_to_its_end_across_continue_as_new(
             return ConfirmDose(PATIENT, request.content["dose_id"], "taken")
         return None
 
-    async with running_schedule(time_skipping.client, data, seen, patient) as handle:
+    async with running_schedule(medication_env.client, data, seen, patient) as handle:
         view = await handle.result()
 
     doses = sum(1 for n in range(365) if (start + timedelta(days=n)).weekday() in (0, 3))

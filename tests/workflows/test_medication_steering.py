@@ -29,8 +29,8 @@ def _refusal(error: object) -> str | None:
     return None
 
 
-async def test_pause_resume_change_and_stop_mid_dose(time_skipping: WorkflowEnvironment) -> None:
-    start = (await time_skipping.get_current_time()).date() + timedelta(days=1)
+async def test_pause_resume_change_and_stop_mid_dose(medication_env: WorkflowEnvironment) -> None:
+    start = (await medication_env.get_current_time()).date() + timedelta(days=1)
     data = schedule_input(["08:00", "20:00"], start.isoformat(),
                           (start + timedelta(days=5)).isoformat())
     first, second, third = f"{start}T08:00", f"{start}T20:00", f"{start + timedelta(days=1)}T09:00"
@@ -73,7 +73,7 @@ async def test_pause_resume_change_and_stop_mid_dose(time_skipping: WorkflowEnvi
             return stop_then_confirm
         return None
 
-    async with running_schedule(time_skipping.client, data, seen, people) as handle:
+    async with running_schedule(medication_env.client, data, seen, people) as handle:
         view = await handle.result()
 
     (paused, refused_paused, resumed), taken, (stopped, refused_stopped) = seen.results
@@ -95,8 +95,8 @@ async def test_pause_resume_change_and_stop_mid_dose(time_skipping: WorkflowEnvi
 
 
 async def test_a_confirmation_for_a_dose_not_open_is_refused_with_its_reason(
-        time_skipping: WorkflowEnvironment) -> None:
-    start = (await time_skipping.get_current_time()).date() + timedelta(days=1)
+        medication_env: WorkflowEnvironment) -> None:
+    start = (await medication_env.get_current_time()).date() + timedelta(days=1)
     data = schedule_input(["08:00", "20:00"], start.isoformat(), start.isoformat())
     first, second = f"{start}T08:00", f"{start}T20:00"
     seen = Seen()
@@ -117,7 +117,7 @@ async def test_a_confirmation_for_a_dose_not_open_is_refused_with_its_reason(
             return confirm_twice_and_early
         return None
 
-    async with running_schedule(time_skipping.client, data, seen, patient) as handle:
+    async with running_schedule(medication_env.client, data, seen, patient) as handle:
         await handle.result()
     early, no_reason, taken, twice = seen.results[0]
     assert _refusal(early) == "DoseNotOpen" and "not due yet" in str(early.cause)

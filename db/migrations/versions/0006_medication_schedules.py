@@ -1,7 +1,7 @@
 """medication schedules and their doses
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29 03:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
