@@ -17,6 +17,8 @@ from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
 from activities.emergency_records import EmergencyRecordActivities
+from activities.medication_plans import MedicationPlanActivities
+from activities.medication_records import MedicationRecordActivities
 from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
 from activities.webhook_delivery import WebhookActivities
@@ -25,6 +27,7 @@ from settings import Settings, get_settings
 from workflows.appointment import AppointmentWorkflow
 from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
+from workflows.medication import MedicationScheduleWorkflow
 from workflows.monitoring import MonitoringSessionWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
@@ -32,7 +35,7 @@ from workflows.webhook_delivery import WebhookDeliveryWorkflow
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
 ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, WebhookDeliveryWorkflow,
-                                  AppointmentWorkflow]
+                                  AppointmentWorkflow, MedicationScheduleWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -44,6 +47,7 @@ SANDBOX = SandboxedWorkflowRunner(
         # result types the sandbox must see imported inside it to decode them)
         "workflows.webhook_delivery_types",
         "workflows.appointment_types", "workflows.appointment_fanout",
+        "workflows.medication_types", "workflows.medication_commands",
         "activities.delivery_types", "clinical"
     )
 )
@@ -61,11 +65,13 @@ def activities_for(settings: Settings) -> list:
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
     webhooks = WebhookActivities(settings)
     appointments, appointment_plans = AppointmentRecordActivities(), AppointmentPlanActivities()
+    medication, medication_records = MedicationPlanActivities(), MedicationRecordActivities()
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
             webhooks.give_up_delivery, appointments.record_change,
-            appointment_plans.plan_reminders, appointment_plans.family]
+            appointment_plans.plan_reminders, appointment_plans.family, medication.plan_day,
+            medication.contacts, medication_records.record_change]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

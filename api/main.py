@@ -22,6 +22,7 @@ from api.routes import (
     console_auth,
     emergencies,
     facilities,
+    medication,
     family,
     health,
     monitoring,
@@ -73,9 +74,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 # Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
-V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, staff, facilities, policies, oncall,
-                                      outbox, audit, review, family, patients, caregivers,
-                                      webhook_endpoints, appointments, ws))
+V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff, facilities,
+                                      policies, oncall, outbox, audit, review, family, patients,
+                                      caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
 

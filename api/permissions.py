@@ -38,6 +38,7 @@ class Scope(Enum):
     PATIENT_SELF = "themself"
     CONSENT = "with the patient's consent in force (`emergencies` or `monitoring`)"
     APPOINTMENT_CONSENT = "with the patient's `appointments` consent in force"
+    MEDICATION_CONSENT = "with the patient's `medication` consent in force"
     OWN_CONSENT = "named by it"
     SELF = "their own"
     PAGED = "if paged for it"
@@ -113,6 +114,8 @@ def _outside(method: str, path: str, what: str, access: Access) -> Rule:
 
 _PAGED = _scoped(("provider", "coordinator"), Scope.PAGED)
 _ON_SESSION = _scoped(("provider",), Scope.ON_SESSION)
+_MED_READERS = ("provider", "coordinator", "admin", "auditor")
+_MED_OWN = MappingProxyType({"patient": Scope.PATIENT_SELF, "family": Scope.MEDICATION_CONSENT})
 _E = "/emergencies/{emergency_id}"
 _S = "/sessions/{session_id}"
 _W = "/review/workflows/{workflow_id}"
@@ -188,6 +191,23 @@ RULES: tuple[Rule, ...] = (
     _api("GET", "/on-call", "who is on call by facility and specialisation (`at`)", STAFF),
     _api("GET", "/on-call/people/{staff_id}/shifts", "a person's upcoming shifts on every schedule "
          "(14 days by default)", STAFF),
+    _api("POST", "/medication-schedules", "start a medication schedule (below)", COORDINATORS),
+    _api("GET", "/medication-schedules", "schedules, newest first", _MED_READERS, _MED_OWN),
+    _api("GET", "/medication-schedules/{schedule_id}", "one, with its live state (the read is "
+         "audited)", _MED_READERS, _MED_OWN),
+    _api("POST", "/medication-schedules/{schedule_id}/doses/confirm", "taken, or skipped with a "
+         "reason; for a dose that is not open, a 409 saying why", RESPONDERS, _MED_OWN),
+    _api("POST", "/medication-schedules/{schedule_id}/pause", "pause (the open dose is closed, "
+         "not counted)", COORDINATORS),
+    _api("POST", "/medication-schedules/{schedule_id}/resume", "resume from the next dose",
+         COORDINATORS),
+    _api("PUT", "/medication-schedules/{schedule_id}", "change medicines or times from the next "
+         "dose", COORDINATORS),
+    _api("POST", "/medication-schedules/{schedule_id}/stop", "stop", COORDINATORS),
+    _api("GET", "/medication-schedules/{schedule_id}/adherence", "taken on time, late, skipped, "
+         "missed over 7 and 30 days", _MED_READERS, _MED_OWN),
+    _api("GET", "/medication-schedules/{schedule_id}/events", "SSE of the schedule", _MED_READERS,
+         _MED_OWN),
     _api("POST", "/appointments", "book: its workflow reminds, fans out every update, notices a "
          "no-show", RESPONDERS),
     _api("POST", "/appointments/fhir", "book from a FHIR R4 `Appointment`", RESPONDERS),

@@ -88,6 +88,19 @@ _SUMMARY = {
         "zh": "VIGIL {severity}：{location} 技术警报，监护设备停止发送。代码 {code}。",
         "ta": "VIGIL {severity}: {location} இல் தொழில்நுட்ப எச்சரிக்கை, கண்காணிப்பு சாதனம் அனுப்புவதை நிறுத்தியது. குறியீடு {code}.",
     },
+    # Medication schedules (workflows/medication.py): the time only, never the medicine or why.
+    "medication_reminder": {
+        "en": "Vigil: it is time for your {time} medicine.",
+        "ms": "Vigil: sudah tiba masa untuk ubat anda pada {time}.",
+        "zh": "Vigil：现在是您 {time} 服药的时间。",
+        "ta": "Vigil: உங்கள் {time} மருந்தை எடுக்கும் நேரம் இது.",
+    },
+    "medication_missed": {
+        "en": "Vigil: the {time} medicine of the person you care for has not been confirmed.",
+        "ms": "Vigil: ubat pada {time} bagi orang yang anda jaga belum disahkan.",
+        "zh": "Vigil：您照顾的人 {time} 的药尚未确认服用。",
+        "ta": "Vigil: நீங்கள் கவனிக்கும் நபரின் {time} மருந்து இன்னும் உறுதிப்படுத்தப்படவில்லை.",
+    },
 }
 # A kind nobody wrote a template for yet still says only what is safe, and asks nothing.
 _GENERIC = {"en": "VIGIL {severity}: {location}. Code {code}.",
@@ -107,6 +120,13 @@ _ACTION = {
              "zh": "打开 Vigil 确认。", "ta": "ஏற்க Vigil ஐத் திறக்கவும்."},
 }
 _ASKS_FOR_ACK = ("page",)
+# How to answer a reminder, per channel: SMS takes a reply, the rest open the app.
+_MEDICATION_ACTION = {
+    "sms": {"en": "Reply TAKEN or open the app.", "ms": "Balas TAKEN atau buka aplikasi.",
+            "zh": "回复 TAKEN 或打开应用。", "ta": "TAKEN என பதிலளிக்கவும் அல்லது செயலியைத் திறக்கவும்."},
+    "other": {"en": "Open the app to confirm.", "ms": "Buka aplikasi untuk mengesahkan.",
+              "zh": "打开应用确认。", "ta": "உறுதிப்படுத்த செயலியைத் திறக்கவும்."},
+}
 
 
 def _language(language: str | None) -> str:
@@ -140,9 +160,13 @@ def safe_text(kind: str, content: dict[str, Any], language: str = "en",
         "code": " ".join(code) if channel == "voice" else code,
         "owner": content.get("owner_name") or "?",
         "status": _STATUS[lang].get(str(content.get("status")), str(content.get("status", ""))),
+        "time": str(content.get("dose_time", "")),
     }
     summary = _SUMMARY.get(kind, _GENERIC)[lang]
     action = _ACTION.get(channel, {}).get(lang, "") if kind in _ASKS_FOR_ACK else ""
+    if kind in ("medication_reminder", "medication_missed"):
+        action = _MEDICATION_ACTION["sms" if channel == "sms" and kind == "medication_reminder"
+                                    else "other"][lang]
 
     def render(location: str) -> str:
         gap = "" if summary.endswith("。") else " "  # Chinese sentences run on without spaces

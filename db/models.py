@@ -406,3 +406,47 @@ class Appointment(SQLModel, table=True):
     created_by: str
     created_at: datetime = Timestamp()
     updated_at: datetime = Timestamp()
+
+
+class MedicationSchedule(SQLModel, table=True):
+    """Projection of a medication schedule workflow: for listing, access checks and adherence."""
+
+    id: str = Field(primary_key=True)  # the Temporal workflow id
+    patient_id: str = Field(index=True)
+    status: str = Field(default="active", index=True)  # active, paused, stopped, completed
+    medications: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    schedule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    reminders: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    preferences: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    escalation_contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # halal, ...
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # for a clinician
+    next_dose_at: datetime | None = Timestamp(nullable=True)
+    paused_by: str | None = None
+    created_by: str
+    created_at: datetime = Timestamp()
+    updated_at: datetime = Timestamp()
+
+
+class DoseRecord(SQLModel, table=True):
+    """One dose of a schedule and what became of it; a late confirmation updates its row."""
+
+    __table_args__ = (Index("ix_doserecord_patient_due", "patient_id", "due_at"),)
+
+    id: str = Field(primary_key=True)  # "<schedule id>/<dose id>"
+    schedule_id: str = Field(index=True)
+    patient_id: str
+    dose_id: str  # the nominal local time, "2026-03-29T08:00" (or "...Tiftar" in Ramadan)
+    due_at: datetime = Field(sa_type=DateTime(timezone=True))
+    remind_at: datetime = Field(sa_type=DateTime(timezone=True))
+    outcome: str = "open"  # open, taken, late, skipped, missed, suppressed, paused, stopped
+    medications: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # ids
+    moves: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    reminders: int = 0
+    escalated_to: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    confirmed_at: datetime | None = Timestamp(nullable=True)
+    confirmed_by: str | None = None
+    on_behalf: bool = False
+    via: str | None = None
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Timestamp()

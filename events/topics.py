@@ -33,13 +33,20 @@ def family_topic(patient_id: str, member: str | None = None) -> str:
     return f"family:{patient_id}" if member is None else f"family:{patient_id}:{member}"
 
 
+def medication_topic(schedule_id: str) -> str:
+    """One medication schedule's reminders, confirmations, changes and deliveries."""
+    return f"medication:{schedule_id}"
+
+
 def subject_topic(subject_id: str) -> str:
-    """The live stream a workflow's subject is watched on: its session's, appointment's or
-    emergency's."""
+    """The live stream a workflow's subject is watched on: its session's, appointment's,
+    medication schedule's or emergency's."""
     if subject_id.startswith("session-"):
         return session_topic(subject_id)
     if subject_id.startswith("appointment-"):
         return appointment_topic(subject_id)
+    if subject_id.startswith("medication-"):
+        return medication_topic(subject_id)
     return emergency_topic(subject_id)
 
 

@@ -28,6 +28,13 @@ class Refusal(Enum):
     InvalidTransition = (409, "invalid_transition")  # an update that makes no sense now
     AppointmentClosed = (409, "appointment_closed")
     InvalidUpdate = (422, "invalid_update")  # an update missing what its type needs
+    DoseNotOpen = (409, "dose_not_open")
+    InvalidConfirmation = (422, "invalid_confirmation")
+    ScheduleClosed = (409, "schedule_closed")
+    SchedulePaused = (409, "schedule_paused")
+    ScheduleNotPaused = (409, "schedule_not_paused")
+    InvalidSchedule = (422, "invalid_schedule")
+    NotAllowed = (403, "not_allowed")
 
     @property
     def status(self) -> int:

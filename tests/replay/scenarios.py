@@ -194,6 +194,40 @@ async def appointment_room_change_to_completed(api: str, client: Client,
             answer = await coordinator.post(f"/appointments/{aid}/updates", json=update)
             assert answer.status_code == 200, answer.text
     return await _closed(client, aid)
+async def medication_schedule_steered_and_stopped(
+        api: str, client: Client, patient_id: str | None = None) -> str:
+    """A coordinator starts a twice-daily plan with prayer-time awareness in Kuala Lumpur,
+    pauses it, resumes it, changes it to once a day and stops it."""
+    from datetime import date, timedelta
+
+    start = (date.today() + timedelta(days=2)).isoformat()
+    body = {"patient_id": patient_id or "patient-001",
+            "medications": [{"id": "m1", "name": "Metformin", "dose": "500 mg"}],
+            "schedule": {"start_date": start, "times": ["08:00", "19:30"]},
+            "preferences": {"zone": "Asia/Kuala_Lumpur", "latitude": 3.139,
+                            "longitude": 101.6869, "prayer": {}},
+            "escalation_contacts": ["cg-1"]}
+    async with as_user(api, "coord-lee", "coordinator") as coordinator:
+        response = await coordinator.post("/medication-schedules", json=body)
+        assert response.status_code == 201, response.text
+        sid = response.json()["id"]
+        handle = client.get_workflow_handle(sid)
+
+        async def planned() -> bool:
+            return (await handle.query("state")).get("next_dose_at") is not None
+
+        await eventually(planned, timeout_s=30, what="the first day planned")
+        for path, payload in (("pause", {"reason": "admitted to hospital"}),
+                              ("resume", {"reason": "home again"})):
+            done = await coordinator.post(f"/medication-schedules/{sid}/{path}", json=payload)
+            assert done.status_code == 200, done.text
+        changed = await coordinator.put(f"/medication-schedules/{sid}", json={
+            "schedule": {"start_date": start, "times": ["09:00"]}, "reason": "once a day"})
+        assert changed.status_code == 200, changed.text
+        stopped = await coordinator.post(f"/medication-schedules/{sid}/stop",
+                                         json={"reason": "course finished"})
+        assert stopped.status_code == 200, stopped.text
+    return await _closed(client, sid)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -205,4 +239,5 @@ SCENARIOS: dict[str, Scenario] = {
     "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
     "webhook_endpoint_delivered": webhook_endpoint_delivered,
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
+    "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
 }

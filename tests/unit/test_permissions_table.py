@@ -24,7 +24,10 @@ DECIDES_IN_BODY = {("GET", f"{V1}/patients/{{patient_id}}/updates"), ("WS", f"{V
                    ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"),
                    ("GET", f"{V1}/caregivers"), ("GET", f"{V1}/caregivers/{{person_id}}"),
                    ("GET", f"{V1}/appointments"), ("GET", f"{V1}/appointments/{{appointment_id}}"),
-                   ("GET", f"{V1}/appointments/{{appointment_id}}/events")}
+                   ("GET", f"{V1}/appointments/{{appointment_id}}/events"),
+                   *((m, f"{V1}/medication-schedules{path}") for m, path in (
+                       ("GET", ""), ("GET", "/{schedule_id}"), ("POST", "/{schedule_id}/doses/confirm"),
+                       ("GET", "/{schedule_id}/adherence"), ("GET", "/{schedule_id}/events")))}
 
 
 def _served() -> dict[tuple[str, str], APIRoute | APIWebSocketRoute]:
@@ -94,7 +97,13 @@ def test_family_and_patients_reach_only_what_is_theirs() -> None:
                       Scope.OWN_CONSENT,
                       ("GET", f"{V1}/caregivers/{{person_id}}"): Scope.SELF,
                       ("GET", f"{V1}/appointments"): Scope.APPOINTMENT_CONSENT,
-                      ("GET", f"{V1}/appointments/{{appointment_id}}"): Scope.APPOINTMENT_CONSENT}
+                      ("GET", f"{V1}/appointments/{{appointment_id}}"): Scope.APPOINTMENT_CONSENT,
+                      **{key: Scope.MEDICATION_CONSENT for key in (
+                          ("GET", f"{V1}/medication-schedules"),
+                          ("GET", f"{V1}/medication-schedules/{{schedule_id}}"),
+                          ("POST", f"{V1}/medication-schedules/{{schedule_id}}/doses/confirm"),
+                          ("GET", f"{V1}/medication-schedules/{{schedule_id}}/adherence"),
+                          ("GET", f"{V1}/medication-schedules/{{schedule_id}}/events"))}}
     assert {rule.scoped["patient"] for rule in RULES if "patient" in rule.scoped} == \
         {Scope.PATIENT_SELF}
 

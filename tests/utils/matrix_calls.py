@@ -33,7 +33,15 @@ from db.models import (
 from services.emergencies import find_by_key
 from tests.utils.api import emergency_body
 from tests.utils.callers import PROVIDER, Call, Caller
-from tests.utils.matrix_world import World, appointment_body, layer, override, policy, staff
+from tests.utils.matrix_world import (
+    World,
+    appointment_body,
+    layer,
+    medication_body,
+    override,
+    policy,
+    staff,
+)
 from tests.utils.monitoring import NORMAL, a_reading, session_body
 
 OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack")
@@ -176,6 +184,7 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
     table.update(_schedules(w))
     table.update(_webhook_endpoints(w))
     table.update(_appointments(w))
+    table.update(_medication(w))
     found = {}
     for name, make in table.items():
         method, path = name.split(" ", 1)
@@ -263,6 +272,29 @@ def _appointments(w: World) -> dict[str, Callable[[Caller], Call]]:
                                                                     stream=True),
         "GET /appointments/facilities/{facility_id}/events": lambda c: Call(
             "GET", f"{V1}/appointments/facilities/vigil-general/events", stream=True),
+    }
+
+
+def _medication(w: World) -> dict[str, Callable[[Caller], Call]]:
+    m = f"{V1}/medication-schedules/{w.medication_id}"
+    return {
+        "POST /medication-schedules": lambda c: Call("POST", f"{V1}/medication-schedules",
+                                                     medication_body(w.patient_id)),
+        "GET /medication-schedules": lambda c: Call(
+            "GET", f"{V1}/medication-schedules?patient_id={w.patient_id}"),
+        "GET /medication-schedules/{schedule_id}": lambda c: Call("GET", m),
+        "POST /medication-schedules/{schedule_id}/doses/confirm": lambda c: Call(
+            "POST", f"{m}/doses/confirm", {"dose_id": "2020-01-01T08:00", "outcome": "taken"}),
+        "POST /medication-schedules/{schedule_id}/pause": lambda c: Call(
+            "POST", f"{m}/pause", {"reason": "matrix"}),
+        "POST /medication-schedules/{schedule_id}/resume": lambda c: Call("POST", f"{m}/resume"),
+        "PUT /medication-schedules/{schedule_id}": lambda c: Call(
+            "PUT", m, {"schedule": medication_body(w.patient_id)["schedule"], "reason": "matrix"}),
+        "POST /medication-schedules/{schedule_id}/stop": lambda c: Call("POST", f"{m}/stop"),
+        "GET /medication-schedules/{schedule_id}/adherence": lambda c: Call(
+            "GET", f"{m}/adherence"),
+        "GET /medication-schedules/{schedule_id}/events": lambda c: Call(
+            "GET", f"{m}/events", stream=True),
     }
 
 

@@ -30,6 +30,14 @@ from tests.utils.records import attempts
 from tests.utils.waiting import eventually
 
 
+def medication_body(patient_id: str) -> dict[str, Any]:
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()
+    return {"patient_id": patient_id,
+            "medications": [{"id": "m1", "name": "Metformin", "dose": "500 mg"}],
+            "schedule": {"start_date": start, "times": ["08:00", "20:00"]},
+            "preferences": {"zone": "Asia/Kuala_Lumpur", "language": "en"}}
+
+
 def appointment_body(patient_id: str) -> dict[str, Any]:
     start = datetime.now(timezone.utc) + timedelta(days=3)
     return {"patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
@@ -57,6 +65,7 @@ class World:
     link: str = ""  # a genuine acknowledge link for dr-tan's page
     webhook_endpoint_id: str = ""
     appointment_id: str = ""
+    medication_id: str = ""
     numbers: dict[str, int] = field(default_factory=dict)  # caller name -> its own number
 
     def everyone(self) -> list[Caller]:
@@ -138,6 +147,8 @@ async def build(stack: Stack) -> World:
         w.webhook_endpoint_id = (await _ok(await admin.post("/webhook-endpoints", json={
             "url": "http://127.0.0.1:9/matrix", "event_types": ["emergency.created"],
             "enabled": False})))["id"]
+        w.medication_id = (await _ok(await coordinator.post(
+            "/medication-schedules", json=medication_body(w.patient_id))))["id"]
         w.appointment_id = (await _ok(await admin.post(
             "/appointments", json=appointment_body(w.patient_id))))["id"]
         raised = await _ok(await admin.post("/emergencies", json=emergency_body(

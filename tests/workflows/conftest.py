@@ -28,3 +28,13 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_test_server())
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def medication_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server of its own for the medication schedule tests: their clocks run for days and
+    years, and a workflow another test left waiting on a task (its worker gone) would stop the
+    shared server's time from skipping."""
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_test_server())
+    yield env
+    await env.shutdown()
