@@ -166,6 +166,12 @@ def check_read(row: MedicationSchedule, user: Principal) -> None:
 
 def list_schedules(user: Principal, patient_id: str | None, status: str | None,
                    limit: int) -> list[MedicationSchedule]:
+    """Staff see every schedule; a patient or caregiver names one patient they may see."""
+    if not user.has_any(READ_ROLES):
+        if patient_id is None:
+            raise VigilError(422, "invalid_request", "patient_id: name the patient.",
+                             {"field": "patient_id"})
+        require_consent(user, patient_id, "medication")
     query = select(MedicationSchedule).order_by(col(MedicationSchedule.created_at).desc())
     if patient_id:
         query = query.where(MedicationSchedule.patient_id == patient_id)

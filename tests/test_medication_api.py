@@ -69,6 +69,9 @@ async def test_an_impossible_schedule_is_a_422_naming_the_field_and_nothing_star
 async def test_a_schedule_is_created_read_steered_and_stopped(
         stack: Stack, coordinator: httpx.AsyncClient) -> None:
     patient = f"patient-{uuid.uuid4().hex[:8]}"
+    recorded = await coordinator.post("/patients", json={
+        "id": patient, "name": "Medication patient", "time_zone": "Asia/Kuala_Lumpur"})
+    assert recorded.status_code == 201, recorded.text  # a patient sees their own by the record
     body = plan_body(patient, preferences__halal_only=True,
                      medications=[{"id": "m1", "name": "Metformin", "dose": "500 mg",
                                    "halal": "halal"},

@@ -65,7 +65,7 @@ async def confirm(schedule_id: str, body: ConfirmBody, user: CurrentUser,
                   client: TemporalDep) -> ConfirmResult:
     """Taken or skipped (with a reason); a caregiver or staff confirm on the patient's behalf."""
     row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = ConfirmDose(actor_for(user, row), body.dose_id, body.outcome, body.reason, body.via)
+    cmd = ConfirmDose(await asyncio.to_thread(actor_for, user, row), body.dose_id, body.outcome, body.reason, body.via)
     return await run_command(client=client, row=row, update=Wf.confirm_dose, arg=cmd)
 
 
@@ -74,7 +74,7 @@ async def pause(schedule_id: str, user: Coordinator, client: TemporalDep,
                 body: SteerBody | None = None) -> dict[str, str]:
     """No reminders until resumed; an open dose is closed as paused and never counted."""
     row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = SteerCommand(actor_for(user, row), (body or SteerBody()).reason)
+    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
     return {"status": await run_command(client=client, row=row, update=Wf.pause, arg=cmd)}
 
 
@@ -83,7 +83,7 @@ async def resume(schedule_id: str, user: Coordinator, client: TemporalDep,
                  body: SteerBody | None = None) -> dict[str, str]:
     """Remind again from the next dose after now."""
     row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = SteerCommand(actor_for(user, row), (body or SteerBody()).reason)
+    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
     return {"status": await run_command(client=client, row=row, update=Wf.resume, arg=cmd)}
 
 
@@ -95,7 +95,7 @@ async def change(schedule_id: str, body: ChangeBody, user: Coordinator,
     schedule = schedule_from(body.schedule) if body.schedule else None
     if schedule is not None:
         check_schedule(schedule, row.preferences["zone"])
-    cmd = ChangeTerms(actor_for(user, row),
+    cmd = ChangeTerms(await asyncio.to_thread(actor_for, user, row),
                       medications_from(body.medications) if body.medications else None,
                       schedule, reminders_from(body.reminders) if body.reminders else None,
                       body.reason)
@@ -107,7 +107,7 @@ async def stop(schedule_id: str, user: Coordinator, client: TemporalDep,
                body: SteerBody | None = None) -> dict[str, str]:
     """End the schedule; an open dose is closed as stopped and never counted."""
     row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = SteerCommand(actor_for(user, row), (body or SteerBody()).reason)
+    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
     return {"status": await run_command(client=client, row=row, update=Wf.stop, arg=cmd)}
 
 
