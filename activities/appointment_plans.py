@@ -11,6 +11,7 @@ from datetime import time
 
 from temporalio import activity
 
+from activities.consents import consented_people
 from clinical.appointment_reminders import plan_reminders
 from db.engine import reading
 from db.models import Patient
@@ -45,7 +46,4 @@ class AppointmentPlanActivities:
     def family(self, query: FamilyQuery) -> list[str]:
         """Caregivers whose consent in force covers appointments, asked afresh at every update
         so a revocation stops their updates at once."""
-        # services/consent.py holds the one consent rule; read it from there, not a copy.
-        from services.consent import consented_people
-
         return consented_people(patient_id=query.patient_id, scope="appointments")

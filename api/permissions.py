@@ -46,6 +46,7 @@ class Scope(Enum):
     OWNER = "who has it now"
     ON_SESSION = "on the session (care team or viewer)"
     CARE_TEAM = "on the session's care team"
+    OWN_INBOX = "whose token names a person of that kind here (their own inbox only)"
 
 
 class Access(Enum):
@@ -135,7 +136,8 @@ RULES: tuple[Rule, ...] = (
          _scoped(("provider", "coordinator"), Scope.OWNER)),
     _api("POST", f"{_E}/escalate", "page the next tier now", ADMINS, _PAGED),
     _api("WS", "/ws", "the app socket, `?token=...&last_event_id=N` (below): the inbox of the "
-         "token's `sub`; acknowledging over it needs provider, coordinator or admin", ROLES),
+         "token's `sub`; acknowledging over it needs provider, coordinator or admin", (),
+         _scoped(ROLES, Scope.OWN_INBOX)),
     _api("GET", "/staff/{staff_id}/inbox", "SSE of every page to that person; resumable", ADMINS,
          _scoped(("provider", "coordinator", "auditor"), Scope.SELF)),
     _api("GET", "/patients/{patient_id}/updates", "SSE of short status updates, no clinical "

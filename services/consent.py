@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from audit.chain import append as audit
+from activities.consents import consented_people  # noqa: F401 - the one consent query
 from db.engine import reading, writing
 from db.models import Caregiver, Consent, Patient, as_utc, utcnow
 from events.publish import publish
@@ -73,16 +74,6 @@ def require_consent(principal: Principal, patient_id: str,
         raise VigilError(403, "forbidden", "You are not authorised for this patient.",
                          {"patient_id": patient_id, "scope": sorted(wanted)})
     return Access(access.who, access.scopes & wanted, access.since, access.consent_id)
-
-
-def consented_people(*, patient_id: str, scope: str, escalation_only: bool = False) -> list[str]:
-    """Ids of the caregivers who may be told about `scope` for this patient now."""
-    with reading() as session:
-        rows = session.exec(select(Consent).where(Consent.patient_id == patient_id,
-                                                  col(Consent.revoked_at).is_(None))
-                            .order_by(col(Consent.granted_at))).all()
-    return [c.person_id for c in rows
-            if scope in c.scopes and (c.escalation_contact or not escalation_only)]
 
 
 def _acting_for(principal: Principal, patient_id: str, reason: str | None, verb: str) -> None:

@@ -15,14 +15,27 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from db.engine import reading
-from db.models import Emergency, Event, MonitoringSession
+from db.models import Caregiver, Emergency, Event, MonitoringSession, Patient, Staff
 from events.hub import Notice
 from events.publish import event_dict
 from events.topics import staff_topic
+from services.principal import STAFF_ROLES, Principal
 from workflows.emergency_types import CLOSED
 
 # More open pages than this for one person is not a shift, it is a flood: send the newest.
 MAX_OPEN_PAGES = 1000
+
+
+def owns_inbox(principal: Principal) -> bool:
+    """Whether the token's `sub` is a person of the kind its role says: a staff role's sub a
+    staff member, a patient's a patient, a family member's a caregiver. A family token
+    whose sub happens to be a staff id must never open that person's inbox."""
+    with reading() as session:
+        if principal.has_any(STAFF_ROLES) and session.get(Staff, principal.sub) is not None:
+            return True
+        if "patient" in principal.roles and session.get(Patient, principal.sub) is not None:
+            return True
+        return "family" in principal.roles and session.get(Caregiver, principal.sub) is not None
 
 
 def open_pages(staff_id: str, up_to_id: int) -> tuple[list[dict[str, Any]], Notice | None]:

@@ -8,8 +8,9 @@ import uuid
 import httpx
 import pytest
 
-from db.engine import reading
+from db.engine import reading, writing
 from db.models import Emergency
+from db.models import Staff as StaffRow
 from events.topics import staff_topic
 from tests.utils.api import fast_policy, token
 from tests.utils.waiting import eventually
@@ -19,8 +20,13 @@ pytestmark = pytest.mark.e2e
 
 
 def busy_person() -> str:
-    """A staff id of its own, so its inbox holds only what the test puts there."""
-    return f"dr-busy-{uuid.uuid4().hex[:8]}"
+    """A staff member of its own (in the directory, as a socket's token must name someone),
+    so its inbox holds only what the test puts there."""
+    person = f"dr-busy-{uuid.uuid4().hex[:8]}"
+    with writing() as session:
+        session.add(StaffRow(id=person, name="Dr Busy", role="provider",
+                             facility_id="vigil-general"))
+    return person
 
 
 def emergency_row(emergency_id: str) -> Emergency | None:

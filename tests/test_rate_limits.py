@@ -110,7 +110,7 @@ async def test_bodies_over_their_routes_limit_are_413(tight_api: str) -> None:
 
 
 async def test_a_person_gets_429_past_their_websocket_connection_cap(tight_api: str) -> None:
-    url = f"{tight_api.replace('http', 'ws')}/api/v1/ws?token={token('dr-sockets', 'provider')}"
+    url = f"{tight_api.replace('http', 'ws')}/api/v1/ws?token={token('dr-kumar', 'provider')}"
     async with connect(url), connect(url) as second:
         with pytest.raises(InvalidStatus) as refused:
             async with connect(url):
@@ -131,7 +131,7 @@ async def test_a_person_gets_429_past_their_websocket_connection_cap(tight_api: 
 
 
 async def test_frames_past_the_socket_rate_are_refused_but_an_ack_never_is(tight_api: str) -> None:
-    url = f"{tight_api.replace('http', 'ws')}/api/v1/ws?token={token('dr-chatty', 'provider')}"
+    url = f"{tight_api.replace('http', 'ws')}/api/v1/ws?token={token('dr-lim', 'provider')}"
     async with connect(url) as ws:
         for n in range(5):
             await ws.send(json.dumps({"type": "ping", "ref": f"p{n}"}))

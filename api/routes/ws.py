@@ -28,7 +28,7 @@ from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
 from services.receipts import record_receipt
 from api.streams import notice_body, resume_point
 from events.hub import Notice
-from services.inbox import open_pages
+from services.inbox import open_pages, owns_inbox
 from events.topics import staff_topic
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import AcknowledgeInput
@@ -80,6 +80,8 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
     try:
         user = _authenticate(websocket, token)
         after = resume_point(last_event_id)
+        if not await asyncio.to_thread(owns_inbox, user):
+            raise VigilError(403, "forbidden", "This token names nobody of its kind here.")
     except VigilError:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return

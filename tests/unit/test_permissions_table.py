@@ -92,7 +92,8 @@ def test_family_and_patients_reach_only_what_is_theirs() -> None:
                      and {"family", "patient"} & set(rule.allow)]
     assert unconditional == []
     family = {rule.key: rule.scoped["family"] for rule in RULES if "family" in rule.scoped}
-    assert family == {("GET", f"{V1}/patients/{{patient_id}}/updates"): Scope.CONSENT,
+    assert family == {("WS", f"{V1}/ws"): Scope.OWN_INBOX,
+                      ("GET", f"{V1}/patients/{{patient_id}}/updates"): Scope.CONSENT,
                       ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"):
                       Scope.OWN_CONSENT,
                       ("GET", f"{V1}/caregivers/{{person_id}}"): Scope.SELF,
@@ -105,7 +106,7 @@ def test_family_and_patients_reach_only_what_is_theirs() -> None:
                           ("GET", f"{V1}/medication-schedules/{{schedule_id}}/adherence"),
                           ("GET", f"{V1}/medication-schedules/{{schedule_id}}/events"))}}
     assert {rule.scoped["patient"] for rule in RULES if "patient" in rule.scoped} == \
-        {Scope.PATIENT_SELF}
+        {Scope.PATIENT_SELF, Scope.OWN_INBOX}
 
 
 def test_an_auditor_reads_and_never_acts() -> None:

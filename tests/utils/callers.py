@@ -21,7 +21,8 @@ PROVIDER = "dr-tan"  # paged for the matrix's emergency, on its session's care t
 # Every scope the in-scope provider meets. OWNER holds while the steering steps run: dr-tan
 # acknowledges before anyone is refused or allowed a hand-over or a resolve.
 PROVIDER_SCOPES = frozenset({Scope.PAGED, Scope.PAGED_OR_RAISED, Scope.OWNER, Scope.SELF,
-                             Scope.ON_SESSION, Scope.CARE_TEAM})
+                             Scope.ON_SESSION, Scope.CARE_TEAM, Scope.OWN_INBOX})
+OWN = frozenset({Scope.OWN_INBOX})  # a real person of the token's kind: their own socket
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,18 @@ def callers(patient_id: str, caregiver_id: str) -> list[Caller]:
     `caregiver_id` seeing their emergencies and monitoring."""
     return [
         Caller("provider", ("provider",), token(PROVIDER, "provider"), PROVIDER_SCOPES),
-        Caller("provider elsewhere", ("provider",), token("dr-offduty", "provider")),
-        Caller("coordinator", ("coordinator",), token("coord-lee", "coordinator")),
-        Caller("admin", ("admin",), token("admin-raj", "admin")),
-        Caller("auditor", ("auditor",), token("auditor-ng", "auditor")),
+        Caller("provider elsewhere", ("provider",), token("dr-offduty", "provider"), OWN),
+        Caller("coordinator", ("coordinator",), token("coord-lee", "coordinator"), OWN),
+        Caller("admin", ("admin",), token("admin-raj", "admin"), OWN),
+        Caller("auditor", ("auditor",), token("auditor-ng", "auditor"), OWN),
         Caller("family with consent", ("family",), token(caregiver_id, "family"),
-               frozenset({Scope.CONSENT, Scope.OWN_CONSENT, Scope.SELF})),
+               frozenset({Scope.CONSENT, Scope.OWN_CONSENT, Scope.SELF, Scope.OWN_INBOX})),
         # No consent, and a `sub` that is a staff member's id: the sub alone must grant nothing
         # (the token even names the patient, which decides nothing now: consent does).
         Caller("family without consent", ("family",),
                token(PROVIDER, "family", patients=[patient_id])),
         Caller("the patient", ("patient",), token(patient_id, "patient"),
-               frozenset({Scope.PATIENT_SELF})),
+               frozenset({Scope.PATIENT_SELF, Scope.OWN_INBOX})),
         Caller("another patient", ("patient",), token(f"{patient_id}-other", "patient",
                                                       patients=[patient_id])),
         Caller("no token", (), None, valid=False),
