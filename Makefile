@@ -30,7 +30,7 @@ screenshots: $(BIN)/.installed chromium
 # FUZZ_DATABASE=postgres to run it on PostgreSQL as production does.
 FUZZ_EXAMPLES ?= 100
 fuzz: $(BIN)/.installed
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz_openapi.py -s -p no:cacheprovider --timeout=3600
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/e2e/test_fuzz_openapi.py -s -p no:cacheprovider --timeout=3600
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py

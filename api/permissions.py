@@ -4,7 +4,7 @@ Every route the API serves has one row here. The README's route tables are
 generated from it (`python -m api.permissions --write`; tests/unit/test_readme.py
 fails when they drift), tests/unit/test_permissions_table.py checks each row
 against the role gate its route really declares, and
-tests/test_permissions_matrix.py calls every route with every role against the
+tests/e2e/test_permissions_matrix.py calls every route with every role against the
 running stack and compares the answers with this table.
 
 A row names the roles admitted whatever the subject (`allow`) and the roles

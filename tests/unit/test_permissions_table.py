@@ -1,6 +1,6 @@
 """The permissions table has one row per route, and each row's roles are the route's real gate.
 
-The live matrix (tests/test_permissions_matrix.py) calls every route with every
+The live matrix (tests/e2e/test_permissions_matrix.py) calls every route with every
 role; this checks, without a server, that the roles a route's `require(...)`
 dependency admits are exactly the roles its row names, so a route whose gate is
 widened or narrowed without its row fails here first.

@@ -12,7 +12,7 @@ from audit.search import WorkflowFilter, visibility_query
 from audit.timeline import build_timeline
 from audit.timeline_html import render_html
 
-HISTORIES = Path(__file__).parent / "replay" / "histories"
+HISTORIES = Path(__file__).parents[1] / "replay" / "histories"
 
 
 def events(name: str) -> list[dict]:

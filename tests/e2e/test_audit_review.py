@@ -31,7 +31,7 @@ from tests.utils.api import as_user
 from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PATHS = ("emergency_acknowledged", "emergency_exhausted", "emergency_handed_over",
          "emergency_cancelled")
 
@@ -241,7 +241,7 @@ async def test_admins_may_review_too(stack: Stack) -> None:
 
 async def test_export_reports_a_tampered_entry_at_its_position(
         stack: Stack, recorded: Recorded) -> None:
-    from tests.test_audit_integrity import edited, own_entries, position
+    from tests.e2e.test_audit_integrity import edited, own_entries, position
 
     _, middle, _ = own_entries()
     where = position(middle)

@@ -21,8 +21,8 @@ from tests.replay.scenarios import SCENARIOS
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import EmergencyInput, EmergencyState
 
-ROOT = Path(__file__).resolve().parents[1]
-HISTORIES = Path(__file__).parent / "replay" / "histories"
+ROOT = Path(__file__).resolve().parents[2]
+HISTORIES = Path(__file__).parents[1] / "replay" / "histories"
 CORPUS = sorted(HISTORIES.glob("*.json"))
 
 # Workflow types registered with the worker whose histories are not yet in the corpus,
