@@ -20,7 +20,7 @@ def limited_api(stack: Stack, **settings: object) -> Iterator[str]:
     with open(stack.logs / f"limited-api-{port}.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
+             "--port", str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "2"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
