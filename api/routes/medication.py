@@ -69,22 +69,26 @@ async def confirm(schedule_id: str, body: ConfirmBody, user: CurrentUser,
     return await run_command(client=client, row=row, update=Wf.confirm_dose, arg=cmd)
 
 
+async def _steer(client: Any, user: Principal, schedule_id: str, update: Any,
+                 body: SteerBody | None) -> dict[str, str]:
+    """Pause, resume or stop: the same command, with the actor and their reason."""
+    row = await asyncio.to_thread(get_schedule, schedule_id)
+    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
+    return {"status": await run_command(client=client, row=row, update=update, arg=cmd)}
+
+
 @router.post("/{schedule_id}/pause")
 async def pause(schedule_id: str, user: Coordinator, client: TemporalDep,
                 body: SteerBody | None = None) -> dict[str, str]:
     """No reminders until resumed; an open dose is closed as paused and never counted."""
-    row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
-    return {"status": await run_command(client=client, row=row, update=Wf.pause, arg=cmd)}
+    return await _steer(client, user, schedule_id, Wf.pause, body)
 
 
 @router.post("/{schedule_id}/resume")
 async def resume(schedule_id: str, user: Coordinator, client: TemporalDep,
                  body: SteerBody | None = None) -> dict[str, str]:
     """Remind again from the next dose after now."""
-    row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
-    return {"status": await run_command(client=client, row=row, update=Wf.resume, arg=cmd)}
+    return await _steer(client, user, schedule_id, Wf.resume, body)
 
 
 @router.put("/{schedule_id}")
@@ -106,9 +110,7 @@ async def change(schedule_id: str, body: ChangeBody, user: Coordinator,
 async def stop(schedule_id: str, user: Coordinator, client: TemporalDep,
                body: SteerBody | None = None) -> dict[str, str]:
     """End the schedule; an open dose is closed as stopped and never counted."""
-    row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = SteerCommand(await asyncio.to_thread(actor_for, user, row), (body or SteerBody()).reason)
-    return {"status": await run_command(client=client, row=row, update=Wf.stop, arg=cmd)}
+    return await _steer(client, user, schedule_id, Wf.stop, body)
 
 
 @router.get("/{schedule_id}/adherence")
