@@ -23,6 +23,7 @@ from api.routes import (
     emergencies,
     facilities,
     medication,
+    medication_administrations,
     family,
     health,
     monitoring,
@@ -30,6 +31,7 @@ from api.routes import (
     outbox,
     patients,
     policies,
+    ramadan_calendar,
     review,
     staff,
     webhook_endpoints,
@@ -76,6 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 # Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
 V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff, facilities,
                                       policies, oncall, outbox, audit, review, family, patients,
+                                      medication_administrations, ramadan_calendar,
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))

@@ -210,6 +210,17 @@ RULES: tuple[Rule, ...] = (
          "missed over 7 and 30 days", _MED_READERS, _MED_OWN),
     _api("GET", "/medication-schedules/{schedule_id}/events", "SSE of the schedule", _MED_READERS,
          _MED_OWN),
+    _api("POST", "/medication-schedules/fhir", "start one from a FHIR R4 `MedicationRequest` "
+         "(below)", COORDINATORS),
+    _api("GET", "/patients/{patient_id}/medication-administrations", "doses as a FHIR R4 "
+         "`MedicationAdministration` searchset Bundle (`days`, 30; the read is audited)",
+         _MED_READERS, _MED_OWN),
+    _api("GET", "/ramadan-calendar", "Ramadan per Hijri year, sighted or computed (`from_year`, "
+         "`to_year`)", STAFF),
+    _api("PUT", "/ramadan-calendar/{hijri_year}", "set a year's sighted `first_day`, `last_day` "
+         "(audited)", ADMINS),
+    _api("DELETE", "/ramadan-calendar/{hijri_year}", "back to the computed dates (audited)",
+         ADMINS),
     _api("POST", "/appointments", "book: its workflow reminds, fans out every update, notices a "
          "no-show", RESPONDERS),
     _api("POST", "/appointments/fhir", "book from a FHIR R4 `Appointment`", RESPONDERS),

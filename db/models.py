@@ -234,3 +234,4 @@ from db.people_tables import (  # noqa: E402,F401
     OnCallLayer,
     OnCallOverride,
 )
+from db.calendar_tables import RamadanDates  # noqa: E402,F401

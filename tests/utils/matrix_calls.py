@@ -22,14 +22,17 @@ from db.models import (
     Consent,
     EscalationPolicy,
     Facility,
+    MedicationSchedule,
     MonitoringSession,
     OnCallLayer,
     OnCallOverride,
     OnCallSchedule,
     Patient,
+    RamadanDates,
     Staff,
     WebhookEndpoint,
 )
+from clinical.ramadan import ramadan_bounds
 from services.emergencies import find_by_key
 from tests.utils.api import emergency_body
 from tests.utils.callers import PROVIDER, Call, Caller
@@ -42,6 +45,7 @@ from tests.utils.matrix_world import (
     policy,
     staff,
 )
+from tests.utils.medication_fhir import medication_request
 from tests.utils.monitoring import NORMAL, a_reading, session_body
 
 OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack")
@@ -295,7 +299,39 @@ def _medication(w: World) -> dict[str, Callable[[Caller], Call]]:
             "GET", f"{m}/adherence"),
         "GET /medication-schedules/{schedule_id}/events": lambda c: Call(
             "GET", f"{m}/events", stream=True),
+        "POST /medication-schedules/fhir": lambda c: Call(
+            "POST", f"{V1}/medication-schedules/fhir",
+            medication_request(w.patient_id, w.slug(c)),
+            created=_schedule_with(w.patient_id, w.slug(c))),
+        "GET /patients/{patient_id}/medication-administrations": lambda c: Call(
+            "GET", f"{V1}/patients/{w.patient_id}/medication-administrations"),
+        "GET /ramadan-calendar": lambda c: Call("GET", f"{V1}/ramadan-calendar"),
+        # 1497's computed dates, so an allowed call changes no one's reminders.
+        "PUT /ramadan-calendar/{hijri_year}": lambda c: Call(
+            "PUT", f"{V1}/ramadan-calendar/1497", {
+                "first_day": ramadan_bounds(1497)[0].isoformat(),
+                "last_day": ramadan_bounds(1497)[1].isoformat(), "note": w.slug(c)},
+            created=_ramadan_noted(1497, w.slug(c))),
+        "DELETE /ramadan-calendar/{hijri_year}": lambda c: Call(
+            "DELETE", f"{V1}/ramadan-calendar/1498"),  # never set: allowed is a 404
     }
+
+
+def _schedule_with(patient_id: str, medicine_id: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            rows = session.exec(select(MedicationSchedule).where(
+                MedicationSchedule.patient_id == patient_id)).all()
+        return any(m["id"] == medicine_id for r in rows for m in r.medications)
+    return probe
+
+
+def _ramadan_noted(hijri_year: int, note: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            row = session.get(RamadanDates, hijri_year)
+        return row is not None and row.note == note
+    return probe
 
 
 def _appointment_in(room: str) -> Callable[[], bool]:
