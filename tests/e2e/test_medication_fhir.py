@@ -18,6 +18,7 @@ from services.medication_fhir import schedule_request_from_fhir
 from services.schemas.people import PatientPreferences
 from tests.utils.api import as_user
 from tests.utils.medication_fhir import medication_request
+from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 REPEAT = "dosageInstruction[0].timing.repeat"
@@ -146,14 +147,34 @@ def test_a_request_vigil_cannot_act_on_is_refused_naming_its_fhir_field(
     assert refused.value.details[0]["field"] == field, refused.value.message
 
 
-async def test_a_medication_request_starts_a_schedule_and_a_bad_timing_starts_nothing(
+# The impossible schedules of SPEC §3.3, as an integrator would send them.
+OVER_HTTP = {
+    "end-before-start": medication_request("", repeat=BAD_TIMINGS["end-before-start"][0]),
+    "25:00": medication_request("", repeat=BAD_TIMINGS["25:00"][0]),
+    "every-0-hours": medication_request("", repeat=BAD_TIMINGS["every-0-hours"][0]),
+    "unknown-medicine-field": medication_request("", medicationCodeableConcept={
+        "text": "Metformin", "colour": "white"}),
+    "unsupported-timing": medication_request("", repeat=BAD_TIMINGS["when"][0]),
+}
+OVER_HTTP_FIELDS = {"end-before-start": f"{REPEAT}.boundsPeriod.end",
+                    "25:00": f"{REPEAT}.timeOfDay[0]", "every-0-hours": f"{REPEAT}.period",
+                    "unknown-medicine-field": "medicationCodeableConcept.colour",
+                    "unsupported-timing": f"{REPEAT}.when"}
+
+
+async def test_a_medication_request_starts_a_schedule_and_an_impossible_one_starts_nothing(
         stack: Stack) -> None:
     patient = a_patient()
     async with as_user(stack.api_url, "coord-lee", "coordinator") as coordinator:
-        refused = await coordinator.post("/medication-schedules/fhir", json=medication_request(
-            patient, repeat=_repeat(when=["HS"])))
-        assert refused.status_code == 422, refused.text
-        assert refused.json()["error"]["details"][0]["field"] == f"{REPEAT}.when"
+        for name, resource in OVER_HTTP.items():
+            resource = {**resource, "subject": {"reference": f"Patient/{patient}"}}
+            refused = await coordinator.post("/medication-schedules/fhir", json=resource)
+            assert refused.status_code == 422, (name, refused.text)
+            field = refused.json()["error"]["details"][0]["field"]
+            assert field == OVER_HTTP_FIELDS[name], (name, refused.text)
+        unknown = await coordinator.post("/medication-schedules/fhir", json=medication_request(
+            "patient-nobody"))
+        assert unknown.status_code == 422 and "subject.reference" in unknown.text
         nothing = await coordinator.get("/medication-schedules", params={"patient_id": patient})
         assert nothing.json() == []
 
@@ -164,8 +185,12 @@ async def test_a_medication_request_starts_a_schedule_and_a_bad_timing_starts_no
         assert row["patient_id"] == patient and row["schedule"]["times"] == ["08:00", "20:00"]
         assert row["medications"][0]["name"] == "Metformin"
         assert row["escalation_contacts"] == [patient.replace("patient", "cg") + "-1"]
-        live = await _read(coordinator, row["id"])
-        assert live["live"]["status"] == "active" and live["live"]["next_dose_at"]
+        async def first_dose() -> str | None:
+            live = (await _read(coordinator, row["id"]))["live"]
+            return live["next_dose_at"] if live and live["status"] == "active" else None
+
+        first = await eventually(first_dose, what="the first dose planned")
+        assert first.startswith(START.isoformat())  # 08:00 in Kuala Lumpur is 00:00 UTC
         stopped = await coordinator.post(f"/medication-schedules/{row['id']}/stop",
                                          json={"reason": "test over"})
         assert stopped.status_code == 200, stopped.text
