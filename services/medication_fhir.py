@@ -10,29 +10,22 @@ Parsed with fhir.resources (R4B's MedicationRequest is the R4 shape). What Vigil
 - `medicationCodeableConcept` (text, else the first coding's display or code)
   and `id` as the medicine's id;
 - exactly one `dosageInstruction`: `text` and `patientInstruction` as the
-  instructions, `doseAndRate[0].doseQuantity` as the dose, and its `timing`:
-  `repeat.timeOfDay` (whole minutes) daily or on `dayOfWeek`, with
-  `frequency`/`period`/`periodUnit` of 1 `d`, 1 `wk` (with `dayOfWeek`) or N
-  `h` (every N hours from the one `timeOfDay`, else from `boundsPeriod.start`'s
-  time, else 08:00); `boundsPeriod` as the first and last day (in the
-  patient's zone);
+  instructions, `doseAndRate[0].doseQuantity` as the dose, and its `timing`
+  (services/medication_fhir_timing.py says what a Timing may be);
 - extensions `urn:vigil:medication:time-critical` (valueBoolean),
   `max-shift-min` (valueInteger), `halal` (valueCode halal, not-halal, unknown)
   and `with-breakfast` (valueBoolean).
-Anything else in a Timing (`when`, `offset`, `count`, `duration`, `event`, every
-N days, ...) is refused naming the field, never approximated.
+Anything else Vigil would act on is refused naming its FHIR element.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from fhir.resources.R4B.dosage import Dosage
 from fhir.resources.R4B.medicationrequest import MedicationRequest
-from fhir.resources.R4B.timing import Timing
 from pydantic import ValidationError
 from temporalio.client import Client
 
@@ -44,6 +37,7 @@ from events.hub import EventHub
 from services.errors import VigilError
 from services.fhir_resources import invalid, parse_resource
 from services.medication import check_schedule, preferences_from, schedule_from, start_schedule
+from services.medication_fhir_timing import DOSAGE, REPEAT, schedule_from_timing
 from services.principal import Principal
 from services.schemas.medication import (
     MedicationIn,
@@ -51,22 +45,16 @@ from services.schemas.medication import (
     PrayerIn,
     QuietHoursIn,
     ScheduleCreate,
-    ScheduleIn,
 )
 from services.schemas.people import PatientPreferences
 
 EXT = "urn:vigil:medication:"
-DOSAGE = "dosageInstruction[0]"
-REPEAT = f"{DOSAGE}.timing.repeat"
-# Timing.repeat elements Vigil does not act on: refused rather than silently dropped.
-UNSUPPORTED = ("boundsDuration", "boundsRange", "count", "countMax", "duration", "durationMax",
-               "durationUnit", "frequencyMax", "periodMax", "when", "offset")
-READS = "Vigil reads frequency, period, periodUnit, timeOfDay, dayOfWeek and boundsPeriod"
 # A Vigil schedule field, as the FHIR element it came from.
 FHIR_FIELD = {"schedule.start_date": f"{REPEAT}.boundsPeriod.start",
               "schedule.end_date": f"{REPEAT}.boundsPeriod.end",
               "schedule.times": f"{REPEAT}.timeOfDay", "schedule.every_hours": f"{REPEAT}.period",
-              "schedule.first_time": f"{REPEAT}.timeOfDay", "schedule.weekdays": f"{REPEAT}.dayOfWeek",
+              "schedule.first_time": f"{REPEAT}.timeOfDay",
+              "schedule.weekdays": f"{REPEAT}.dayOfWeek",
               "preferences": "subject"}
 
 
@@ -145,7 +133,8 @@ def _medicine(resource: MedicationRequest, dosage: Dosage) -> MedicationIn:
         raise invalid("medicationReference", "not supported; send medicationCodeableConcept")
     concept = resource.medicationCodeableConcept
     coding = (concept.coding or [None])[0] if concept else None
-    name = (concept.text if concept else None) or (coding.display or coding.code if coding else None)
+    named = coding.display or coding.code if coding else None
+    name = (concept.text if concept else None) or named
     if not name:
         raise invalid("medicationCodeableConcept", "name the medicine (text or coding)")
     quantity = dosage.doseAndRate[0].doseQuantity if dosage.doseAndRate else None
@@ -161,83 +150,6 @@ def _medicine(resource: MedicationRequest, dosage: Dosage) -> MedicationIn:
     except ValidationError as error:
         first = error.errors()[0]
         raise invalid(where.get(str(first["loc"][0]), "extension"), first["msg"])
-
-
-# --- the timing -------------------------------------------------------------------------
-
-def _whole(value: Decimal | int | None, field: str) -> int | None:
-    if value is None:
-        return None
-    if value != int(value):
-        raise invalid(field, f"{value} is not a whole number")
-    return int(value)
-
-
-def _day(value: Any, field: str, zone: str) -> tuple[str, str | None]:
-    """A boundsPeriod end as (date in the patient's zone, its local HH:MM if a dateTime)."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise invalid(field, "a dateTime needs its offset")
-        local = value.astimezone(zone_named(zone))
-        return local.date().isoformat(), local.strftime("%H:%M")
-    if isinstance(value, date):
-        return value.isoformat(), None
-    raise invalid(field, "give a full date (YYYY-MM-DD) or dateTime")
-
-
-def _schedule(timing: Timing | None, zone: str, today: date) -> ScheduleIn:
-    if timing is None:
-        raise invalid(f"{DOSAGE}.timing", "required")
-    if timing.event:
-        raise invalid(f"{DOSAGE}.timing.event", f"not supported; {READS}")
-    repeat = timing.repeat
-    if repeat is None:
-        raise invalid(f"{DOSAGE}.timing.repeat", f"required ({READS})")
-    for name in UNSUPPORTED:
-        if getattr(repeat, name, None) not in (None, []):
-            raise invalid(f"{REPEAT}.{name}", f"not supported; {READS}")
-    times = []
-    for i, at in enumerate(repeat.timeOfDay or []):
-        if at.second or at.microsecond:
-            raise invalid(f"{REPEAT}.timeOfDay[{i}]", "whole minutes only")
-        times.append(at.strftime("%H:%M"))
-    days = list(repeat.dayOfWeek or [])
-    frequency = _whole(repeat.frequency, f"{REPEAT}.frequency")
-    period = repeat.period
-    unit = repeat.periodUnit
-    if (frequency is not None or period is not None) and unit is None:
-        raise invalid(f"{REPEAT}.periodUnit", "required with frequency or period")
-    start, first_time = str(today), None
-    end = None
-    bounds = repeat.boundsPeriod
-    if bounds is not None and bounds.start is not None:
-        start, first_time = _day(bounds.start, f"{REPEAT}.boundsPeriod.start", zone)
-    if bounds is not None and bounds.end is not None:
-        end, _ = _day(bounds.end, f"{REPEAT}.boundsPeriod.end", zone)
-    plan: dict[str, Any] = {"start_date": start, "end_date": end, "weekdays": days or None}
-    if unit == "h":
-        if frequency not in (None, 1):
-            raise invalid(f"{REPEAT}.frequency", "every N hours is frequency 1 per period N h")
-        if len(times) > 1:
-            raise invalid(f"{REPEAT}.timeOfDay", "every N hours takes at most one timeOfDay, "
-                          "the first dose")
-        every = _whole(period if period is not None else Decimal(1), f"{REPEAT}.period")
-        return ScheduleIn(**plan, every_hours=every,
-                          first_time=(times or [first_time or "08:00"])[0])
-    if unit not in (None, "d", "wk"):
-        raise invalid(f"{REPEAT}.periodUnit", f"{unit!r} not supported; use d, wk or h")
-    if period is not None and period != 1:
-        raise invalid(f"{REPEAT}.period", f"every {period} {unit} not supported; "
-                      "give dayOfWeek for some days of the week")
-    if unit == "wk" and not days:
-        raise invalid(f"{REPEAT}.dayOfWeek", "a weekly timing names its days")
-    if not times:
-        raise invalid(f"{REPEAT}.timeOfDay", "give the times of day (HH:MM:SS) of the doses")
-    per_period = len(times) * (len(days) if unit == "wk" else 1)
-    if frequency is not None and frequency != per_period:
-        raise invalid(f"{REPEAT}.frequency", f"{frequency} per {unit} but {per_period} "
-                      "doses named by timeOfDay" + (" and dayOfWeek" if unit == "wk" else ""))
-    return ScheduleIn(**plan, times=times)
 
 
 # --- the whole request ------------------------------------------------------------------
@@ -257,7 +169,7 @@ def schedule_request_from_fhir(payload: Any) -> ScheduleCreate:
     patient = _patient(resource)
     prefs_in = patient_preferences(patient)
     today = datetime.now(zone_named(patient.time_zone)).date()
-    schedule_in = _schedule(dosages[0].timing, patient.time_zone, today)
+    schedule_in = schedule_from_timing(dosages[0].timing, patient.time_zone, today)
     try:
         preferences_from(prefs_in)
         check_schedule(schedule_from(schedule_in), patient.time_zone)
