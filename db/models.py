@@ -233,4 +233,5 @@ from db.people_tables import (  # noqa: E402,F401
     OnCallSchedule,
     OnCallLayer,
     OnCallOverride,
+    OnCallSwap,
 )
