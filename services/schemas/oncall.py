@@ -123,7 +123,7 @@ class SwapIn(Why):
 
 
 class ImportIn(Why):
-    calendar: str = Field(min_length=1, max_length=1_000_000,
+    calendar: str = Field(min_length=1, max_length=250_000,
                           description="The text of an iCalendar (.ics) file.")
 
 
