@@ -272,3 +272,25 @@ async def test_an_open_emergency_shows_in_the_inbox_of_whoever_the_rota_now_name
         assert frame["on_call_by"] == f"schedule:{schedule_id}"
     finally:
         await admin.post(f"/emergencies/{emergency_id}/cancel", json={"reason": "test over"})
+
+
+async def test_a_bad_swap_or_notice_time_is_refused_naming_the_field_and_changes_nothing(
+        admin: httpx.AsyncClient, client_for) -> None:
+    people = await make_people(admin, "ana", "ben")
+    schedule_id = await make_schedule(admin, people, ["ana"])
+    at = datetime.now(UTC) + timedelta(days=1)
+    swap = {"colleague": people["ben"], "starts_at": iso(at), "ends_at": iso(at + timedelta(hours=1))}
+    async with client_for(people["ana"]) as ana:
+        answers = {
+            "body.colleague": await ana.post(f"/schedules/{schedule_id}/swaps",
+                                             json={**swap, "colleague": people["ana"]}),
+            "body": await ana.post(f"/schedules/{schedule_id}/swaps",
+                                   json={**swap, "ends_at": iso(at - timedelta(hours=1))}),
+        }
+    answers["body.handoff_notice_minutes"] = await admin.post("/schedules", json={
+        "id": f"sched-{uuid.uuid4().hex[:8]}", "name": "x", "facility_id": people["facility"],
+        "time_zone": ZONE, "handoff_notice_minutes": -5})
+    for field, answer in answers.items():
+        assert answer.status_code == 422, answer.text
+        assert field in [d["field"] for d in answer.json()["error"]["details"]], answer.text
+    assert (await admin.get(f"/schedules/{schedule_id}/swaps")).json() == []
