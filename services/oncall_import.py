@@ -89,13 +89,19 @@ def _period(event, where: str) -> timedelta | None:  # type: ignore[no-untyped-d
     freq = (rule.get("FREQ") or [""])[0]
     if freq not in _STEP:
         raise invalid(f"{where}.RRULE", f"FREQ={freq or '?'}: only DAILY, WEEKLY and HOURLY")
-    return _STEP[freq] * int((rule.get("INTERVAL") or [1])[0])
+    try:
+        interval = int((rule.get("INTERVAL") or [1])[0])
+    except (TypeError, ValueError):
+        interval = 0
+    if not 1 <= interval <= 366:
+        raise invalid(f"{where}.RRULE", "INTERVAL must be a whole number from 1 to 366")
+    return _STEP[freq] * interval
 
 
 def _events(session: Session, text: str, zone: ZoneInfo) -> list[_Event]:
     try:
         calendar = Calendar.from_ical(text)
-    except ValueError as error:
+    except (ValueError, KeyError, IndexError, TypeError) as error:
         raise invalid(FIELD, f"not an iCalendar file: {error}", "invalid_calendar") from None
     found = []
     for n, event in enumerate(calendar.walk("VEVENT")):
@@ -104,8 +110,10 @@ def _events(session: Session, text: str, zone: ZoneInfo) -> list[_Event]:
             starts = event.decoded("dtstart")
             ends = (event.decoded("dtend") if "DTEND" in event
                     else starts + event.decoded("duration"))
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, AttributeError):
             raise invalid(f"{where}.DTSTART", "needs DTSTART and DTEND (or DURATION)") from None
+        if not isinstance(starts, date) or not isinstance(ends, date):
+            raise invalid(f"{where}.DTSTART", "DTSTART and DTEND must be dates or times")
         first, last = _wall(starts, zone), _wall(ends, zone)
         if last <= first:
             raise invalid(f"{where}.DTEND", "must be after DTSTART")

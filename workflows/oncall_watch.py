@@ -31,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
         OnCallWatchState,
         RotaLook,
         RotaLookRequest,
-        Window,
         workflow_id_for,
     )
 
