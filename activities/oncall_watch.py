@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from temporalio import activity
 
@@ -49,9 +50,10 @@ class OnCallWatchActivities:
             handoffs, gaps = watch(schedule, request.now, max(timedelta(days=7), notice))
             people = {p.id: p for p in session.exec(select(Staff).where(
                 col(Staff.id).in_({h.person for h in handoffs}))).all()}
+            # As the `all_admins` tier selector: the facility's admins and those of no facility.
             admins = session.exec(select(Staff.id).where(
-                Staff.role == "admin", Staff.facility_id == row.facility_id)).all() or \
-                session.exec(select(Staff.id).where(Staff.role == "admin")).all()
+                Staff.role == "admin", or_(col(Staff.facility_id) == row.facility_id,
+                                           col(Staff.facility_id).is_(None)))).all()
         return RotaLook(
             exists=True, schedule_name=row.name, notice_s=notice.total_seconds(),
             handoffs=[HandOffNotice(h.person, preferred_channel(people.get(h.person)),
