@@ -16,6 +16,7 @@ from api.limits import install_limits
 from api.routes import (
     ack_links,
     appointments,
+    calendar_feeds,
     audit,
     caregivers,
     console,
@@ -80,7 +81,7 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       policies, oncall, outbox, audit, review, family, patients,
                                       medication_administrations, ramadan_calendar,
                                       caregivers, webhook_endpoints, appointments, ws))
-OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, calendar_feeds))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
 
 

@@ -47,6 +47,8 @@ class Scope(Enum):
     ON_SESSION = "on the session (care team or viewer)"
     CARE_TEAM = "on the session's care team"
     OWN_INBOX = "whose token names a person of that kind here (their own inbox only)"
+    SWAP_COLLEAGUE = "who is asked to cover it"
+    SWAP_PARTY = "named in it (whose time it is, or who is asked)"
 
 
 class Access(Enum):
@@ -56,6 +58,7 @@ class Access(Enum):
     PUBLIC = "anyone"
     SIGNATURE = "the provider's signature (no token)"
     LINK = "the signed link itself (no token)"
+    FEED = "the signed, expiring feed link itself (no token; 401 expired, 403 forged)"
 
 
 @dataclass(frozen=True)
@@ -190,9 +193,22 @@ RULES: tuple[Rule, ...] = (
     _api("GET", "/schedules/{schedule_id}/shifts", "its shifts (`start`, `end`; 28 days by "
          "default)", STAFF),
     _api("GET", "/schedules/{schedule_id}/calendar.ics", "the same as an iCalendar feed", STAFF),
+    _api("GET", "/schedules/{schedule_id}/calendar-link", "a signed, expiring feed URL of it "
+         "for a calendar app", STAFF),
+    _api("POST", "/schedules/{schedule_id}/import", "import an `.ics` file: repeating events "
+         "become rotations, one-off events overrides; all or nothing", COORDINATORS),
+    _api("GET", "/schedules/{schedule_id}/swaps", "its swaps, newest first (`status`)", STAFF),
+    _api("POST", "/schedules/{schedule_id}/swaps", "ask a `colleague` to cover your time; an "
+         "admin may name whose (`person`) and `impose` it", RESPONDERS),
+    _api("POST", "/schedules/{schedule_id}/swaps/{swap_id}/accept", "take the time: it becomes "
+         "an override", (), _scoped(RESPONDERS, Scope.SWAP_COLLEAGUE)),
+    _api("POST", "/schedules/{schedule_id}/swaps/{swap_id}/decline", "decline, withdraw or close "
+         "it", ADMINS, _scoped(("provider", "coordinator"), Scope.SWAP_PARTY)),
     _api("GET", "/on-call", "who is on call by facility and specialisation (`at`)", STAFF),
     _api("GET", "/on-call/people/{staff_id}/shifts", "a person's upcoming shifts on every schedule "
          "(14 days by default)", STAFF),
+    _api("GET", "/on-call/people/{staff_id}/calendar-link", "a signed, expiring feed URL of a "
+         "person's shifts", COORDINATORS, _scoped(("provider", "auditor"), Scope.SELF)),
     _api("POST", "/medication-schedules", "start a medication schedule (below)", COORDINATORS),
     _api("GET", "/medication-schedules", "schedules, newest first", _MED_READERS, _MED_OWN),
     _api("GET", "/medication-schedules/{schedule_id}", "one, with its live state (the read is "
@@ -300,6 +316,8 @@ RULES: tuple[Rule, ...] = (
              Access.LINK),
     _outside("POST", "/ack/{token}", "its button: acknowledge as the person it was sent to",
              Access.LINK),
+    _outside("GET", "/calendar/{token}.ics", "a schedule's or a person's shifts as an iCalendar "
+             "feed (last week and the next 60 days)", Access.FEED),
 )
 
 BY_KEY: Mapping[tuple[str, str], Rule] = MappingProxyType({rule.key: rule for rule in RULES})

@@ -27,6 +27,7 @@ from db.models import (
     OnCallLayer,
     OnCallOverride,
     OnCallSchedule,
+    OnCallSwap,
     Patient,
     RamadanDates,
     Staff,
@@ -43,12 +44,14 @@ from tests.utils.matrix_world import (
     medication_body,
     override,
     policy,
+    rota_file,
     staff,
+    swap,
 )
 from tests.utils.medication_fhir import medication_request
 from tests.utils.monitoring import NORMAL, a_reading, session_body
 
-OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack")
+OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack", "/calendar")
 
 
 def _observation(patient_id: str, rate: int) -> dict[str, Any]:
@@ -88,6 +91,8 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
     e, s, r = f"{V1}/emergencies/{w.emergency_id}", f"{V1}/sessions/{w.session_id}", f"{V1}/review"
     forged_link = jwt.encode({"att": "x", "sub": PROVIDER, "aud": "x", "exp": 2**31},
                              "not-our-secret-" * 3, algorithm="HS256")
+    forged_feed = jwt.encode({"sub": f"schedule:{w.schedule_id}", "aud": "vigil:calendar-feed",
+                              "exp": 2**31}, "not-our-secret-" * 3, algorithm="HS256")
     since = (datetime.now(timezone.utc) - timedelta(minutes=10)).isoformat()
     n = w.numbers
     table: dict[str, Callable[[Caller], Call]] = {
@@ -181,6 +186,7 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
             data={"CallSid": f"CA{w.slug(c)}", "Digits": "1"}),
         "POST /webhooks/sendgrid/events": lambda c: Call(
             "POST", "/webhooks/sendgrid/events", [{"event": "bounce", "attempt_id": "x"}]),
+        "GET /calendar/{token}.ics": lambda c: Call("GET", f"/calendar/{forged_feed}.ics"),
         "GET /ack/{token}": lambda c: Call("GET", f"/ack/{forged_link}"),
         "POST /ack/{token}": lambda c: Call("POST", f"/ack/{forged_link}"),
     }
@@ -238,6 +244,23 @@ def _override_for(schedule_id: str, reason: str) -> Callable[[], bool]:
             return session.exec(select(OnCallOverride).where(
                 OnCallOverride.schedule_id == schedule_id,
                 OnCallOverride.reason == reason)).first() is not None
+    return probe
+
+
+def _swap_for(schedule_id: str, reason: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            return session.exec(select(OnCallSwap).where(
+                OnCallSwap.schedule_id == schedule_id, OnCallSwap.reason == reason)).first() \
+                is not None
+    return probe
+
+
+def _swap_decided(swap_id: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            row = session.get(OnCallSwap, swap_id)
+            return row is not None and row.status != "requested"
     return probe
 
 
@@ -402,6 +425,24 @@ def _schedules(w: World) -> dict[str, Callable[[Caller], Call]]:
         "GET /schedules/{schedule_id}/on-call": lambda c: Call("GET", f"{sc}/on-call"),
         "GET /schedules/{schedule_id}/shifts": lambda c: Call("GET", f"{sc}/shifts"),
         "GET /schedules/{schedule_id}/calendar.ics": lambda c: Call("GET", f"{sc}/calendar.ics"),
+        "GET /schedules/{schedule_id}/calendar-link": lambda c: Call(
+            "GET", f"{sc}/calendar-link"),
+        "POST /schedules/{schedule_id}/import": lambda c: Call(
+            "POST", f"{sc}/import", rota_file(w.staff_id, 40 + w.numbers[c.name],
+                                              f"import by {c.name}"),
+            created=_override_for(w.schedule_id, f"import by {c.name}")),
+        "GET /schedules/{schedule_id}/swaps": lambda c: Call("GET", f"{sc}/swaps"),
+        "POST /schedules/{schedule_id}/swaps": lambda c: Call(
+            "POST", f"{sc}/swaps", swap(w.staff_id, 60 + w.numbers[c.name], f"swap by {c.name}"),
+            created=_swap_for(w.schedule_id, f"swap by {c.name}")),
+        "POST /schedules/{schedule_id}/swaps/{swap_id}/accept": lambda c: Call(
+            "POST", f"{sc}/swaps/{w.swap_to_accept}/accept", {"reason": f"by {c.name}"},
+            created=_swap_decided(w.swap_to_accept)),
+        "POST /schedules/{schedule_id}/swaps/{swap_id}/decline": lambda c: Call(
+            "POST", f"{sc}/swaps/{w.swap_to_decline}/decline", {"reason": f"by {c.name}"},
+            created=_swap_decided(w.swap_to_decline)),
+        "GET /on-call/people/{staff_id}/calendar-link": lambda c: Call(
+            "GET", f"{V1}/on-call/people/{PROVIDER}/calendar-link"),
         "GET /on-call": lambda c: Call("GET", f"{V1}/on-call?facility_id={w.facility_id}"),
         "GET /on-call/people/{staff_id}/shifts": lambda c: Call(
             "GET", f"{V1}/on-call/people/{w.staff_id}/shifts"),
