@@ -7,9 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-EventType = Literal[
+EventType = Literal[  # activities/webhook_events.EVENT_TYPES (a unit test keeps them equal)
     "emergency.created", "emergency.acknowledged", "emergency.escalated", "emergency.resolved",
     "emergency.cancelled", "emergency.unacknowledged", "monitoring.alarm", "monitoring.ended",
+    "medication.dose_missed", "medication.dose_taken", "medication.dose_late",
+    "medication.dose_skipped", "medication.schedule_paused", "medication.schedule_resumed",
+    "medication.schedule_stopped", "appointment.created", "appointment.updated",
 ]
 PayloadShape = Literal["thin", "fhir"]
 DAY = 86_400.0
