@@ -70,6 +70,19 @@ class SecretRotation(Strict):
                            description="How long the old secret still signs too")
 
 
+class WebhookReplay(Strict):
+    """One event by its `webhook_id`, or every event that occurred in [since, until)."""
+
+    webhook_id: str | None = Field(None, min_length=1, max_length=100)
+    since: datetime | None = None
+    until: datetime | None = Field(None, description="Defaults to now")
+
+
+class WebhookReplayed(BaseModel):
+    replayed: list[str]  # webhook ids queued again, in their original order
+    already_pending: list[str]  # still on their way: not queued twice
+
+
 class WebhookStats(BaseModel):
     sent: int = 0  # events delivered
     failed: int = 0  # events given up on
@@ -112,3 +125,5 @@ class WebhookDeliveryPublic(BaseModel):
     occurred_at: datetime
     delivered_at: datetime | None
     failed_at: datetime | None
+    replays: int = 0
+    replayed_at: datetime | None = None
