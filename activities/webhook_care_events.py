@@ -19,10 +19,12 @@ if TYPE_CHECKING:
     from activities.appointment_records import AppointmentChange
     from activities.medication_records import MedicationChange
 
-MEDICATION_EVENTS = {"dose_missed": "medication.dose_missed", "dose_taken": "medication.dose_taken",
-                     "dose_late": "medication.dose_late", "dose_skipped": "medication.dose_skipped",
-                     "paused": "medication.schedule_paused", "resumed": "medication.schedule_resumed",
-                     "stopped": "medication.schedule_stopped"}
+MEDICATION_EVENTS = {
+    "dose_missed": "medication.dose_missed", "dose_taken": "medication.dose_taken",
+    "dose_late": "medication.dose_late", "dose_skipped": "medication.dose_skipped",
+    "paused": "medication.schedule_paused", "resumed": "medication.schedule_resumed",
+    "stopped": "medication.schedule_stopped",
+}
 # Every SPEC §2 update but the first is an `appointment.updated`; reminders are not sent.
 APPOINTMENT_UPDATES = ("scheduled", "rescheduled", "cancelled", "checked_in", "in_progress",
                        "completed", "no_show", "emergency", "provider_delay", "patient_delay",
