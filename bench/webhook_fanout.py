@@ -160,6 +160,7 @@ async def run(args: argparse.Namespace) -> dict:
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="bench",
                       env={"VIGIL_RATE_LIMITS_ENABLED": "false"}).start()
+        await asyncio.sleep(2)  # let the worker and API finish starting before the yardstick
         client = await Client.connect(f"127.0.0.1:{port}")
         bare = sorted(await bare_round_trips(client, rate=20, count=100))
         token = mint_token("admin-raj", ["admin"], 7200)
