@@ -30,9 +30,11 @@ def _invalid(field: str, message: str) -> VigilError:
     return VigilError(422, "invalid_replay", f"{field}: {message}", {"field": field})
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else \
-        value.astimezone(timezone.utc)
+def _utc(value: datetime, field: str) -> datetime:
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59-12:00 is past the last representable UTC time
+        raise _invalid(field, "is out of range") from None
 
 
 def _window(body: WebhookReplay) -> tuple[datetime, datetime] | None:
@@ -43,7 +45,7 @@ def _window(body: WebhookReplay) -> tuple[datetime, datetime] | None:
         return None
     if body.since is None:
         raise _invalid("since", "give webhook_id, or since (and optionally until)")
-    since, until = _utc(body.since), _utc(body.until or utcnow())
+    since, until = _utc(body.since, "since"), _utc(body.until or utcnow(), "until")
     if until <= since:
         raise _invalid("until", "must be after since")
     return since, until

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EventType = Literal[  # activities/webhook_events.EVENT_TYPES (a unit test keeps them equal)
     "emergency.created", "emergency.acknowledged", "emergency.escalated", "emergency.resolved",
@@ -74,8 +74,8 @@ class WebhookReplay(Strict):
     """One event by its `webhook_id`, or every event that occurred in [since, until)."""
 
     webhook_id: str | None = Field(None, min_length=1, max_length=100)
-    since: datetime | None = None
-    until: datetime | None = Field(None, description="Defaults to now")
+    since: AwareDatetime | None = Field(None, description="With its UTC offset")
+    until: AwareDatetime | None = Field(None, description="Defaults to now")
 
 
 class WebhookReplayed(BaseModel):

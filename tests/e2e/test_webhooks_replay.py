@@ -71,8 +71,9 @@ async def test_replaying_one_event_and_a_time_range_resends_them_with_their_ids_
     ({"webhook_id": "msg_x", "since": "2026-01-01T00:00:00Z"}, 422, "webhook_id"),
     ({}, 422, "since"),
     ({"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, 422, "until"),
+    ({"since": "9999-12-31T23:59:59-12:00"}, 422, "since"),
     ({"webhook_id": "msg_never_sent"}, 404, None),
-], ids=["both-forms", "neither", "until-before-since", "unknown-id"])
+], ids=["both-forms", "neither", "until-before-since", "past-the-last-time", "unknown-id"])
 async def test_a_replay_that_makes_no_sense_is_refused_naming_the_field_and_audits_nothing(
         admin: httpx.AsyncClient, receiver: Receiver, body: dict[str, Any], status: int,
         field: str | None) -> None:
