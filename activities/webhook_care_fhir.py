@@ -26,7 +26,8 @@ SCHEDULE_STATUS = {"medication.schedule_paused": "on-hold",
 APPOINTMENT_STATUS = {"created": "proposed", "scheduled": "booked", "checked_in": "checked-in",
                       "in_progress": "arrived", "completed": "fulfilled",
                       "cancelled": "cancelled", "no_show": "noshow"}
-REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/reason-medication-not-given"
+DOSE_SYSTEM = "urn:vigil:dose"
+OUTCOME_SYSTEM = "urn:vigil:dose-outcome"
 
 
 def _patient(facts: dict[str, Any]) -> dict[str, str]:
@@ -52,7 +53,9 @@ def medication_resources(event_type: str, facts: dict[str, Any],
     for med_id in facts.get("medications") or []:
         resource: dict[str, Any] = {
             "resourceType": "MedicationAdministration",
-            "identifier": [{"system": f"{SYSTEM}/dose",
+            # The identifier and reason codes the API's MedicationAdministration Bundle uses,
+            # so a receiver can match a webhook to what it reads there.
+            "identifier": [{"system": DOSE_SYSTEM,
                             "value": f"{facts['schedule_id']}/{facts['dose_id']}/{med_id}"}],
             "status": DOSE_STATUS[outcome], "medicationReference": _medication(med_id),
             "subject": _patient(facts),
@@ -60,7 +63,8 @@ def medication_resources(event_type: str, facts: dict[str, Any],
             or occurred.isoformat(),
         }
         if resource["status"] == "not-done":
-            resource["statusReason"] = [{"text": outcome}]
+            resource["statusReason"] = [{"coding": [{"system": OUTCOME_SYSTEM, "code": outcome}],
+                                         "text": outcome}]
         resources.append(resource)
     return resources
 

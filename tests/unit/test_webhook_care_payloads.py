@@ -39,7 +39,8 @@ def test_a_missed_dose_is_a_not_done_medication_administration_per_medicine() ->
     resources = _resources("medication.dose_missed", {**DOSE, "outcome": "missed"})
     assert [r.__class__.__name__ for r in resources] == ["MedicationAdministration"] * 2
     assert {r.status for r in resources} == {"not-done"}
-    assert resources[0].statusReason[0].text == "missed"
+    assert resources[0].statusReason[0].coding[0].code == "missed"
+    assert resources[0].identifier[0].system == "urn:vigil:dose"
     assert resources[0].subject.reference == "Patient/patient-001"
     assert resources[1].medicationReference.reference == "Medication/aspirin"
 
