@@ -263,6 +263,9 @@ RULES: tuple[Rule, ...] = (
          "old one also signs for `overlap_s`", ADMINS),
     _api("GET", "/webhook-endpoints/{endpoint_id}/deliveries", "its events, newest first, with "
          "attempts, last status code and error", ADMINS),
+    _api("POST", "/webhook-endpoints/{endpoint_id}/replay", "send one of its events "
+         "(`webhook_id`) or a time range (`since`, `until`) again, with the same webhook-id",
+         ADMINS),
     _api("GET", "/outbox", "messages channels without credentials would have sent", REVIEWERS),
     _api("GET", "/audit", "the hash-chained audit log (the read is audited)", REVIEWERS),
     _api("GET", "/audit/verify", "walk the chain; names any edited, reordered or missing entry",

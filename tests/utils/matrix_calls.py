@@ -278,6 +278,8 @@ def _webhook_endpoints(w: World) -> dict[str, Callable[[Caller], Call]]:
         "POST /webhook-endpoints/{endpoint_id}/rotate-secret": lambda c: Call(
             "POST", f"{e}/rotate-secret", {"overlap_s": 0}),
         "GET /webhook-endpoints/{endpoint_id}/deliveries": lambda c: Call("GET", f"{e}/deliveries"),
+        "POST /webhook-endpoints/{endpoint_id}/replay": lambda c: Call(
+            "POST", f"{e}/replay", {"since": "2000-01-01T00:00:00Z"}),
     }
 
 
