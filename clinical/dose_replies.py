@@ -51,6 +51,6 @@ def parse_dose_reply(text: str) -> DoseReply | None:
         if outcome != "skipped" or not upper.startswith(word):
             continue
         rest = cleaned[len(word):]
-        if rest.startswith(" ") or _RUNS_ON.match(word):  # "SKIPPY" is not SKIP
+        if rest[:1] in (" ", ":", ",", "-") or _RUNS_ON.match(word):  # "SKIPPY" is not SKIP
             return DoseReply(outcome, rest.strip(" :,-，："))
     return None
