@@ -51,7 +51,8 @@ def preferences_of(patient: Patient, snapshot: Preferences | None = None) -> Pre
 class PatientDirectory:
     """`CareDirectory` over the tables: the patient's record, and consent as it stands now."""
 
-    def preferences(self, patient_id: str, snapshot: Preferences | None = None) -> Preferences | None:
+    def preferences(self, patient_id: str,
+                    snapshot: Preferences | None = None) -> Preferences | None:
         with reading() as session:
             patient = session.get(Patient, patient_id)
         return preferences_of(patient, snapshot) if patient is not None else None

@@ -95,10 +95,10 @@ class MedicationPlanActivities:
     @activity.defn(name="plan_medication_day")
     def plan_day(self, request: DayPlanRequest) -> DayPlanResult:
         """The next day of the schedule with every reminder time worked out."""
-        directory = self.directory
-        prefs = directory.preferences(request.patient_id, request.preferences) or request.preferences
+        found = self.directory.preferences(request.patient_id, request.preferences)
+        prefs = found or request.preferences
         return DayPlanResult(next_plan(request, prefs), prefs.language,
-                             directory.name(request.patient_id) or "")
+                             self.directory.name(request.patient_id) or "")
 
     @activity.defn(name="medication_contacts")
     def contacts(self, request: ContactsRequest) -> list[str]:

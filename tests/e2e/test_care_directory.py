@@ -57,7 +57,8 @@ def test_the_patients_record_becomes_the_plans_preferences(any_db: str) -> None:
     assert PatientDirectory().preferences("patient-nobody") is None
 
 
-def test_escalation_goes_to_consented_escalation_contacts_as_consent_stands_now(any_db: str) -> None:
+def test_escalation_goes_to_consented_escalation_contacts_as_consent_stands_now(
+        any_db: str) -> None:
     tag = uuid.uuid4().hex[:8]
     _people(tag)
     directory = PatientDirectory()
