@@ -9,7 +9,7 @@ at once), so a plan of two consecutive minutes misses its first dose a minute la
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
