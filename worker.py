@@ -17,6 +17,7 @@ from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
 from activities.emergency_records import EmergencyRecordActivities
+from activities.care_directory import PatientDirectory
 from activities.medication_plans import MedicationPlanActivities
 from activities.medication_records import MedicationRecordActivities
 from activities.monitoring_emergency import MonitoringEmergencyActivities
@@ -69,7 +70,8 @@ def activities_for(settings: Settings) -> list:
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
     webhooks = WebhookActivities(settings)
     appointments, appointment_plans = AppointmentRecordActivities(), AppointmentPlanActivities()
-    medication, medication_records = MedicationPlanActivities(), MedicationRecordActivities()
+    medication = MedicationPlanActivities(PatientDirectory())
+    medication_records = MedicationRecordActivities()
     rota = OnCallWatchActivities()
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,

@@ -37,6 +37,12 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         if self.cycle is not None and not self.cycle.response_complete:
             self._headers_arrived()  # a request is under way: its headers are in
 
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        # The headers are in and the socket is handed to the WebSocket protocol: without
+        # this, the deadline would close a live WebSocket once it ran out.
+        self._headers_arrived()
+        super().handle_websocket_upgrade(event)
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():

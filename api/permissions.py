@@ -139,7 +139,8 @@ RULES: tuple[Rule, ...] = (
          _scoped(("provider", "coordinator"), Scope.OWNER)),
     _api("POST", f"{_E}/escalate", "page the next tier now", ADMINS, _PAGED),
     _api("WS", "/ws", "the app socket, `?token=...&last_event_id=N` (below): the inbox of the "
-         "token's `sub`; acknowledging over it needs provider, coordinator or admin", (),
+         "token's `sub`; acknowledging over it needs provider, coordinator or admin; confirming a "
+         "dose, the patient or a consented caregiver", (),
          _scoped(ROLES, Scope.OWN_INBOX)),
     _api("GET", "/staff/{staff_id}/inbox", "SSE of every page to that person; resumable", ADMINS,
          _scoped(("provider", "coordinator", "auditor"), Scope.SELF)),
@@ -309,16 +310,17 @@ RULES: tuple[Rule, ...] = (
     _outside("GET", "/healthz", "the process is up", Access.PUBLIC),
     _outside("GET", "/readyz", "the database answers and Temporal is connected", Access.PUBLIC),
     _outside("GET", "/metrics", "Prometheus exposition", Access.PUBLIC),
-    _outside("POST", "/webhooks/twilio/sms", "an SMS reply (`ACK <code>`)", Access.SIGNATURE),
+    _outside("POST", "/webhooks/twilio/sms", "an SMS reply (`ACK <code>`; a patient's `TAKEN`, "
+             "`1`, `SKIP <reason>`)", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/sms-status", "an SMS page's status", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/voice-status", "a page call's status", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/voice/gather", "a key pressed on a page call",
              Access.SIGNATURE),
     _outside("POST", "/webhooks/sendgrid/events", "SendGrid's event webhook", Access.SIGNATURE),
-    _outside("GET", "/ack/{token}", "an email page's link: a confirm page, acknowledges nothing",
-             Access.LINK),
-    _outside("POST", "/ack/{token}", "its button: acknowledge as the person it was sent to",
-             Access.LINK),
+    _outside("GET", "/ack/{token}", "an email page's (or dose reminder's) link: a confirm page, "
+             "acknowledges nothing", Access.LINK),
+    _outside("POST", "/ack/{token}", "its button: acknowledge (or confirm the dose) as the "
+             "person it was sent to", Access.LINK),
     _outside("GET", "/calendar/{token}.ics", "a schedule's or a person's shifts as an iCalendar "
              "feed (last week and the next 60 days)", Access.FEED),
 )

@@ -31,6 +31,7 @@ from temporalio.client import Client
 
 from activities.consents import consented_people
 from clinical.dose_times import zone_named
+from clinical.prayer_times import adjustments_for
 from db.engine import reading
 from db.models import MedicationSchedule, Patient
 from events.hub import EventHub
@@ -87,12 +88,11 @@ def patient_preferences(row: Patient) -> PreferencesIn:
     prefs = PatientPreferences.model_validate(row.preferences or {})
     prayer = None
     if prefs.prayer.enabled:
-        method, adj = prefs.prayer.method, prefs.prayer.adjustments.model_dump()
-        # JAKIM's own ihtiyati applies unless the patient set adjustments of their own.
-        own = any(adj.values()) or method.name != "JAKIM"
+        method = prefs.prayer.method
         prayer = PrayerIn(fajr_angle=method.fajr_angle, isha_angle=method.isha_angle,
                           madhab="hanafi" if method.asr == "hanafi" else "shafi",
-                          adjustments=adj if own else None)
+                          adjustments=adjustments_for(
+                              method.name, prefs.prayer.adjustments.model_dump()))
     quiet = prefs.quiet_hours
     return PreferencesIn(
         zone=row.time_zone, language=row.language,  # type: ignore[arg-type]  # stored validated

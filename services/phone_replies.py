@@ -3,6 +3,8 @@
 SMS: "ACK 4821" takes the emergency with that short code; "ACK" or "1" alone
 takes the sender's one open page (and, if they have several, asks which).
 The sender is the staff member whose phone number Twilio reports in `From`.
+A patient's reply to a medication reminder ("TAKEN", "1", "SKIP <reason>", in
+their language) goes to services.dose_confirmations instead.
 Call: 1 acknowledges, 2 escalates to the next person now, anything else
 plays the page again.
 """
@@ -16,7 +18,9 @@ from typing import Any
 from sqlmodel import col, select
 from twilio.twiml.voice_response import VoiceResponse
 
+from clinical.dose_replies import parse_dose_reply
 from services.acknowledgements import command_as
+from services.dose_confirmations import answer_dose_sms, patient_by_phone
 from channels.base import OutboundMessage, Recipient
 from channels.messages import location_text, safe_text
 from channels.replies import say_attributes, sms_reply, voice_reply
@@ -66,10 +70,15 @@ def open_by_code(code: str) -> Emergency | None:
 async def answer_sms(*, client: Any, sender: str, text: str) -> str:
     """The reply to one inbound SMS, after acting on it."""
     person = await asyncio.to_thread(staff_by_phone, sender)
+    is_ack, code = parse_ack(text)
+    # Staff answer pages; a patient answers reminders ("1" is a page's ack for staff).
+    if person is None or (not is_ack and parse_dose_reply(text) is not None):
+        patient = await asyncio.to_thread(patient_by_phone, sender)
+        if patient is not None:
+            return await answer_dose_sms(client=client, patient=patient, text=text)
     if person is None:
         return sms_reply("unknown_sender")
     lang = person.language
-    is_ack, code = parse_ack(text)
     pages = await asyncio.to_thread(open_pages, person.id)
     waiting = [p for p in pages if p.status in AWAITING_ACK]
     if not is_ack:

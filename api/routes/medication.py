@@ -15,6 +15,7 @@ from api.errors import ERROR_RESPONSES
 from api.streams import sse_events
 from db.models import MedicationSchedule
 from events.topics import medication_topic
+from services.dose_confirmations import confirm_dose
 from services.medication import (
     actor_for,
     check_schedule,
@@ -33,7 +34,7 @@ from services.medication import (
 from services.medication_fhir import start_from_fhir
 from services.schemas.medication import ChangeBody, ConfirmBody, ScheduleCreate, SteerBody
 from workflows.medication import MedicationScheduleWorkflow as Wf
-from workflows.medication_types import ChangeTerms, ConfirmDose, ConfirmResult, SteerCommand
+from workflows.medication_types import ChangeTerms, ConfirmResult, SteerCommand
 
 router = APIRouter(prefix="/medication-schedules", tags=["medication"],
                    responses=ERROR_RESPONSES)
@@ -72,9 +73,9 @@ async def read(schedule_id: str, user: CurrentUser, client: TemporalDep) -> dict
 async def confirm(schedule_id: str, body: ConfirmBody, user: CurrentUser,
                   client: TemporalDep) -> ConfirmResult:
     """Taken or skipped (with a reason); a caregiver or staff confirm on the patient's behalf."""
-    row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = ConfirmDose(await asyncio.to_thread(actor_for, user, row), body.dose_id, body.outcome, body.reason, body.via)
-    return await run_command(client=client, row=row, update=Wf.confirm_dose, arg=cmd)
+    return await confirm_dose(client=client, user=user, schedule_id=schedule_id,
+                              dose_id=body.dose_id, outcome=body.outcome, reason=body.reason,
+                              via=body.via)
 
 
 async def _steer(client: Any, user: Principal, schedule_id: str, update: Any,

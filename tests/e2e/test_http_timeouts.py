@@ -8,6 +8,7 @@ docker-compose.yml), which gives the request line and headers a deadline.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 import httpx
@@ -15,11 +16,12 @@ import pytest
 
 from cli.stack import UVICORN_GUARDS, Stack
 from cli.temporal_server import free_port, wait_for_port
+from tests.utils.live import staff_socket
 
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_half_sent_request_header_is_closed_and_whole_requests_still_work(
+async def test_a_half_sent_request_header_is_closed_and_whole_requests_and_sockets_still_work(
         sqlite_db, logs_dir) -> None:
     stack = Stack(database_url=sqlite_db, temporal_address=f"127.0.0.1:{free_port()}",
                   logs=logs_dir, name="header-timeout", env={"VIGIL_HTTP_HEADER_TIMEOUT_S": "1"})
@@ -38,5 +40,10 @@ async def test_a_half_sent_request_header_is_closed_and_whole_requests_still_wor
         async with httpx.AsyncClient(base_url=stack.api_url) as client:
             for _ in range(2):  # a kept-alive connection's second request is served too
                 assert (await client.get("/healthz")).status_code == 200
+        # A WebSocket's headers came with its upgrade: the deadline must not close it later.
+        async with staff_socket(stack.ws_url(), "admin-raj", roles=("admin",)) as ws:
+            await asyncio.sleep(2.5)  # past the 1 s deadline
+            await ws.send('{"type": "ping", "ref": "p"}')
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
     finally:
         stack.stop()

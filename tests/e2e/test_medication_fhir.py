@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cli.stack import Stack
+from clinical.prayer_times import JAKIM_ADJUSTMENTS
 from db.engine import writing
 from db.models import Caregiver, Consent, Patient
 from services.errors import VigilError
@@ -57,7 +58,7 @@ def test_a_twice_daily_request_is_the_same_schedule_as_its_vigil_json(sqlite_db:
     prefs = body.preferences
     assert (prefs.zone, prefs.language, prefs.latitude) == ("Asia/Kuala_Lumpur", "ms", 3.139)
     assert prefs.prayer is not None and prefs.prayer.fajr_angle == 18.0
-    assert prefs.prayer.adjustments is None  # JAKIM's own ihtiyati applies
+    assert prefs.prayer.adjustments == JAKIM_ADJUSTMENTS  # JAKIM's own ihtiyati applies
     assert prefs.quiet_hours is not None and prefs.quiet_hours.start == "22:30"
     assert prefs.ramadan_mode and prefs.halal_only
     assert body.escalation_contacts == [patient.replace("patient", "cg") + "-1"]

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlmodel import select
 
+from activities.care_directory import PatientDirectory
 from activities.medication_plans import DayPlanRequest, MedicationPlanActivities
 from cli.stack import Stack
 from clinical.dose_plan import DayPlan
@@ -39,7 +40,7 @@ def _slots(plan: DayPlan) -> list[str]:
 def test_the_day_planner_puts_the_admins_sighting_before_the_computed_dates(
         sqlite_db: str) -> None:
     first, _ = ramadan_bounds(YEAR)
-    planner = MedicationPlanActivities()
+    planner = MedicationPlanActivities(PatientDirectory())
     assert planner.plan_day(plan_for(first.isoformat())).plan.ramadan  # computed: day one
     with writing() as session:  # sighted a day later
         session.add(RamadanDates(hijri_year=YEAR, first_day=first + timedelta(days=1),

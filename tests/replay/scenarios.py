@@ -287,6 +287,37 @@ async def _looks(handle, at_least: int) -> bool:  # type: ignore[no-untyped-def]
     return (await handle.query("state"))["looks"] >= at_least
 
 
+async def medication_dose_missed_then_confirmed(api: str, client: Client) -> str:
+    """A patient's first dose goes unconfirmed and is told to the caregiver whose consent
+    covers medication; the next is confirmed by the patient; the coordinator stops the plan."""
+    from tests.utils.medication_stack import (consent, dose_id, minutes_ahead, new_caregiver,
+                                              new_patient, plan_body, start_plan)
+
+    async with as_user(api, "coord-lee", "coordinator") as coordinator:
+        patient = await new_patient(coordinator)
+        carer = await new_caregiver(coordinator)
+        await consent(coordinator, patient["id"], carer["id"], ["medication"])
+        first, second = minutes_ahead(2)
+        sid = await start_plan(coordinator, plan_body(patient["id"], [first, second]))
+        handle = client.get_workflow_handle(sid)
+
+        async def second_open() -> dict:
+            state = await handle.query("state")
+            return state if (state.get("open_dose") or {}).get("dose_id") == dose_id(second) else {}
+
+        state = await eventually(second_open, timeout_s=150, what="the second dose open")
+        (missed,) = state["recent"]
+        assert (missed["outcome"], missed["escalated_to"]) == ("missed", [carer["id"]])
+        async with as_user(api, patient["id"], "patient") as own:
+            taken = await own.post(f"/medication-schedules/{sid}/doses/confirm",
+                                   json={"dose_id": dose_id(second), "outcome": "taken"})
+            assert taken.status_code == 200, taken.text
+        stopped = await coordinator.post(f"/medication-schedules/{sid}/stop",
+                                         json={"reason": "course finished"})
+        assert stopped.status_code == 200, stopped.text
+    return await _closed(client, sid)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "emergency_acknowledged": emergency_acknowledged,
     "emergency_exhausted": emergency_exhausted,
@@ -298,4 +329,5 @@ SCENARIOS: dict[str, Scenario] = {
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
     "oncall_watch_notice_gap_and_schedule_gone": oncall_watch_notice_gap_and_schedule_gone,
+    "medication_dose_missed_then_confirmed": medication_dose_missed_then_confirmed,
 }

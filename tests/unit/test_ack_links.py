@@ -52,3 +52,10 @@ def test_a_bearer_token_is_not_a_link_and_a_link_is_not_a_bearer_token():
     with pytest.raises(VigilError) as refused:
         decode_token(link)
     assert refused.value.status == 401
+
+
+def test_a_medication_reminders_link_also_names_its_dose():
+    reminder = a_page("email", kind="medication_reminder", detail={"dose_id": "2026-03-29T08:00"})
+    link = ack_link_builder("https://vigil.example/", secret=SECRET, ttl_s=60)(reminder)
+    claim = read_ack_token(link.rsplit("/", 1)[1], secret=SECRET)
+    assert claim == AckClaim("att-0001", "staff-17", dose_id="2026-03-29T08:00")

@@ -120,7 +120,8 @@ def test_location_text_skips_missing_parts():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_reply_exists_in_every_language_and_fills_in(language):
     for key in _SMS:
-        text = sms_reply(key, language, code="4821", codes="4821, 1234", owner="Dr Tan")
+        text = sms_reply(key, language, code="4821", codes="4821, 1234", owner="Dr Tan",
+                         time="8:00")
         assert text and not re.search(r"[{}]", text)
     for key in _VOICE:
         assert not re.search(r"[{}]", voice_reply(key, language, owner="Dr Tan"))
