@@ -42,6 +42,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.directory import DirectoryActivities, on_duty_query
 
 REMINDER_CHANNELS = ["websocket", "push"]
+# Patches: each a change to what running appointments do (see tests/replay).
+EMERGENCY_QUEUE_PATCH = "appointment-emergency-queue"  # emergency pages on the emergency queue
 LOOKUP_TIMEOUT = timedelta(seconds=10)
 # Which statuses each update may be applied in (the rest are refused as invalid transitions).
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -261,9 +263,20 @@ class AppointmentWorkflow(PagingWorkflow):
                         care_team=data.care_team, on_duty=on_duty,
                         coordinators=data.coordinators, family=family)
         content = self._content(update_type, detail)
+        queue = self._queue_for(update_type)
         for page in pages:
             self._pager.page(people=[page.person_id], channels=page.channels, kind=page.kind,
-                             content=content, scope=f"u{s.updates}", fallback=FALLBACK)
+                             content=content, scope=f"u{s.updates}", fallback=FALLBACK,
+                             task_queue=queue)
+
+    def _queue_for(self, update_type: str) -> str | None:
+        """An emergency appointment's pages run on the emergency task queue, so a flood of
+        routine work never delays them; everything else stays on the workflow's own queue."""
+        if not (self._state.emergency or update_type == "emergency"):
+            return None
+        if not self._input.emergency_task_queue or not workflow.patched(EMERGENCY_QUEUE_PATCH):
+            return None
+        return self._input.emergency_task_queue
 
     async def _on_duty(self) -> list[str]:
         """Who is on duty at the facility (one directory function; see on_duty_query)."""

@@ -4,17 +4,21 @@ words through their consent, and bad input changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from activities.directory import find_targets, on_duty_query
 from db.engine import reading
 from db.models import Appointment
 from tests.utils.api import as_user
+from tests.utils.history import events, idle
 from tests.utils.live import next_frame, sse_events, staff_socket
 from tests.utils.people import authorise
 from tests.utils.records import attempts, audit_actions
@@ -188,3 +192,52 @@ async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_
     with reading() as session:
         row = session.get(Appointment, appointment_id)
     assert row is not None and row.room == "9"
+
+
+def deliveries_scheduled(history: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """(recipient, task queue) of every `deliver` activity the workflow scheduled."""
+    found = []
+    for event in history:
+        if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == "deliver":
+            request = json.loads(scheduled.input.payloads[0].data)
+            found.append((request["recipient_id"], scheduled.task_queue.name))
+    return found
+
+
+async def test_an_emergency_appointment_pages_the_care_team_on_every_channel_through_the_emergency_queue(
+        stack, admin: httpx.AsyncClient, temporal_address: str) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    booked = await admin.post("/appointments", json=booking(
+        patient, emergency=True, care_team=["dr-tan", "dr-kumar"]))
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    every = {"websocket", "push", "sms", "voice", "email"}
+
+    def care_team_channels() -> dict[str, set[str]]:
+        reached: dict[str, set[str]] = {}
+        for a in attempts(appointment_id):
+            if a.recipient_id in ("dr-tan", "dr-kumar") and a.outcome in ("sent", "delivered"):
+                reached.setdefault(a.recipient_id, set()).add(a.channel)
+        return reached
+
+    await eventually(lambda: care_team_channels() == {"dr-tan": every, "dr-kumar": every},
+                     what="the care team paged on every channel")
+    history = await idle_history(temporal_address, appointment_id)
+    scheduled = deliveries_scheduled(history)
+    care_team_queues = {queue for person, queue in scheduled if person in ("dr-tan", "dr-kumar")}
+    emergency_queue = stack.env["VIGIL_TASK_QUEUE"]
+    assert care_team_queues == {emergency_queue}, scheduled
+    assert {queue for _, queue in scheduled} == {emergency_queue}, "every page of it, the patient's too"
+    assert emergency_queue != stack.env["VIGIL_ROUTINE_TASK_QUEUE"]
+    started = (await Client.connect(temporal_address)).get_workflow_handle(appointment_id)
+    assert (await started.describe()).task_queue == stack.env["VIGIL_ROUTINE_TASK_QUEUE"], \
+        "the workflow itself stays routine: only its pages jump the queue"
+
+
+async def idle_history(temporal_address: str, workflow_id: str) -> list:  # type: ignore[type-arg]
+    await idle(temporal_address, workflow_id)
+    return await events(temporal_address, workflow_id)

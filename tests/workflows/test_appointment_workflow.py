@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -46,11 +46,13 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[DeliveryRequest] = []
         self.changes: list[AppointmentChange] = []
+        self.queue_of: dict[str, str] = {}  # attempt id -> the task queue its delivery ran on
 
     def activities(self) -> list:
         @activity.defn(name="deliver")
         async def deliver(request: DeliveryRequest) -> DeliveryResult:
             self.sent.append(request)
+            self.queue_of[request.attempt_id] = activity.info().task_queue
             return DeliveryResult(request.attempt_id, request.channel, request.recipient_id, "sent")
 
         @activity.defn(name="resolve_targets")
@@ -101,8 +103,14 @@ def appointment(now: datetime, starts_in_h: float = 48, **fields: object) -> App
 async def running(env: WorkflowEnvironment, recorder: Recorder,
                   data: AppointmentInput) -> AsyncIterator[WorkflowHandle]:
     queue = f"q-{uuid.uuid4().hex[:8]}"
-    async with Worker(env.client, task_queue=queue, workflows=[AppointmentWorkflow],
-                      activities=recorder.activities(), workflow_runner=SANDBOX):
+    async with AsyncExitStack() as workers:
+        await workers.enter_async_context(Worker(
+            env.client, task_queue=queue, workflows=[AppointmentWorkflow],
+            activities=recorder.activities(), workflow_runner=SANDBOX))
+        if data.emergency_task_queue:  # the emergency queue's worker runs activities only
+            await workers.enter_async_context(Worker(
+                env.client, task_queue=data.emergency_task_queue,
+                activities=recorder.activities()))
         yield await env.client.start_workflow(AppointmentWorkflow.run, data,
                                               id=data.appointment_id, task_queue=queue)
 
@@ -234,8 +242,11 @@ async def test_a_cancelled_appointment_cannot_be_checked_in(time_env: WorkflowEn
 async def test_an_emergency_appointment_pages_the_care_team_on_every_channel(
         time_env: WorkflowEnvironment) -> None:
     recorder, now = Recorder(), await time_env.get_current_time()
-    data = appointment(now, starts_in_h=48, care_team=["dr-b"])
+    emergency_queue = f"emergency-{uuid.uuid4().hex[:8]}"
+    data = appointment(now, starts_in_h=48, care_team=["dr-b"],
+                       emergency_task_queue=emergency_queue)
     async with running(time_env, recorder, data) as handle:
+        await until(lambda: recorder.told("created"), "the booking told")
         await handle.execute_update(AppointmentWorkflow.apply,
                                     AppointmentUpdate("emergency", "dr-a"))
         await until(lambda: "dr-b" in recorder.told("emergency"), "care team paged")
@@ -244,3 +255,9 @@ async def test_an_emergency_appointment_pages_the_care_team_on_every_channel(
     told = recorder.told("emergency")
     assert sorted(told["dr-b"]) == sorted(["websocket", "push", "sms", "voice", "email"])
     assert sorted(told["patient-1"]) == sorted(told["dr-b"]), "critical: every channel"
+    queues = {recorder.queue_of[r.attempt_id] for r in recorder.sent
+              if r.content.get("update") == "emergency"}
+    assert queues == {emergency_queue}, "every emergency page ran on the emergency queue"
+    created = {recorder.queue_of[r.attempt_id] for r in recorder.sent
+               if r.content.get("update") == "created"}
+    assert emergency_queue not in created, "before the emergency, pages stayed routine"
