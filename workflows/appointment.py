@@ -167,7 +167,8 @@ class AppointmentWorkflow(PagingWorkflow):
                          scope=f"p{s.plan}r{index}", fallback=FALLBACK)
         await self._record("reminder_sent", "vigil", {
             "offset_s": reminder.offset_s, "due_at": reminder.due_at.isoformat(),
-            "moved_from": reminder.moved_from and reminder.moved_from.isoformat()})
+            "moved_from": reminder.moved_from and reminder.moved_from.isoformat(),
+            **({"moved_for": reminder.moved_for} if reminder.moved_for else {})})
 
     # --- updates -------------------------------------------------------------------
 

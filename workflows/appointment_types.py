@@ -52,9 +52,10 @@ class AppointmentInput:
 @dataclass
 class Reminder:
     offset_s: float
-    due_at: datetime  # when it goes out (moved out of quiet hours, never past the start)
-    moved_from: datetime | None = None  # the unmoved time, when quiet hours moved it
+    due_at: datetime  # when it goes out (moved out of prayer and quiet hours, never past the start)
+    moved_from: datetime | None = None  # the unmoved time, when something moved it
     sent: bool = False
+    moved_for: list[str] = field(default_factory=list)  # "prayer:asr", "quiet_hours"
 
 
 @dataclass
@@ -101,7 +102,8 @@ class UpdateResult:
 
 @dataclass
 class ReminderPlanRequest:
-    """What the reminder planner needs; it loads the patient's quiet hours itself."""
+    """What the reminder planner needs; it loads the patient's quiet hours and prayer-time
+    preferences itself (so a change to them reaches the next plan)."""
 
     patient_id: str
     time_zone: str

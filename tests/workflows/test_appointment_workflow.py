@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio import activity
@@ -21,11 +22,17 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.appointment_plans import FamilyQuery
+from activities.appointment_plans import (
+    AppointmentPlanActivities,
+    FamilyQuery,
+    ReminderTerms,
+    prayer_settings_of,
+)
 from activities.appointment_records import AppointmentChange
 from activities.delivery_types import DeliveryRequest, DeliveryResult
 from activities.directory import TargetQuery
 from clinical.appointment_reminders import plan_reminders
+from clinical.prayer_times import prayer_times_on
 from worker import SANDBOX
 from workflows.appointment import AppointmentWorkflow
 from workflows.appointment_types import (
@@ -43,8 +50,10 @@ class Recorder:
     """Stand-ins: deliveries and recorded changes kept in order; an on-duty nurse; one family
     member; reminders planned by the real pure rule with no quiet hours."""
 
-    def __init__(self) -> None:
+    def __init__(self, planner: AppointmentPlanActivities | None = None) -> None:
+        self.planner = planner  # the real reminder planner, when a test gives it a patient
         self.sent: list[DeliveryRequest] = []
+        self.sent_at: dict[str, datetime] = {}  # attempt id -> the workflow clock when sent
         self.changes: list[AppointmentChange] = []
         self.queue_of: dict[str, str] = {}  # attempt id -> the task queue its delivery ran on
 
@@ -53,6 +62,7 @@ class Recorder:
         async def deliver(request: DeliveryRequest) -> DeliveryResult:
             self.sent.append(request)
             self.queue_of[request.attempt_id] = activity.info().task_queue
+            self.sent_at[request.attempt_id] = activity.info().current_attempt_scheduled_time
             return DeliveryResult(request.attempt_id, request.channel, request.recipient_id, "sent")
 
         @activity.defn(name="resolve_targets")
@@ -65,6 +75,8 @@ class Recorder:
 
         @activity.defn(name="plan_appointment_reminders")
         async def plan(request: ReminderPlanRequest) -> list[Reminder]:
+            if self.planner is not None:
+                return self.planner.plan_reminders(request)
             return [Reminder(p.offset_s, p.due_at, p.moved_from) for p in plan_reminders(
                 starts_at=request.starts_at, offsets_s=request.offsets_s,
                 time_zone=request.time_zone, now=request.now, quiet_hours=None)]
@@ -251,7 +263,11 @@ async def test_an_emergency_appointment_pages_the_care_team_on_every_channel(
                                     AppointmentUpdate("emergency", "dr-a"))
         await until(lambda: "dr-b" in recorder.told("emergency"), "care team paged")
         await until(lambda: "nurse-on-duty" in recorder.told("emergency"), "on duty paged")
-        await handle.terminate("test over")
+        # Ended the ordinary way (the run drains its pages first), not terminated: a delivery
+        # cut off on the emergency queue would stop the shared server's clock for later tests.
+        await handle.execute_update(AppointmentWorkflow.apply,
+                                    AppointmentUpdate("cancelled", "dr-a"))
+        await handle.result()
     told = recorder.told("emergency")
     assert sorted(told["dr-b"]) == sorted(["websocket", "push", "sms", "voice", "email"])
     assert sorted(told["patient-1"]) == sorted(told["dr-b"]), "critical: every channel"
@@ -261,3 +277,48 @@ async def test_an_emergency_appointment_pages_the_care_team_on_every_channel(
     created = {recorder.queue_of[r.attempt_id] for r in recorder.sent
                if r.content.get("update") == "created"}
     assert emergency_queue not in created, "before the emergency, pages stayed routine"
+
+
+KL_HOME = (3.1570, 101.7123)
+
+
+def prayerful_planner() -> AppointmentPlanActivities:
+    """The real reminder planner, for a patient at home in Kuala Lumpur who asked for
+    prayer-time awareness (their stored preference, as the patient directory keeps it)."""
+    prayer = prayer_settings_of({"enabled": True})
+    return AppointmentPlanActivities(lambda patient_id: ReminderTerms(
+        prayer=prayer, latitude=KL_HOME[0], longitude=KL_HOME[1]))
+
+
+def asr_in_two_days(now: datetime) -> datetime:
+    day = (now + timedelta(days=2)).astimezone(ZoneInfo("Asia/Kuala_Lumpur")).date()
+    settings = prayer_settings_of({"enabled": True})
+    assert settings is not None
+    return prayer_times_on(day, *KL_HOME, "Asia/Kuala_Lumpur", settings)["asr"]
+
+
+@pytest.mark.parametrize("start_after_asr_min, offset_min, goes_at_min, moved", [
+    (125, 120, 20, True),  # 5 min into the window, 2 h ahead: waits for the window's end
+    (15, 10, 5, False),  # the window ends after the start: it goes at once, unmoved
+])
+async def test_a_prayer_window_moves_a_reminder_to_its_end_but_never_past_the_start(
+        time_env: WorkflowEnvironment, start_after_asr_min: int, offset_min: int,
+        goes_at_min: int, moved: bool) -> None:
+    recorder, now = Recorder(prayerful_planner()), await time_env.get_current_time()
+    asr = asr_in_two_days(now)
+    start = asr + timedelta(minutes=start_after_asr_min)
+    data = appointment(now, reminder_offsets_s=[offset_min * 60.0])
+    data.starts_at, data.ends_at = start, start + timedelta(minutes=30)
+    async with running(time_env, recorder, data) as handle:
+        await until(lambda: recorder.recorded("reminders_planned"), "reminders planned")
+        await time_env.sleep((start - now).total_seconds() - 60)  # just before the start
+        await until(lambda: recorder.recorded("reminder_sent"), "the reminder")
+        await handle.terminate("test over")
+    sent = recorder.recorded("reminder_sent")[0].detail
+    goes_at = asr + timedelta(minutes=goes_at_min)
+    assert datetime.fromisoformat(sent["due_at"]) == goes_at
+    assert sent.get("moved_for") == (["prayer:asr"] if moved else None)
+    assert (sent["moved_from"] is not None) == moved
+    reminder = recorder.reminders()[0]
+    assert recorder.sent_at[reminder.attempt_id] >= goes_at, "not sent before its moved time"
+    assert recorder.sent_at[reminder.attempt_id] < start, "never past the start"
