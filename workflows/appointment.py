@@ -19,7 +19,13 @@ from typing import Any
 
 from temporalio import workflow
 
-from workflows.appointment_fanout import FALLBACK, fan_out, update_urgency
+from workflows.appointment_fanout import (
+    FALLBACK,
+    fan_out,
+    needs_presence,
+    patient_channels,
+    update_urgency,
+)
 from workflows.appointment_types import (
     CLOSED,
     NOT_ARRIVED,
@@ -40,10 +46,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.appointment_plans import AppointmentPlanActivities, FamilyQuery
     from activities.appointment_records import AppointmentChange, AppointmentRecordActivities
     from activities.directory import DirectoryActivities, on_duty_query
+    from activities.presence import PresenceActivities, PresenceQuery
 
 REMINDER_CHANNELS = ["websocket", "push"]
 # Patches: each a change to what running appointments do (see tests/replay).
 EMERGENCY_QUEUE_PATCH = "appointment-emergency-queue"  # emergency pages on the emergency queue
+OFFLINE_EMAIL_PATCH = "appointment-offline-email"  # an offline patient is emailed too
 LOOKUP_TIMEOUT = timedelta(seconds=10)
 # Which statuses each update may be applied in (the rest are refused as invalid transitions).
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -162,7 +170,9 @@ class AppointmentWorkflow(PagingWorkflow):
         if workflow.now() >= s.starts_at:  # the moment passed during an outage: too late now
             await self._record("reminder_skipped", "vigil", {"offset_s": reminder.offset_s})
             return
-        self._pager.page(people=[self._input.patient_id], channels=REMINDER_CHANNELS,
+        offline = needs_presence("reminder", s.urgency) and await self._patient_offline()
+        self._pager.page(people=[self._input.patient_id],
+                         channels=patient_channels(REMINDER_CHANNELS, offline=offline),
                          kind="appointment_reminder", content=self._content("reminder"),
                          scope=f"p{s.plan}r{index}", fallback=FALLBACK)
         await self._record("reminder_sent", "vigil", {
@@ -259,10 +269,11 @@ class AppointmentWorkflow(PagingWorkflow):
         family = await workflow.execute_activity_method(
             AppointmentPlanActivities.family, FamilyQuery(data.patient_id),
             start_to_close_timeout=LOOKUP_TIMEOUT, retry_policy=RECORD_RETRY)
+        offline = needs_presence(update_type, s.urgency) and await self._patient_offline()
         pages = fan_out(update_type, urgency=s.urgency, emergency=s.emergency,
                         patient_id=data.patient_id, provider_id=s.provider_id,
                         care_team=data.care_team, on_duty=on_duty,
-                        coordinators=data.coordinators, family=family)
+                        coordinators=data.coordinators, family=family, patient_offline=offline)
         content = self._content(update_type, detail)
         queue = self._queue_for(update_type)
         for page in pages:
@@ -278,6 +289,15 @@ class AppointmentWorkflow(PagingWorkflow):
         if not self._input.emergency_task_queue or not workflow.patched(EMERGENCY_QUEUE_PATCH):
             return None
         return self._input.emergency_task_queue
+
+    async def _patient_offline(self) -> bool:
+        """Whether the patient has no inbox WebSocket open, as an activity answers now."""
+        if not workflow.patched(OFFLINE_EMAIL_PATCH):
+            return False  # runs recorded before the rule replay without asking
+        online = await workflow.execute_activity_method(
+            PresenceActivities.online, PresenceQuery(self._input.patient_id),
+            start_to_close_timeout=LOOKUP_TIMEOUT, retry_policy=RECORD_RETRY)
+        return not online
 
     async def _on_duty(self) -> list[str]:
         """Who is on duty at the facility (one directory function; see on_duty_query)."""

@@ -241,3 +241,49 @@ async def test_an_emergency_appointment_pages_the_care_team_on_every_channel_thr
 async def idle_history(temporal_address: str, workflow_id: str) -> list:  # type: ignore[type-arg]
     await idle(temporal_address, workflow_id)
     return await events(temporal_address, workflow_id)
+
+
+async def new_patient(admin: httpx.AsyncClient, **fields: object) -> str:
+    """A patient of this test's own, reachable by email and phone."""
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    created = await admin.post("/patients", json={
+        "id": patient, "name": "Patient", "time_zone": "Asia/Kuala_Lumpur",
+        "email": f"{patient}@patients.example",
+        "phone": f"+6019{uuid.uuid4().int % 10**7:07d}", **fields})
+    assert created.status_code == 201, created.text
+    return patient
+
+
+async def test_a_patient_offline_is_emailed_an_everyday_update_and_one_online_is_not(
+        stack, admin: httpx.AsyncClient) -> None:
+    patient = await new_patient(admin)
+    booked = await admin.post("/appointments", json=booking(patient))  # nobody has the app open
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+
+    def patient_channels(scope: str) -> set[str]:
+        return {a.channel for a in attempts(appointment_id, recipient_id=patient)
+                if f"/{scope}/" in a.id and a.outcome in ("sent", "delivered")}
+
+    await eventually(lambda: patient_channels("u1") == {"websocket", "email"},
+                     what="the booking by WebSocket and, offline, by email")
+    async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as ws:
+        delayed = await admin.post(f"/appointments/{appointment_id}/updates",
+                                   json={"type": "provider_delay", "delay_minutes": 15})
+        assert delayed.status_code == 200, delayed.text
+        frame = await next_frame(ws, subject_id=appointment_id, kind="appointment")
+        while frame["payload"]["detail"]["update"] != "provider_delay":
+            frame = await next_frame(ws, subject_id=appointment_id, kind="appointment")
+    await eventually(lambda: patient_channels("u2") == {"websocket"}, what="the delay's page")
+    history = await idle_history(stack.env["VIGIL_TEMPORAL_ADDRESS"], appointment_id)
+    answers = [json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
+               for e in history if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+               and _activity_type(history, e) == "person_online"]
+    assert answers == [False, True], "offline at booking, online at the delay: both recorded"
+    assert patient_channels("u2") == {"websocket"}, "online: no email"
+
+
+def _activity_type(history: list, completed) -> str:  # type: ignore[no-untyped-def,type-arg]
+    scheduled_id = completed.activity_task_completed_event_attributes.scheduled_event_id
+    scheduled = next(e for e in history if e.event_id == scheduled_id)
+    return scheduled.activity_task_scheduled_event_attributes.activity_type.name

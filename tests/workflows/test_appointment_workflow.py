@@ -30,6 +30,7 @@ from activities.appointment_plans import (
 )
 from activities.appointment_records import AppointmentChange
 from activities.delivery_types import DeliveryRequest, DeliveryResult
+from activities.presence import PresenceQuery
 from activities.directory import TargetQuery
 from clinical.appointment_reminders import plan_reminders
 from clinical.prayer_times import prayer_times_on
@@ -56,6 +57,8 @@ class Recorder:
         self.sent_at: dict[str, datetime] = {}  # attempt id -> the workflow clock when sent
         self.changes: list[AppointmentChange] = []
         self.queue_of: dict[str, str] = {}  # attempt id -> the task queue its delivery ran on
+        self.online = True  # whether the patient has an inbox WebSocket open
+        self.presence_asked = 0
 
     def activities(self) -> list:
         @activity.defn(name="deliver")
@@ -85,7 +88,12 @@ class Recorder:
         async def family(query: FamilyQuery) -> list[str]:
             return ["cg-family"]
 
-        return [deliver, resolve_targets, record, plan, family]
+        @activity.defn(name="person_online")
+        async def online(query: PresenceQuery) -> bool:
+            self.presence_asked += 1
+            return self.online
+
+        return [deliver, resolve_targets, record, plan, family, online]
 
     def recorded(self, change: str) -> list[AppointmentChange]:
         return [c for c in self.changes if c.change == change]
@@ -322,3 +330,34 @@ async def test_a_prayer_window_moves_a_reminder_to_its_end_but_never_past_the_st
     reminder = recorder.reminders()[0]
     assert recorder.sent_at[reminder.attempt_id] >= goes_at, "not sent before its moved time"
     assert recorder.sent_at[reminder.attempt_id] < start, "never past the start"
+
+
+async def test_an_offline_patient_is_emailed_too_below_high_urgency_and_only_then(
+        time_env: WorkflowEnvironment) -> None:
+    recorder, now = Recorder(), await time_env.get_current_time()
+    recorder.online = False
+    data = appointment(now, starts_in_h=3)  # the 2 h reminder is an hour away
+    async with running(time_env, recorder, data) as handle:
+        await until(lambda: recorder.recorded("reminders_planned"), "reminders planned")
+        await handle.execute_update(AppointmentWorkflow.apply, AppointmentUpdate(
+            "provider_delay", "dr-a", delay_minutes=10))  # normal urgency
+        await until(lambda: "patient-1" in recorder.told("provider_delay"), "the delay told")
+        await handle.execute_update(AppointmentWorkflow.apply,
+                                    AppointmentUpdate("room_change", "dr-a", room="9"))  # high
+        await until(lambda: "patient-1" in recorder.told("room_change"), "the room change told")
+        asked = recorder.presence_asked
+        await time_env.sleep(HOUR + 60)
+        await until(lambda: recorder.reminders(), "the reminder")
+        recorder.online = True
+        await handle.execute_update(AppointmentWorkflow.apply, AppointmentUpdate(
+            "provider_delay", "dr-a", delay_minutes=20))
+        await until(lambda: len([r for r in recorder.sent if r.content.get("update") ==
+                                 "provider_delay" and r.recipient_id == "patient-1"]) == 3,
+                    "the second delay told")
+        await handle.terminate("test over")
+    assert recorder.told("provider_delay")["patient-1"] == ["email", "websocket", "websocket"], \
+        "emailed while offline; online again, WebSocket only"
+    assert recorder.told("room_change")["patient-1"] == ["push", "websocket"], "high: no email"
+    assert recorder.told("provider_delay")["dr-a"] == ["websocket", "websocket"], "only the patient"
+    assert sorted(r.channel for r in recorder.reminders()) == ["email", "push", "websocket"]
+    assert asked == 2, "asked for the created and provider_delay fan-outs, not the room change"
