@@ -20,6 +20,7 @@ from typing import Any
 from temporalio import workflow
 
 from workflows.appointment_fanout import (
+    CHANNELS_BY_URGENCY,
     FALLBACK,
     fan_out,
     needs_presence,
@@ -29,13 +30,17 @@ from workflows.appointment_fanout import (
 from workflows.appointment_types import (
     CLOSED,
     NOT_ARRIVED,
+    PATIENT_ANSWERS,
+    REPLY_CHANNELS,
     UPDATE_TYPES,
     URGENCIES,
     AppointmentInput,
     AppointmentState,
     AppointmentUpdate,
     AppointmentView,
+    PatientReply,
     ReminderPlanRequest,
+    ReplyResult,
     UpdateResult,
     detail_of,
 )
@@ -254,11 +259,49 @@ class AppointmentWorkflow(PagingWorkflow):
         s.history.append(kind)
         self._accept(kind, update.actor, detail_of(update))
 
+    # --- the patient's answer to a reminder ------------------------------------------
+
+    def _check_reply(self, reply: PatientReply) -> None:
+        s = self._state
+        if reply.answer not in PATIENT_ANSWERS:
+            raise refuse(Refusal.InvalidUpdate, "answer must be confirm or reschedule.",
+                         field="answer")
+        if reply.via not in REPLY_CHANNELS or reply.actor != self._input.patient_id:
+            raise refuse(Refusal.NotAllowed, "Only the patient answers their reminders.")
+        if s.status not in NOT_ARRIVED:
+            raise refuse(Refusal.InvalidTransition,
+                         f"This appointment is {s.status}: there is nothing to confirm now.",
+                         status=s.status, update=PATIENT_ANSWERS[reply.answer])
+
+    @workflow.update
+    def reply(self, reply: PatientReply) -> ReplyResult:
+        """The patient confirms, or asks to reschedule (the clinic's coordinators are told)."""
+        self._check_reply(reply)
+        self._state.patient_answer = reply.answer
+        self._accept(PATIENT_ANSWERS[reply.answer], reply.actor, {"via": reply.via})
+        return ReplyResult(self._state.status, reply.answer, self._state.starts_at)
+
+    @reply.validator
+    def _validate_reply(self, reply: PatientReply) -> None:
+        self._check_reply(reply)
+
+    async def _tell_coordinators(self, change: str) -> None:
+        """A request to reschedule goes to the clinic's coordinators, who find a new time."""
+        s = self._state
+        s.updates += 1
+        self._pager.page(people=list(self._input.coordinators),
+                         channels=CHANNELS_BY_URGENCY[update_urgency(change, s.urgency)],
+                         kind="appointment", content=self._content(change),
+                         scope=f"u{s.updates}", fallback=FALLBACK)
+
     # --- side effects of accepted updates -------------------------------------------
 
     async def _on_accepted(self, accepted: Accepted) -> None:
         await self._record(accepted.change, accepted.actor, accepted.detail)
-        await self._fan_out(accepted.change, accepted.detail)
+        if accepted.change == "reschedule_requested":
+            await self._tell_coordinators(accepted.change)
+        elif accepted.change != "patient_confirmed":
+            await self._fan_out(accepted.change, accepted.detail)
 
     async def _fan_out(self, update_type: str, detail: dict[str, Any]) -> None:
         """Tell everyone this update concerns, through the one delivery path."""

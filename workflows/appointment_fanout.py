@@ -31,7 +31,8 @@ FALLBACK = ["websocket", "push", "sms", "email"]
 FAMILY_CHANNELS = ("websocket", "push")
 # The least urgency an update type carries, whatever the appointment's own.
 UPDATE_URGENCY = {"emergency": "critical", "cancelled": "high", "room_change": "high",
-                  "rescheduled": "high", "provider_change": "high", "no_show": "high"}
+                  "rescheduled": "high", "provider_change": "high", "no_show": "high",
+                  "reschedule_requested": "high"}
 ON_DUTY_UPDATES = ("checked_in", "room_change", "emergency")
 PROVIDER_RAISED = ("checked_in", "patient_delay")
 # Below these, an offline patient would see nothing until they open the app: email them too.

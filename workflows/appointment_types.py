@@ -18,6 +18,11 @@ OPEN = ("created", "scheduled", "checked_in", "in_progress")
 CLOSED = ("completed", "cancelled", "no_show")
 NOT_ARRIVED = ("created", "scheduled")  # reminders and the no-show clock run only here
 
+# What a patient may answer a reminder (by SMS, in the app or by the email's link), and the
+# change each records.
+PATIENT_ANSWERS = {"confirm": "patient_confirmed", "reschedule": "reschedule_requested"}
+REPLY_CHANNELS = ("sms", "app", "email")
+
 DEFAULT_REMINDER_OFFSETS_S = [24 * 3600.0, 2 * 3600.0]
 DEFAULT_NO_SHOW_GRACE_S = 15 * 60.0
 
@@ -75,6 +80,7 @@ class AppointmentState:
     updates: int = 0  # every accepted update, to keep attempt ids unique
     checked_in_at: datetime | None = None
     history: list[str] = field(default_factory=list)  # update types accepted, oldest first
+    patient_answer: str = ""  # confirm or reschedule: the patient's latest answer to a reminder
 
 
 @dataclass
@@ -91,6 +97,22 @@ class AppointmentUpdate:
     urgency: str | None = None  # urgency_change
     delay_minutes: int | None = None  # provider_delay, patient_delay
     reason: str = ""
+
+
+@dataclass
+class PatientReply:
+    """The patient's answer to a reminder: they are coming, or they ask for another time."""
+
+    answer: str  # a key of PATIENT_ANSWERS
+    actor: str  # the patient's id
+    via: str  # one of REPLY_CHANNELS
+
+
+@dataclass
+class ReplyResult:
+    status: str
+    answer: str
+    starts_at: datetime
 
 
 @dataclass

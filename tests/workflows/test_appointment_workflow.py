@@ -39,6 +39,7 @@ from workflows.appointment import AppointmentWorkflow
 from workflows.appointment_types import (
     AppointmentInput,
     AppointmentUpdate,
+    PatientReply,
     Reminder,
     ReminderPlanRequest,
 )
@@ -361,3 +362,36 @@ async def test_an_offline_patient_is_emailed_too_below_high_urgency_and_only_the
     assert recorder.told("provider_delay")["dr-a"] == ["websocket", "websocket"], "only the patient"
     assert sorted(r.channel for r in recorder.reminders()) == ["email", "push", "websocket"]
     assert asked == 2, "asked for the created and provider_delay fan-outs, not the room change"
+
+
+async def test_the_patient_confirms_or_asks_to_reschedule_and_the_coordinators_hear_of_it(
+        time_env: WorkflowEnvironment) -> None:
+    recorder, now = Recorder(), await time_env.get_current_time()
+    data = appointment(now, starts_in_h=48)
+    async with running(time_env, recorder, data) as handle:
+        await until(lambda: recorder.recorded("reminders_planned"), "started")
+        confirmed = await handle.execute_update(AppointmentWorkflow.reply,
+                                                PatientReply("confirm", "patient-1", "sms"))
+        asked = await handle.execute_update(AppointmentWorkflow.reply,
+                                            PatientReply("reschedule", "patient-1", "app"))
+        await until(lambda: recorder.told("reschedule_requested"), "the coordinators told")
+        with pytest.raises(WorkflowUpdateFailedError) as someone_else:
+            await handle.execute_update(AppointmentWorkflow.reply,
+                                        PatientReply("confirm", "dr-a", "app"))
+        await handle.execute_update(AppointmentWorkflow.apply,
+                                    AppointmentUpdate("checked_in", "front-desk"))
+        with pytest.raises(WorkflowUpdateFailedError) as too_late:
+            await handle.execute_update(AppointmentWorkflow.reply,
+                                        PatientReply("reschedule", "patient-1", "email"))
+        view = await handle.query(AppointmentWorkflow.state)
+        await handle.terminate("test over")
+    assert (confirmed.answer, asked.answer) == ("confirm", "reschedule")
+    assert [c.detail["via"] for c in recorder.recorded("patient_confirmed")] == ["sms"]
+    assert [c.detail["via"] for c in recorder.recorded("reschedule_requested")] == ["app"]
+    assert recorder.told("reschedule_requested") == {"coord": ["push", "websocket"]}
+    assert recorder.told("patient_confirmed") == {}, "a confirmation is recorded, not broadcast"
+    assert isinstance(someone_else.value.cause, ApplicationError)
+    assert someone_else.value.cause.type == "NotAllowed"
+    assert isinstance(too_late.value.cause, ApplicationError)
+    assert too_late.value.cause.type == "InvalidTransition"
+    assert view.status == "checked_in" and len(recorder.recorded("reschedule_requested")) == 1
