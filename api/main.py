@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
+    appointment_links,
     appointments,
     audit,
     caregivers,
@@ -77,7 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff, facilities,
                                       policies, oncall, outbox, audit, review, family, patients,
                                       caregivers, webhook_endpoints, appointments, ws))
-OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
 
 

@@ -18,6 +18,14 @@ from channels.base import OutboundMessage
 
 AUDIENCE = "vigil:email-ack"
 PATH = "/ack"
+# Links whose message kind answers something other than an emergency page: the page they open.
+PATHS_BY_KIND = {"appointment_reminder": "/ack/appointment"}
+LABELS_BY_KIND = {"appointment_reminder": "Confirm or ask for another time"}
+
+
+def link_label(kind: str) -> str:
+    """What the email calls its link."""
+    return LABELS_BY_KIND.get(kind, "Acknowledge")
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,11 @@ def read_ack_token(token: str, *, secret: str) -> AckClaim:
 def ack_link_builder(public_base_url: str, *, secret: str,
                      ttl_s: int) -> Callable[[OutboundMessage], str]:
     """What the email channel calls to put a link in each page."""
-    base = public_base_url.rstrip("/") + PATH
+    base = public_base_url.rstrip("/")
 
     def link(message: OutboundMessage) -> str:
         claim = AckClaim(message.attempt_id, message.recipient.staff_id)
-        return f"{base}/{ack_token(claim, secret=secret, ttl_s=ttl_s)}"
+        path = PATHS_BY_KIND.get(message.kind, PATH)
+        return f"{base}{path}/{ack_token(claim, secret=secret, ttl_s=ttl_s)}"
 
     return link

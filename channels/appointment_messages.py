@@ -74,3 +74,8 @@ def appointment_text(kind: str, content: dict[str, Any], language: str, where: s
                        minutes=content.get("delay_minutes") or "?")
     lead = _LEAD[lang][1 if kind == "appointment_family" else 0]
     return f"{lead}: {news}. {where}, {_when(content)}".rstrip(", ")
+
+
+def local_when(starts_at: datetime, time_zone: str) -> str:
+    """An appointment's start as its patient reads it, e.g. '1 Dec 09:30'."""
+    return _when({"starts_at": starts_at.isoformat(), "time_zone": time_zone})

@@ -11,6 +11,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.mail import ClickTracking, CustomArg, Email, Mail, To, TrackingSettings
 
+from channels.ack_links import link_label
 from channels.base import (
     FINAL_RANK,
     UNDELIVERED,
@@ -50,15 +51,15 @@ class SendGridEmailChannel:
         Inboxes preview on lock screens and mail is not an authenticated view,
         so `detail` stays out here too.
         """
-        link = self._ack_link(message)
+        link, label = self._ack_link(message), link_label(message.kind)
         mail = Mail(
             from_email=Email(self._sender, "Vigil"),
             to_emails=To(message.recipient.email, message.recipient.name),
             subject=message.safe_text,
-            plain_text_content=f"{message.safe_text}\n\nAcknowledge: {link}\n",
+            plain_text_content=f"{message.safe_text}\n\n{label}: {link}\n",
             html_content=(
                 f"<p>{escape(message.safe_text)}</p>"
-                f'<p><a href="{escape(link)}">Acknowledge</a></p>'
+                f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
             ),
         )
         # Echoed back on every event-webhook event, so delivered/bounced maps to the attempt.

@@ -3,6 +3,8 @@
 SMS: "ACK 4821" takes the emergency with that short code; "ACK" or "1" alone
 takes the sender's one open page (and, if they have several, asks which).
 The sender is the staff member whose phone number Twilio reports in `From`.
+A patient's CONFIRM or RESCHEDULE (services/appointment_replies.py) answers
+their next appointment's reminder.
 Call: 1 acknowledges, 2 escalates to the next person now, anything else
 plays the page again.
 """
@@ -17,6 +19,7 @@ from sqlmodel import col, select
 from twilio.twiml.voice_response import VoiceResponse
 
 from services.acknowledgements import command_as
+from services.appointment_replies import answer_patient_sms
 from channels.base import OutboundMessage, Recipient
 from channels.messages import location_text, safe_text
 from channels.replies import say_attributes, sms_reply, voice_reply
@@ -65,6 +68,9 @@ def open_by_code(code: str) -> Emergency | None:
 
 async def answer_sms(*, client: Any, sender: str, text: str) -> str:
     """The reply to one inbound SMS, after acting on it."""
+    patient_answer = await answer_patient_sms(client=client, sender=sender, text=text)
+    if patient_answer is not None:  # a patient's CONFIRM / RESCHEDULE for an appointment
+        return patient_answer
     person = await asyncio.to_thread(staff_by_phone, sender)
     if person is None:
         return sms_reply("unknown_sender")
