@@ -21,6 +21,8 @@ PATH = "/ack"
 # Links whose message kind answers something other than an emergency page: the page they open.
 PATHS_BY_KIND = {"appointment_reminder": "/ack/appointment"}
 LABELS_BY_KIND = {"appointment_reminder": "Confirm or ask for another time"}
+# News with nothing to answer: their emails carry no link at all.
+NO_LINK_KINDS = ("appointment", "appointment_family")
 
 
 def link_label(kind: str) -> str:
@@ -62,11 +64,13 @@ def read_ack_token(token: str, *, secret: str) -> AckClaim:
 
 
 def ack_link_builder(public_base_url: str, *, secret: str,
-                     ttl_s: int) -> Callable[[OutboundMessage], str]:
+                     ttl_s: int) -> Callable[[OutboundMessage], str | None]:
     """What the email channel calls to put a link in each page."""
     base = public_base_url.rstrip("/")
 
-    def link(message: OutboundMessage) -> str:
+    def link(message: OutboundMessage) -> str | None:
+        if message.kind in NO_LINK_KINDS:
+            return None
         claim = AckClaim(message.attempt_id, message.recipient.staff_id)
         path = PATHS_BY_KIND.get(message.kind, PATH)
         return f"{base}{path}/{ack_token(claim, secret=secret, ttl_s=ttl_s)}"
