@@ -19,7 +19,8 @@ from db.engine import reading
 from db.models import Appointment
 from tests.utils.api import as_user
 from tests.utils.history import events, idle
-from tests.utils.live import next_frame, sse_events, staff_socket
+from events.topics import family_topic
+from tests.utils.live import next_frame, publish_to, sse_events, staff_socket
 from tests.utils.people import authorise
 from tests.utils.records import attempts, audit_actions
 from tests.utils.waiting import eventually
@@ -63,6 +64,22 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     family = as_user(stack.api_url, "cg-appt-yes", "family")
     following = asyncio.create_task(sse_events(family, f"/patients/{patient}/updates", count=100,
                                                timeout_s=30, into=seen))
+    # The family member without appointments consent follows the same stream (their monitoring
+    # consent opens it). Markers on their own topic bracket the room change: the stream is
+    # in order, so whatever it would show of the change arrives before the second marker.
+    unconsented_seen: list[dict] = []
+    unconsented = as_user(stack.api_url, "cg-appt-no", "family")
+    their_topic = family_topic(patient, "cg-appt-no")
+    watching = asyncio.create_task(sse_events(
+        unconsented, f"/patients/{patient}/updates", count=100, timeout_s=30,
+        into=unconsented_seen))
+
+    async def marker(n: int) -> None:
+        publish_to(their_topic, "monitoring", [{"subject_id": f"marker-{n}", "text": "marker"}])
+        await eventually(lambda: any(e["data"]["payload"].get("subject_id") == f"marker-{n}"
+                                     for e in unconsented_seen), what=f"marker {n} streamed")
+
+    await marker(1)
     async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws, \
             staff_socket(stack.ws_url(), "nurse-siti") as nurse_ws, \
             staff_socket(stack.ws_url(), "dr-lim") as provider_ws, \
@@ -82,6 +99,11 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     assert told[0]["data"]["payload"]["subject_id"] == appointment_id
     following.cancel()
     await family.aclose()
+    await marker(2)  # published after the room change's family event
+    watching.cancel()
+    await unconsented.aclose()
+    assert [e["data"]["payload"]["subject_id"] for e in unconsented_seen] == [
+        "marker-1", "marker-2"], "without appointments consent: nothing of the appointment"
 
     on_duty = {t.staff_id for t in find_targets(on_duty_query("vigil-general"))}
     assert "nurse-siti" in on_duty
@@ -287,3 +309,39 @@ def _activity_type(history: list, completed) -> str:  # type: ignore[no-untyped-
     scheduled_id = completed.activity_task_completed_event_attributes.scheduled_event_id
     scheduled = next(e for e in history if e.event_id == scheduled_id)
     return scheduled.activity_task_scheduled_event_attributes.activity_type.name
+
+
+async def test_impossible_updates_are_422_naming_the_field_and_change_nothing(
+        admin: httpx.AsyncClient) -> None:
+    patient = await new_patient(admin)
+    appointment_id = (await admin.post("/appointments", json=booking(patient))).json()["id"]
+    await eventually(lambda: "appointment.reminders_planned" in audit_actions(appointment_id),
+                     what="the workflow settled after booking")
+    before, row = audit_actions(appointment_id), appointments_of(patient)[0]
+    now = datetime.now(UTC)
+    refused = {
+        "body.starts_at": {"type": "rescheduled", "starts_at": (now - timedelta(hours=1)).isoformat(),
+                           "ends_at": now.isoformat()},
+        "body.ends_at": {"type": "rescheduled", "starts_at": (now + timedelta(days=5)).isoformat(),
+                         "ends_at": (now + timedelta(days=4)).isoformat()},
+        "body.provider_id": {"type": "provider_change", "provider_id": "dr-nobody"},
+        "room": {"type": "room_change"},
+        "body.delay_minutes": {"type": "provider_delay", "delay_minutes": 0},
+        "body.urgency": {"type": "urgency_change", "urgency": "apocalyptic"},
+        "body.type": {"type": "teleported"},
+    }
+    for field, body in refused.items():
+        answer = await admin.post(f"/appointments/{appointment_id}/updates", json=body)
+        assert answer.status_code == 422, (field, answer.text)
+        named = {d.get("field") for d in answer.json()["error"]["details"]} \
+            if isinstance(answer.json()["error"]["details"], list) \
+            else {answer.json()["error"]["details"].get("field")}
+        assert field in named, (field, answer.text)
+    malformed = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={"resourceType": "Appointment", "status": "booked",
+                                      "participant": "everyone"})
+    assert malformed.status_code == 422, malformed.text
+    assert audit_actions(appointment_id) == before, "no update recorded"
+    after = appointments_of(patient)[0]
+    assert (after.room, after.starts_at, after.provider_id, after.urgency, after.last_update) == (
+        row.room, row.starts_at, row.provider_id, row.urgency, row.last_update)
