@@ -7,7 +7,10 @@ the same plan), takes every SPEC §2 update as a validated workflow update
 fans each out through the one delivery path (workflows/appointment_fanout.py
 says to whom), and records a no-show when nobody checks in within the grace
 period after the start. A reschedule re-plans the pending reminders; a cancel
-ends the workflow, and with it every timer.
+ends the workflow, and with it every timer. The patient answers a reminder
+through the `reply` update (confirm, or ask to reschedule: the coordinators are
+told); an emergency appointment's pages run on the emergency task queue; an
+offline patient (asked of an activity) is emailed too below high urgency.
 """
 
 from __future__ import annotations
