@@ -35,3 +35,4 @@ fuzz: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py
 	$(BIN)/python bench/monitoring_ingest.py
+	$(BIN)/python bench/webhook_fanout.py

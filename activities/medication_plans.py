@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Callable, Protocol
 
 from temporalio import activity
 
 from clinical.dose_plan import DayPlan, PlanTerms, first_reminder_after, plan_day
+from activities.ramadan_calendar import sighted_ramadan, with_sighted
 from clinical.dose_times import next_day_with_doses, zone_named
 from workflows.medication_types import Preferences, Terms
 
@@ -93,13 +94,17 @@ def next_plan(request: DayPlanRequest, prefs: Preferences) -> DayPlan | None:
 
 
 class MedicationPlanActivities:
-    def __init__(self, directory: CareDirectory | None = None) -> None:
+    def __init__(self, directory: CareDirectory | None = None,
+                 ramadan: Callable[[], list[tuple[str, str]]] = sighted_ramadan) -> None:
         self.directory = directory or SnapshotDirectory()
+        self.ramadan = ramadan  # the admin-set calendar; computed dates for years it lacks
 
     @activity.defn(name="plan_medication_day")
     def plan_day(self, request: DayPlanRequest) -> DayPlanResult:
         """The next day of the schedule with every reminder time worked out."""
         prefs = self.directory.preferences(request.patient_id) or request.preferences
+        if prefs.ramadan_mode:
+            prefs = with_sighted(prefs, self.ramadan())
         return DayPlanResult(next_plan(request, prefs), prefs.language)
 
     @activity.defn(name="medication_contacts")

@@ -65,9 +65,11 @@ class WebhookActivities:
                 enabled=True,
                 retry=RetrySchedule(endpoint.retry_initial_s, endpoint.retry_max_s,
                                     endpoint.retry_window_s),
-                pending=[PendingDelivery(r.seq or 0, r.webhook_id, r.event_type,
-                                         as_utc(r.occurred_at))  # type: ignore[arg-type]
-                         for r in rows])
+                # A replayed event's retry window runs from its replay, not from the event.
+                pending=[PendingDelivery(
+                    r.seq or 0, r.webhook_id, r.event_type,
+                    as_utc(r.replayed_at or r.occurred_at))  # type: ignore[arg-type]
+                    for r in rows])
 
     @activity.defn(name="webhook_send")
     def send_webhook(self, request: SendRequest) -> SendOutcome:

@@ -17,6 +17,7 @@ from api.routes import (
     ack_links,
     appointment_links,
     appointments,
+    calendar_feeds,
     audit,
     caregivers,
     console,
@@ -24,6 +25,7 @@ from api.routes import (
     emergencies,
     facilities,
     medication,
+    medication_administrations,
     family,
     health,
     monitoring,
@@ -31,6 +33,7 @@ from api.routes import (
     outbox,
     patients,
     policies,
+    ramadan_calendar,
     review,
     staff,
     webhook_endpoints,
@@ -77,8 +80,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 # Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
 V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff, facilities,
                                       policies, oncall, outbox, audit, review, family, patients,
+                                      medication_administrations, ramadan_calendar,
                                       caregivers, webhook_endpoints, appointments, ws))
-OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links,
+                                          calendar_feeds))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
 
 

@@ -47,6 +47,8 @@ class Scope(Enum):
     ON_SESSION = "on the session (care team or viewer)"
     CARE_TEAM = "on the session's care team"
     OWN_INBOX = "whose token names a person of that kind here (their own inbox only)"
+    SWAP_COLLEAGUE = "who is asked to cover it"
+    SWAP_PARTY = "named in it (whose time it is, or who is asked)"
 
 
 class Access(Enum):
@@ -56,6 +58,7 @@ class Access(Enum):
     PUBLIC = "anyone"
     SIGNATURE = "the provider's signature (no token)"
     LINK = "the signed link itself (no token)"
+    FEED = "the signed, expiring feed link itself (no token; 401 expired, 403 forged)"
 
 
 @dataclass(frozen=True)
@@ -190,9 +193,22 @@ RULES: tuple[Rule, ...] = (
     _api("GET", "/schedules/{schedule_id}/shifts", "its shifts (`start`, `end`; 28 days by "
          "default)", STAFF),
     _api("GET", "/schedules/{schedule_id}/calendar.ics", "the same as an iCalendar feed", STAFF),
+    _api("GET", "/schedules/{schedule_id}/calendar-link", "a signed, expiring feed URL of it "
+         "for a calendar app", STAFF),
+    _api("POST", "/schedules/{schedule_id}/import", "import an `.ics` file: repeating events "
+         "become rotations, one-off events overrides; all or nothing", COORDINATORS),
+    _api("GET", "/schedules/{schedule_id}/swaps", "its swaps, newest first (`status`)", STAFF),
+    _api("POST", "/schedules/{schedule_id}/swaps", "ask a `colleague` to cover your time; an "
+         "admin may name whose (`person`) and `impose` it", RESPONDERS),
+    _api("POST", "/schedules/{schedule_id}/swaps/{swap_id}/accept", "take the time: it becomes "
+         "an override", (), _scoped(RESPONDERS, Scope.SWAP_COLLEAGUE)),
+    _api("POST", "/schedules/{schedule_id}/swaps/{swap_id}/decline", "decline, withdraw or close "
+         "it", ADMINS, _scoped(("provider", "coordinator"), Scope.SWAP_PARTY)),
     _api("GET", "/on-call", "who is on call by facility and specialisation (`at`)", STAFF),
     _api("GET", "/on-call/people/{staff_id}/shifts", "a person's upcoming shifts on every schedule "
          "(14 days by default)", STAFF),
+    _api("GET", "/on-call/people/{staff_id}/calendar-link", "a signed, expiring feed URL of a "
+         "person's shifts", COORDINATORS, _scoped(("provider", "auditor"), Scope.SELF)),
     _api("POST", "/medication-schedules", "start a medication schedule (below)", COORDINATORS),
     _api("GET", "/medication-schedules", "schedules, newest first", _MED_READERS, _MED_OWN),
     _api("GET", "/medication-schedules/{schedule_id}", "one, with its live state (the read is "
@@ -210,6 +226,17 @@ RULES: tuple[Rule, ...] = (
          "missed over 7 and 30 days", _MED_READERS, _MED_OWN),
     _api("GET", "/medication-schedules/{schedule_id}/events", "SSE of the schedule", _MED_READERS,
          _MED_OWN),
+    _api("POST", "/medication-schedules/fhir", "start one from a FHIR R4 `MedicationRequest` "
+         "(below)", COORDINATORS),
+    _api("GET", "/patients/{patient_id}/medication-administrations", "doses as a FHIR R4 "
+         "`MedicationAdministration` searchset Bundle (`days`, 30; the read is audited)",
+         _MED_READERS, _MED_OWN),
+    _api("GET", "/ramadan-calendar", "Ramadan per Hijri year, sighted or computed (`from_year`, "
+         "`to_year`)", STAFF),
+    _api("PUT", "/ramadan-calendar/{hijri_year}", "set a year's sighted `first_day`, `last_day` "
+         "(audited)", ADMINS),
+    _api("DELETE", "/ramadan-calendar/{hijri_year}", "back to the computed dates (audited)",
+         ADMINS),
     _api("POST", "/appointments", "book: its workflow reminds, fans out every update, notices a "
          "no-show", RESPONDERS),
     _api("POST", "/appointments/fhir", "book from a FHIR R4 `Appointment`", RESPONDERS),
@@ -239,6 +266,9 @@ RULES: tuple[Rule, ...] = (
          "old one also signs for `overlap_s`", ADMINS),
     _api("GET", "/webhook-endpoints/{endpoint_id}/deliveries", "its events, newest first, with "
          "attempts, last status code and error", ADMINS),
+    _api("POST", "/webhook-endpoints/{endpoint_id}/replay", "send one of its events "
+         "(`webhook_id`) or a time range (`since`, `until`) again, with the same webhook-id",
+         ADMINS),
     _api("GET", "/outbox", "messages channels without credentials would have sent", REVIEWERS),
     _api("GET", "/audit", "the hash-chained audit log (the read is audited)", REVIEWERS),
     _api("GET", "/audit/verify", "walk the chain; names any edited, reordered or missing entry",
@@ -296,6 +326,8 @@ RULES: tuple[Rule, ...] = (
              "buttons, answers nothing", Access.LINK),
     _outside("POST", "/ack/appointment/{token}", "a button: confirm, or ask to reschedule, as "
              "the patient it was sent to", Access.LINK),
+    _outside("GET", "/calendar/{token}.ics", "a schedule's or a person's shifts as an iCalendar "
+             "feed (last week and the next 60 days)", Access.FEED),
 )
 
 BY_KEY: Mapping[tuple[str, str], Rule] = MappingProxyType({rule.key: rule for rule in RULES})

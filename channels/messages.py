@@ -101,6 +101,19 @@ _SUMMARY = {
         "zh": "Vigil：您照顾的人 {time} 的药尚未确认服用。",
         "ta": "Vigil: நீங்கள் கவனிக்கும் நபரின் {time} மருந்து இன்னும் உறுதிப்படுத்தப்படவில்லை.",
     },
+    # On-call rotas (workflows/oncall_watch.py): the rota's name and local times only.
+    "shift_handoff": {
+        "en": "Vigil: you are on call for {schedule} from {starts}.",
+        "ms": "Vigil: anda bertugas atas panggilan untuk {schedule} mulai {starts}.",
+        "zh": "Vigil：您将从 {starts} 起负责 {schedule} 的值班。",
+        "ta": "Vigil: {starts} முதல் {schedule} பணிக்கு நீங்கள் அழைப்பில் இருப்பீர்கள்.",
+    },
+    "rota_gap": {
+        "en": "Vigil: nobody is on call for {schedule} from {starts} to {ends}.",
+        "ms": "Vigil: tiada sesiapa bertugas atas panggilan untuk {schedule} dari {starts} hingga {ends}.",
+        "zh": "Vigil：{schedule} 从 {starts} 到 {ends} 无人值班。",
+        "ta": "Vigil: {starts} முதல் {ends} வரை {schedule} பணிக்கு யாரும் அழைப்பில் இல்லை.",
+    },
 }
 # A kind nobody wrote a template for yet still says only what is safe, and asks nothing.
 _GENERIC = {"en": "VIGIL {severity}: {location}. Code {code}.",
@@ -161,6 +174,9 @@ def safe_text(kind: str, content: dict[str, Any], language: str = "en",
         "owner": content.get("owner_name") or "?",
         "status": _STATUS[lang].get(str(content.get("status")), str(content.get("status", ""))),
         "time": str(content.get("dose_time", "")),
+        "schedule": str(content.get("schedule_name") or content.get("schedule_id", "")),
+        "starts": str(content.get("starts_local", "")),
+        "ends": str(content.get("ends_local") or "?"),
     }
     summary = _SUMMARY.get(kind, _GENERIC)[lang]
     action = _ACTION.get(channel, {}).get(lang, "") if kind in _ASKS_FOR_ACK else ""

@@ -59,6 +59,10 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     delivered_at: datetime | None = Timestamp(nullable=True)
     failed_at: datetime | None = Timestamp(nullable=True)
+    # An admin's replay sends the same event (same webhook-id) again; its retry window
+    # starts afresh at `replayed_at`.
+    replays: int = 0
+    replayed_at: datetime | None = Timestamp(nullable=True)
 
 
 class WebhookAttempt(SQLModel, table=True):

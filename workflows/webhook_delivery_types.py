@@ -58,7 +58,7 @@ class PendingDelivery:
     seq: int
     webhook_id: str
     event_type: str
-    occurred_at: datetime
+    occurred_at: datetime  # where its retry window starts: the event, or its latest replay
 
 
 @dataclass

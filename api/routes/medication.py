@@ -6,7 +6,7 @@ import asyncio
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
 from api.auth import Principal
@@ -30,6 +30,7 @@ from services.medication import (
     schedule_from,
     start_schedule,
 )
+from services.medication_fhir import start_from_fhir
 from services.schemas.medication import ChangeBody, ConfirmBody, ScheduleCreate, SteerBody
 from workflows.medication import MedicationScheduleWorkflow as Wf
 from workflows.medication_types import ChangeTerms, ConfirmDose, ConfirmResult, SteerCommand
@@ -44,6 +45,13 @@ async def create(body: ScheduleCreate, user: Coordinator, client: TemporalDep,
                  hub: HubDep) -> MedicationSchedule:
     """Start a schedule; an impossible one is a 422 naming the field, and nothing starts."""
     return await start_schedule(client=client, hub=hub, body=body, user=user)
+
+
+@router.post("/fhir", status_code=201, response_model=MedicationSchedule)
+async def create_fhir(payload: Annotated[dict[str, Any], Body()], user: Coordinator,
+                      client: TemporalDep, hub: HubDep) -> MedicationSchedule:
+    """Start a schedule from a FHIR R4 MedicationRequest; a Timing Vigil cannot follow is a 422."""
+    return await start_from_fhir(client=client, hub=hub, payload=payload, user=user)
 
 
 @router.get("", response_model=list[MedicationSchedule])

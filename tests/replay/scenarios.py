@@ -11,9 +11,11 @@ import json
 from collections.abc import Awaitable, Callable
 
 import httpx
+from sqlmodel import select
 from temporalio.client import Client
 
 from audit.history import audit_entries
+from db.engine import reading
 from tests.utils.api import as_user, emergency_body, fast_policy
 from tests.utils.live import next_frame, staff_socket
 from tests.utils.monitoring import NEWS2_5, NORMAL, a_reading, session_body
@@ -262,6 +264,61 @@ async def medication_schedule_steered_and_stopped(
     return await _closed(client, sid)
 
 
+async def oncall_watch_notice_gap_and_schedule_gone(api: str, client: Client,
+                                                    patient_id: str | None = None) -> str:
+    """A rota whose first turn starts in 30 minutes with an hour's notice: the watcher reports
+    the gap until then to the admins and tells Dr Tan at once; an override wakes it (the same
+    gap, not reported again); then the schedule is removed (no route does that yet, so the rows
+    go directly) and the watcher, woken, finds it gone and ends."""
+    import uuid
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import delete
+
+    from db.engine import writing
+    from db.models import DeliveryAttempt, OnCallLayer, OnCallOverride, OnCallSchedule
+    from workflows.oncall_watch_types import WAKE_SIGNAL, workflow_id_for
+
+    schedule_id = f"rota-{uuid.uuid4().hex[:8]}"
+    watcher = workflow_id_for(schedule_id)
+    starts = datetime.now(ZoneInfo("Asia/Kuala_Lumpur")) + timedelta(minutes=30)
+    async with as_user(api, "admin-raj", "admin") as admin:
+        made = await admin.post("/schedules", json={
+            "id": schedule_id, "name": "Corpus rota", "facility_id": "vigil-general",
+            "time_zone": "Asia/Kuala_Lumpur", "handoff_notice_minutes": 60, "layers": [{
+                "name": "days", "members": ["dr-tan", "dr-lim"], "turn": "daily",
+                "rotation_start": starts.replace(tzinfo=None, microsecond=0).isoformat()}]})
+        assert made.status_code == 201, made.text
+
+        def sent(kind: str) -> bool:
+            with reading() as session:
+                return session.exec(select(DeliveryAttempt).where(
+                    DeliveryAttempt.subject_id == watcher, DeliveryAttempt.kind == kind,
+                    DeliveryAttempt.outcome != "sending")).first() is not None
+
+        await eventually(lambda: sent("rota_gap") and sent("shift_handoff"), timeout_s=30,
+                         what="the gap alarm and the hand-off notice")
+        later = datetime.now(timezone.utc) + timedelta(days=3)
+        cover = await admin.post(f"/schedules/{schedule_id}/overrides", json={
+            "person": "dr-lim", "starts_at": later.isoformat(),
+            "ends_at": (later + timedelta(hours=1)).isoformat(), "reason": "corpus"})
+        assert cover.status_code == 201, cover.text
+    handle = client.get_workflow_handle(watcher)
+    await eventually(lambda: _looks(handle, 2), timeout_s=30, what="the watcher woken")
+    with writing() as session:
+        for table in (OnCallOverride, OnCallLayer):
+            session.exec(delete(table).where(table.schedule_id == schedule_id))  # type: ignore[call-overload]
+        session.exec(delete(OnCallSchedule).where(OnCallSchedule.id == schedule_id))  # type: ignore[call-overload]
+    await handle.signal(WAKE_SIGNAL)
+    await handle.result()
+    return watcher
+
+
+async def _looks(handle, at_least: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await handle.query("state"))["looks"] >= at_least
+
+
 SCENARIOS: dict[str, Scenario] = {
     "emergency_acknowledged": emergency_acknowledged,
     "emergency_exhausted": emergency_exhausted,
@@ -273,4 +330,5 @@ SCENARIOS: dict[str, Scenario] = {
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
     "appointment_emergency_answered_and_cancelled": appointment_emergency_answered_and_cancelled,
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
+    "oncall_watch_notice_gap_and_schedule_gone": oncall_watch_notice_gap_and_schedule_gone,
 }

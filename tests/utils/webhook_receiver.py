@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+# Tries a fraction of a second apart, for two minutes: a test sees retries without waiting.
+FAST_RETRY = {"initial_s": 0.2, "max_s": 0.5, "window_s": 120}
 
 
 @dataclass
@@ -25,6 +32,20 @@ class Receiver:
 
     def accepted(self) -> list[Received]:
         return [r for r in self.received if 200 <= r.answered < 300]
+
+    def about(self, key: str, value: str, accepted_only: bool = True) -> list[Received]:
+        """Requests whose `data[key]` is `value` (thin bodies), in arrival order."""
+        kept = self.accepted() if accepted_only else self.received
+        return [r for r in kept if json.loads(r.body)["data"].get(key) == value]
+
+
+async def subscribe(admin: httpx.AsyncClient, url: str, event_types: list[str],
+                    **fields: Any) -> dict[str, Any]:
+    """A new endpoint with the fast retry schedule; the answer carries its secret."""
+    response = await admin.post("/webhook-endpoints", json={
+        "url": url, "event_types": event_types, "retry": FAST_RETRY, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 @contextmanager
