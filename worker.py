@@ -23,6 +23,7 @@ from activities.medication_records import MedicationRecordActivities
 from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
 from activities.oncall_watch import OnCallWatchActivities
+from activities.presence import PresenceActivities
 from activities.webhook_delivery import WebhookActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
@@ -78,7 +79,8 @@ def activities_for(settings: Settings) -> list:
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
             webhooks.give_up_delivery, appointments.record_change,
             appointment_plans.plan_reminders, appointment_plans.family, medication.plan_day,
-            medication.contacts, medication_records.record_change, rota.look]
+            medication.contacts, medication_records.record_change, rota.look,
+            PresenceActivities().online]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
+    appointment_links,
     appointments,
     calendar_feeds,
     audit,
@@ -81,7 +82,8 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       policies, oncall, outbox, audit, review, family, patients,
                                       medication_administrations, ramadan_calendar,
                                       caregivers, webhook_endpoints, appointments, ws))
-OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, calendar_feeds))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links,
+                                          calendar_feeds))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
 
 

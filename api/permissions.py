@@ -249,6 +249,9 @@ RULES: tuple[Rule, ...] = (
          {"patient": Scope.PATIENT_SELF, "family": Scope.APPOINTMENT_CONSENT}),
     _api("POST", "/appointments/{appointment_id}/updates", "one SPEC §2 update; one the state does "
          "not allow is a 409 `invalid_transition`", RESPONDERS),
+    _api("POST", "/appointments/{appointment_id}/reply", "the patient's answer to a reminder: "
+         "`confirm`, or `reschedule` (the clinic's coordinators are told)", (),
+         {"patient": Scope.PATIENT_SELF}),
     _api("GET", "/appointments/{appointment_id}/events", "SSE of its changes and deliveries", STAFF,
          {"patient": Scope.PATIENT_SELF}),
     _api("GET", "/appointments/facilities/{facility_id}/events", "SSE of a facility's clinic "
@@ -321,6 +324,10 @@ RULES: tuple[Rule, ...] = (
              "acknowledges nothing", Access.LINK),
     _outside("POST", "/ack/{token}", "its button: acknowledge (or confirm the dose) as the "
              "person it was sent to", Access.LINK),
+    _outside("GET", "/ack/appointment/{token}", "an appointment reminder email's link: two "
+             "buttons, answers nothing", Access.LINK),
+    _outside("POST", "/ack/appointment/{token}", "a button: confirm, or ask to reschedule, as "
+             "the patient it was sent to", Access.LINK),
     _outside("GET", "/calendar/{token}.ics", "a schedule's or a person's shifts as an iCalendar "
              "feed (last week and the next 60 days)", Access.FEED),
 )

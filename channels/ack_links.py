@@ -19,6 +19,10 @@ from channels.base import OutboundMessage
 
 AUDIENCE = "vigil:email-ack"
 PATH = "/ack"
+# Links whose message kind answers something other than an emergency page: the page they open.
+PATHS_BY_KIND = {"appointment_reminder": "/ack/appointment"}
+# News with nothing to answer: their emails carry no link at all.
+NO_LINK_KINDS = ("appointment", "appointment_family")
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,16 @@ def read_ack_token(token: str, *, secret: str) -> AckClaim:
 
 
 def ack_link_builder(public_base_url: str, *, secret: str,
-                     ttl_s: int) -> Callable[[OutboundMessage], str]:
+                     ttl_s: int) -> Callable[[OutboundMessage], str | None]:
     """What the email channel calls to put a link in each page."""
-    base = public_base_url.rstrip("/") + PATH
+    base = public_base_url.rstrip("/")
 
-    def link(message: OutboundMessage) -> str:
+    def link(message: OutboundMessage) -> str | None:
+        if message.kind in NO_LINK_KINDS:
+            return None
         dose = message.detail.get("dose_id") if message.kind.startswith("medication") else None
         claim = AckClaim(message.attempt_id, message.recipient.staff_id, dose)
-        return f"{base}/{ack_token(claim, secret=secret, ttl_s=ttl_s)}"
+        path = PATHS_BY_KIND.get(message.kind, PATH)
+        return f"{base}{path}/{ack_token(claim, secret=secret, ttl_s=ttl_s)}"
 
     return link

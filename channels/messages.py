@@ -211,6 +211,9 @@ def first_name(name: str) -> str:
 # The detail an authenticated view (the app) and the patient's own email carry.
 _MEDICINES = {"en": "Medicines", "ms": "Ubat", "zh": "药物", "ta": "மருந்துகள்"}
 _CONFIRM = {"en": "Confirm", "ms": "Sahkan", "zh": "确认", "ta": "உறுதிப்படுத்து"}
+_CONFIRM_OR_RESCHEDULE = {"en": "Confirm or ask for another time",
+                          "ms": "Sahkan atau minta masa lain", "zh": "确认或要求改期",
+                          "ta": "உறுதிப்படுத்து அல்லது வேறு நேரம் கேள்"}
 
 
 def medication_detail(content: dict[str, Any], language: str = "en") -> list[str]:
@@ -222,7 +225,10 @@ def medication_detail(content: dict[str, Any], language: str = "en") -> list[str
 
 
 def link_label(kind: str, language: str = "en") -> str:
-    """The words on an email's signed link: confirm a dose, or acknowledge a page."""
+    """The words on an email's signed link: confirm a dose, answer an appointment's reminder,
+    or acknowledge a page."""
+    if kind == "appointment_reminder":
+        return _CONFIRM_OR_RESCHEDULE[_language(language)]
     return _CONFIRM[_language(language)] if kind.startswith("medication") else "Acknowledge"
 
 

@@ -39,7 +39,7 @@ class SendGridEmailChannel:
         self,
         api_client: SendGridAPIClient,
         sender: str,
-        ack_link_builder: Callable[[OutboundMessage], str],
+        ack_link_builder: Callable[[OutboundMessage], str | None],
     ) -> None:
         self._api = api_client
         self._sender = sender
@@ -62,11 +62,12 @@ class SendGridEmailChannel:
             from_email=Email(self._sender, "Vigil"),
             to_emails=To(message.recipient.email, message.recipient.name),
             subject=message.safe_text,
-            plain_text_content=f"{message.safe_text}\n\n{body}{label}: {link}\n",
+            plain_text_content=f"{message.safe_text}\n\n{body}"
+                               + (f"{label}: {link}\n" if link else ""),
             html_content=(
                 f"<p>{escape(message.safe_text)}</p>"
                 + "".join(f"<p>{escape(line)}</p>" for line in lines)
-                + f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
+                + (f'<p><a href="{escape(link)}">{escape(label)}</a></p>' if link else "")
             ),
         )
         # Echoed back on every event-webhook event, so delivered/bounced maps to the attempt.

@@ -223,6 +223,7 @@ from db.feature_tables import (  # noqa: E402,F401
     WebhookDelivery,
     WebhookAttempt,
     Appointment,
+    LiveSocket,
     MedicationSchedule,
     DoseRecord,
 )

@@ -23,6 +23,7 @@ from db.engine import reading
 from db.models import DoseRecord, MedicationSchedule, Patient, as_utc
 from services.errors import VigilError
 from services.medication import actor_for, get_schedule, run_command
+from services.people import patient_by_phone
 from services.principal import Principal
 from workflows.medication import MedicationScheduleWorkflow as Wf
 from workflows.medication_types import ConfirmDose, ConfirmResult
@@ -49,13 +50,6 @@ async def confirm_dose(*, client: Any, user: Principal, schedule_id: str, dose_i
 
 
 # --- by SMS ---------------------------------------------------------------------------------
-
-def patient_by_phone(number: str) -> Patient | None:
-    """The one patient with this number (E.164, as Twilio sends it); None if not exactly one."""
-    with reading() as session:
-        found = session.exec(select(Patient).where(Patient.phone == number.strip())).all()
-    return found[0] if len(found) == 1 else None
-
 
 def confirmable_doses(patient_id: str) -> list[DoseRecord]:
     """What a bare "TAKEN" means: the patient's open doses; with none open, the newest missed

@@ -5,6 +5,8 @@ takes the sender's one open page (and, if they have several, asks which).
 The sender is the staff member whose phone number Twilio reports in `From`.
 A patient's reply to a medication reminder ("TAKEN", "1", "SKIP <reason>", in
 their language) goes to services.dose_confirmations instead.
+A patient's CONFIRM or RESCHEDULE (services/appointment_replies.py) answers
+their next appointment's reminder.
 Call: 1 acknowledges, 2 escalates to the next person now, anything else
 plays the page again.
 """
@@ -20,7 +22,9 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from clinical.dose_replies import parse_dose_reply
 from services.acknowledgements import command_as
-from services.dose_confirmations import answer_dose_sms, patient_by_phone
+from services.dose_confirmations import answer_dose_sms
+from services.people import patient_by_phone
+from services.appointment_replies import answer_patient_sms
 from channels.base import OutboundMessage, Recipient
 from channels.messages import location_text, safe_text
 from channels.replies import say_attributes, sms_reply, voice_reply
@@ -69,6 +73,9 @@ def open_by_code(code: str) -> Emergency | None:
 
 async def answer_sms(*, client: Any, sender: str, text: str) -> str:
     """The reply to one inbound SMS, after acting on it."""
+    patient_answer = await answer_patient_sms(client=client, sender=sender, text=text)
+    if patient_answer is not None:  # a patient's CONFIRM / RESCHEDULE for an appointment
+        return patient_answer
     person = await asyncio.to_thread(staff_by_phone, sender)
     is_ack, code = parse_ack(text)
     # Staff answer pages; a patient answers reminders ("1" is a page's ack for staff).

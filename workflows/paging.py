@@ -65,8 +65,13 @@ class Pager:
         fallback: list[str] | None = None,
         tier: int = 0,
         round: int = 0,
+        task_queue: str | None = None,
     ) -> None:
-        """Start sending `channels` to each person now; returns without waiting."""
+        """Start sending `channels` to each person now; returns without waiting.
+
+        `task_queue` runs the deliveries (and their immediate fall-throughs) on that queue
+        instead of the workflow's own: an emergency appointment's pages go on the emergency
+        queue, out of the way of routine work."""
         # Channel by channel, so every WebSocket page (the fastest) is queued first.
         for channel in channels:
             for staff_id in people:
@@ -81,12 +86,12 @@ class Pager:
                 tried.add(channel)
                 self._started[request.attempt_id] = (request, fallback or [], scope)
                 self._started_at[request.attempt_id] = workflow.now()
-                self._tasks.append(asyncio.create_task(self._send(request)))
+                self._tasks.append(asyncio.create_task(self._send(request, task_queue)))
 
-    async def _send(self, request: DeliveryRequest) -> None:
+    async def _send(self, request: DeliveryRequest, task_queue: str | None = None) -> None:
         try:
             result = await workflow.execute_activity_method(
-                DeliveryActivities.deliver, request,
+                DeliveryActivities.deliver, request, task_queue=task_queue,
                 start_to_close_timeout=DELIVERY_TIMEOUTS.get(request.channel,
                                                              PROVIDER_DELIVERY_TIMEOUT),
                 retry_policy=DELIVERY_RETRY,
@@ -96,7 +101,7 @@ class Pager:
                                     "failed", None, str(error.cause or error))
         self.results.append(result)
         if result.outcome == "failed":
-            self._next_channel(request.attempt_id)
+            self._next_channel(request.attempt_id, task_queue)
 
     def open_attempts(self) -> list[OpenAttempt]:
         """Pages a provider may still report undelivered (newest last), to carry into the
@@ -127,7 +132,7 @@ class Pager:
         """Whether any delivery on `channel` has been started."""
         return any(request.channel == channel for request, _, _ in self._started.values())
 
-    def _next_channel(self, attempt_id: str) -> None:
+    def _next_channel(self, attempt_id: str, task_queue: str | None = None) -> None:
         if attempt_id not in self._started or attempt_id in self._failed:
             return  # not ours, or already fallen through
         self._failed.add(attempt_id)
@@ -139,7 +144,7 @@ class Pager:
                                  request.channel, request.recipient_id, following[0])
             self.page(people=[request.recipient_id], channels=[following[0]], kind=request.kind,
                       content=request.content, scope=scope, fallback=fallback,
-                      tier=request.tier, round=request.round)
+                      tier=request.tier, round=request.round, task_queue=task_queue)
 
     async def drain(self) -> None:
         """Wait for every delivery started so far (and the fall-throughs they start)."""

@@ -196,6 +196,38 @@ async def appointment_room_change_to_completed(api: str, client: Client,
             answer = await coordinator.post(f"/appointments/{aid}/updates", json=update)
             assert answer.status_code == 200, answer.text
     return await _closed(client, aid)
+async def appointment_emergency_answered_and_cancelled(api: str, client: Client,
+                                                       patient_id: str = "patient-003") -> str:
+    """An emergency appointment (its pages on the emergency queue, the patient offline so
+    emailed too): the patient asks to reschedule in the app (the coordinators are told), the
+    provider runs late, and it is cancelled."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime.now(timezone.utc) + timedelta(days=3)
+    async with as_user(api, "coord-lee", "coordinator") as coordinator, \
+            as_user(api, patient_id, "patient") as patient:
+        response = await coordinator.post("/appointments", json={
+            "patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
+            "room": "5", "starts_at": start.isoformat(), "care_team": ["dr-tan"],
+            "emergency": True, "ends_at": (start + timedelta(minutes=20)).isoformat()})
+        assert response.status_code == 201, response.text
+        aid = response.json()["id"]
+
+        async def recorded(change: str) -> None:
+            await eventually(lambda: any(e["action"] == f"appointment.{change}"
+                                         for e in audit_entries(aid)), timeout_s=30,
+                             what=f"appointment.{change} recorded")
+
+        await recorded("reminders_planned")
+        asked = await patient.post(f"/appointments/{aid}/reply", json={"answer": "reschedule"})
+        assert asked.status_code == 200, asked.text
+        await recorded("reschedule_requested")
+        for update in ({"type": "provider_delay", "delay_minutes": 10}, {"type": "cancelled"}):
+            answer = await coordinator.post(f"/appointments/{aid}/updates", json=update)
+            assert answer.status_code == 200, answer.text
+    return await _closed(client, aid)
+
+
 async def medication_schedule_steered_and_stopped(
         api: str, client: Client, patient_id: str | None = None) -> str:
     """A coordinator starts a twice-daily plan with prayer-time awareness in Kuala Lumpur,
@@ -327,6 +359,7 @@ SCENARIOS: dict[str, Scenario] = {
     "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
     "webhook_endpoint_delivered": webhook_endpoint_delivered,
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
+    "appointment_emergency_answered_and_cancelled": appointment_emergency_answered_and_cancelled,
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
     "oncall_watch_notice_gap_and_schedule_gone": oncall_watch_notice_gap_and_schedule_gone,
     "medication_dose_missed_then_confirmed": medication_dose_missed_then_confirmed,

@@ -18,6 +18,7 @@ from api.permissions import V1
 from db.engine import reading
 from db.models import (
     Appointment,
+    AuditEntry,
     Caregiver,
     Consent,
     EscalationPolicy,
@@ -189,6 +190,9 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
         "GET /calendar/{token}.ics": lambda c: Call("GET", f"/calendar/{forged_feed}.ics"),
         "GET /ack/{token}": lambda c: Call("GET", f"/ack/{forged_link}"),
         "POST /ack/{token}": lambda c: Call("POST", f"/ack/{forged_link}"),
+        "GET /ack/appointment/{token}": lambda c: Call("GET", f"/ack/appointment/{forged_link}"),
+        "POST /ack/appointment/{token}": lambda c: Call(
+            "POST", f"/ack/appointment/{forged_link}", data={"answer": "confirm"}),
     }
     table.update(_people(w))
     table.update(_schedules(w))
@@ -297,6 +301,9 @@ def _appointments(w: World) -> dict[str, Callable[[Caller], Call]]:
         "POST /appointments/{appointment_id}/updates": lambda c: Call(
             "POST", f"{a}/updates", {"type": "room_change", "room": f"r-{w.slug(c)}"},
             created=_appointment_in(f"r-{w.slug(c)}")),
+        "POST /appointments/{appointment_id}/reply": lambda c: Call(
+            "POST", f"{a}/reply", {"answer": "confirm"},
+            created=_audited(w.appointment_id, "appointment.patient_confirmed", _sub(c))),
         "GET /appointments/{appointment_id}/events": lambda c: Call("GET", f"{a}/events",
                                                                     stream=True),
         "GET /appointments/facilities/{facility_id}/events": lambda c: Call(
@@ -340,6 +347,23 @@ def _medication(w: World) -> dict[str, Callable[[Caller], Call]]:
         "DELETE /ramadan-calendar/{hijri_year}": lambda c: Call(
             "DELETE", f"{V1}/ramadan-calendar/1498"),  # never set: allowed is a 404
     }
+
+
+def _sub(caller: Caller) -> str | None:
+    """Whom the caller's token names (read, not trusted: only to look for their trace)."""
+    if not caller.bearer:
+        return None
+    return jwt.decode(caller.bearer, options={"verify_signature": False}).get("sub")
+
+
+def _audited(subject: str, action: str, actor: str | None) -> Callable[[], bool]:
+    """Whether `actor` left this audit entry on `subject`."""
+    def probe() -> bool:
+        with reading() as session:
+            return session.exec(select(AuditEntry).where(
+                AuditEntry.subject == subject, AuditEntry.action == action,
+                AuditEntry.actor == actor)).first() is not None
+    return probe
 
 
 def _schedule_with(patient_id: str, medicine_id: str) -> Callable[[], bool]:
