@@ -138,8 +138,7 @@ class WebhookActivities:
             error = f"HTTP {answer.status_code}: {answer.body[:200]}".strip()
         with writing() as session:
             delivery = session.get(WebhookDelivery, request.seq)
-            endpoint = session.get(WebhookEndpoint, request.endpoint_id)
-            assert delivery is not None and endpoint is not None
+            assert delivery is not None
             session.add(WebhookAttempt(
                 delivery_seq=request.seq, endpoint_id=request.endpoint_id, number=request.attempt,
                 status_code=answer.status_code, latency_ms=round(answer.latency_ms, 3),
@@ -149,6 +148,8 @@ class WebhookActivities:
             if outcome == "delivered":
                 delivery.status, delivery.delivered_at = "delivered", utcnow()
             if outcome == "gone":
+                endpoint = session.get(WebhookEndpoint, request.endpoint_id)
+                assert endpoint is not None
                 endpoint.enabled, endpoint.updated_at = False, utcnow()
                 endpoint.disabled_reason = "the receiver answered 410 Gone"
                 session.add(endpoint)

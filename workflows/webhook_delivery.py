@@ -55,6 +55,7 @@ ONE_TRY = RetryPolicy(maximum_attempts=1)
 # a batch lost with its worker is noticed once a beat is missed, not after the whole timeout.
 BATCH_TIMEOUT = SEND_TIMEOUT + timedelta(seconds=SendBatch.budget_s)
 BATCH_HEARTBEAT = timedelta(seconds=30)
+READ_AT_ONCE = 100  # outbox rows read, and first tries sent, per batch
 SEND_IN_BATCHES = "webhook-send-in-batches"  # workflow.patched: first tries go several at a time
 FAILURE_CHANNELS = ["websocket", "email"]
 KEPT_WAITS = 20
@@ -82,7 +83,7 @@ class WebhookDeliveryWorkflow:
         self._pager = Pager(workflow_id_for(input.endpoint_id))
         while True:
             batch: OutboxBatch = await workflow.execute_activity_method(
-                WebhookActivities.next_deliveries, OutboxQuery(input.endpoint_id),
+                WebhookActivities.next_deliveries, OutboxQuery(input.endpoint_id, READ_AT_ONCE),
                 start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
             if not batch.enabled:
                 break
