@@ -51,10 +51,11 @@ with workflow.unsafe.imports_passed_through():
 # worker simply counts as a failed one.
 SEND_TIMEOUT = timedelta(seconds=45)
 ONE_TRY = RetryPolicy(maximum_attempts=1)
-# A batch of first tries starts no request after its 10 s budget, and beats after each try:
-# a batch lost with its worker is noticed once a beat is missed, not after the whole timeout.
+# A batch of first tries starts no request after its 10 s budget, and beats before each try:
+# a batch lost with its worker is noticed once a beat is missed (as long as one try may take),
+# not after the whole batch's timeout.
 BATCH_TIMEOUT = SEND_TIMEOUT + timedelta(seconds=SendBatch.budget_s)
-BATCH_HEARTBEAT = timedelta(seconds=30)
+BATCH_HEARTBEAT = SEND_TIMEOUT
 READ_AT_ONCE = 100  # outbox rows read, and first tries sent, per batch
 SEND_IN_BATCHES = "webhook-send-in-batches"  # workflow.patched: first tries go several at a time
 FAILURE_CHANNELS = ["websocket", "email"]
