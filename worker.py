@@ -77,7 +77,7 @@ def activities_for(settings: Settings) -> list:
     return [delivery.deliver, directory.resolve_targets, records.record_change,
             monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
-            webhooks.give_up_delivery, appointments.record_change,
+            webhooks.send_batch, webhooks.give_up_delivery, appointments.record_change,
             appointment_plans.plan_reminders, appointment_plans.family, medication.plan_day,
             medication.contacts, medication_records.record_change, rota.look,
             PresenceActivities().online]

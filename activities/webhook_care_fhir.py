@@ -1,8 +1,9 @@
 """FHIR R4 resources for medication and appointment webhooks (validated in webhook_payloads.py).
 
-- a dose event is one `MedicationAdministration` per medicine of the dose:
-  taken or late → `completed`, missed or skipped → `not-done` with the reason
-  in `statusReason`;
+- a dose event is one `MedicationAdministration` per medicine of the dose, built
+  as the API builds its Bundle (clinical/fhir_medication.py): taken or late →
+  `completed`, missed or skipped → `not-done` with the outcome in `statusReason`;
+  the medicine by reference only (the facts hold no names);
 - a schedule paused, resumed or stopped is one `MedicationRequest` per medicine,
   `on-hold`, `active` or `stopped`;
 - an appointment created or changed is the `Appointment` as it now stands, with
@@ -15,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from clinical.fhir_medication import medication_administration
+
 SYSTEM = "urn:vigil"
 ROOM_SYSTEM = "urn:vigil:room"
-DOSE_STATUS = {"taken": "completed", "late": "completed", "missed": "not-done",
-               "skipped": "not-done"}
 SCHEDULE_STATUS = {"medication.schedule_paused": "on-hold",
                    "medication.schedule_resumed": "active",
                    "medication.schedule_stopped": "stopped"}
@@ -26,8 +27,6 @@ SCHEDULE_STATUS = {"medication.schedule_paused": "on-hold",
 APPOINTMENT_STATUS = {"created": "proposed", "scheduled": "booked", "checked_in": "checked-in",
                       "in_progress": "arrived", "completed": "fulfilled",
                       "cancelled": "cancelled", "no_show": "noshow"}
-DOSE_SYSTEM = "urn:vigil:dose"
-OUTCOME_SYSTEM = "urn:vigil:dose-outcome"
 
 
 def _patient(facts: dict[str, Any]) -> dict[str, str]:
@@ -48,25 +47,11 @@ def medication_resources(event_type: str, facts: dict[str, Any],
                  "medicationReference": _medication(med_id), "subject": _patient(facts),
                  "authoredOn": occurred.isoformat()}
                 for med_id in facts.get("medications") or []]
-    outcome = facts["outcome"]
-    resources = []
-    for med_id in facts.get("medications") or []:
-        resource: dict[str, Any] = {
-            "resourceType": "MedicationAdministration",
-            # The identifier and reason codes the API's MedicationAdministration Bundle uses,
-            # so a receiver can match a webhook to what it reads there.
-            "identifier": [{"system": DOSE_SYSTEM,
-                            "value": f"{facts['schedule_id']}/{facts['dose_id']}/{med_id}"}],
-            "status": DOSE_STATUS[outcome], "medicationReference": _medication(med_id),
-            "subject": _patient(facts),
-            "effectiveDateTime": facts.get("confirmed_at") or facts.get("due_at")
-            or occurred.isoformat(),
-        }
-        if resource["status"] == "not-done":
-            resource["statusReason"] = [{"coding": [{"system": OUTCOME_SYSTEM, "code": outcome}],
-                                         "text": outcome}]
-        resources.append(resource)
-    return resources
+    return [medication_administration(
+        dose_key=f"{facts['schedule_id']}/{facts['dose_id']}", medicine_id=med_id,
+        patient_id=facts["patient_id"], outcome=facts["outcome"],
+        effective=facts.get("confirmed_at") or facts.get("due_at") or occurred.isoformat())
+        for med_id in facts.get("medications") or []]
 
 
 def appointment_resource(facts: dict[str, Any], occurred: datetime) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """A patient's doses as a FHIR R4 `MedicationAdministration` searchset Bundle.
 
 The same dose rows adherence counts (services/medication.py `counted_doses`),
-one resource per dose and medicine:
+one resource per dose and medicine, built by clinical/fhir_medication.py (as the
+dose webhooks are) with the medicine's name, dose, performer and notes added:
 - taken on time or late → `completed` (a late one says so in `note`);
 - skipped or missed → `not-done`, with `statusReason` coded in
   `urn:vigil:dose-outcome` (`skipped` with the patient's reason as its text;
@@ -21,26 +22,23 @@ from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from sqlmodel import col, select
 
 from audit.chain import append as audit
+from clinical.fhir_medication import medication_administration
 from db.engine import reading, writing
 from db.models import DoseRecord, MedicationSchedule, as_utc
 from services.consent import require_consent
 from services.medication import READ_ROLES, counted_doses
 from services.principal import Principal
 
-OUTCOME_SYSTEM = "urn:vigil:dose-outcome"
 NAMESPACE = uuid.UUID("5f0c3d8e-8a53-4a53-9d1e-6c1f4b7f2a10")  # stable resource ids
-STATUS = {"taken": "completed", "late": "completed", "skipped": "not-done", "missed": "not-done"}
 
 
-def _reason(row: DoseRecord) -> dict[str, Any] | None:
+def _reason_text(row: DoseRecord) -> str | None:
     if row.outcome == "skipped":
-        text = f"skipped: {row.reason}" if row.reason else "skipped"
-    elif row.outcome == "missed":
+        return f"skipped: {row.reason}" if row.reason else "skipped"
+    if row.outcome == "missed":
         told = ", ".join(row.escalated_to)
-        text = "not confirmed in its window" + (f"; caregiver told: {told}" if told else "")
-    else:
-        return None
-    return {"coding": [{"system": OUTCOME_SYSTEM, "code": row.outcome}], "text": text}
+        return "not confirmed in its window" + (f"; caregiver told: {told}" if told else "")
+    return None
 
 
 def _notes(row: DoseRecord) -> list[dict[str, str]]:
@@ -61,20 +59,14 @@ def administration(row: DoseRecord, medicine: dict[str, Any]) -> MedicationAdmin
     given = row.outcome in ("taken", "late") and row.confirmed_at is not None
     when = as_utc(row.confirmed_at if given else row.due_at)
     assert when is not None
-    resource: dict[str, Any] = {
-        "resourceType": "MedicationAdministration",
-        "id": str(uuid.uuid5(NAMESPACE, f"{row.id}/{medicine['id']}")),
-        "identifier": [{"system": "urn:vigil:dose", "value": f"{row.id}/{medicine['id']}"}],
-        "status": STATUS[row.outcome],
-        "medicationCodeableConcept": {"text": medicine.get("name") or medicine["id"]},
-        "subject": {"reference": f"Patient/{row.patient_id}"},
-        "effectiveDateTime": when.isoformat(),
-        "performer": [{"actor": {"reference": f"Patient/{row.patient_id}"}}],
-    }
+    resource = medication_administration(
+        dose_key=row.id, medicine_id=medicine["id"], patient_id=row.patient_id,
+        outcome=row.outcome, effective=when.isoformat(),
+        medicine_name=medicine.get("name") or medicine["id"], reason_text=_reason_text(row))
+    resource["id"] = str(uuid.uuid5(NAMESPACE, f"{row.id}/{medicine['id']}"))
+    resource["performer"] = [{"actor": {"reference": f"Patient/{row.patient_id}"}}]
     if medicine.get("dose"):
         resource["dosage"] = {"text": medicine["dose"]}
-    if (reason := _reason(row)) is not None:
-        resource["statusReason"] = [reason]
     if notes := _notes(row):
         resource["note"] = notes
     return MedicationAdministration.model_validate(resource)

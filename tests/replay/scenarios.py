@@ -357,7 +357,10 @@ SCENARIOS: dict[str, Scenario] = {
     "emergency_handed_over": emergency_handed_over,
     "emergency_escalated_by_hand": emergency_escalated_by_hand,
     "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
-    "webhook_endpoint_delivered": webhook_endpoint_delivered,
+    "webhook_endpoint_delivered": webhook_endpoint_delivered,  # recorded before batches
+    # The same, recorded since first tries go in batches (workflow.patched): the refused first
+    # try ends a batch, is retried on its own and delivered.
+    "webhook_endpoint_batched": webhook_endpoint_delivered,
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
     "appointment_emergency_answered_and_cancelled": appointment_emergency_answered_and_cancelled,
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,

@@ -27,6 +27,7 @@ class Received:
 class Receiver:
     url: str
     status: int = 200  # what it answers now; tests change it
+    script: list[int] = field(default_factory=list)  # answers for the next requests, then `status`
     headers: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
 
@@ -56,7 +57,7 @@ def webhook_receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 - the http.server name
             length = int(self.headers.get("content-length", 0))
             body = self.rfile.read(length).decode()
-            status = receiver.status
+            status = receiver.script.pop(0) if receiver.script else receiver.status
             receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()},
                                               body, status))
             self.send_response(status)
