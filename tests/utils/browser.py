@@ -8,18 +8,19 @@ from tests.utils.api import token
 
 
 async def signed_in_page(browser: Browser, base_url: str, staff_id: str, *roles: str,
-                         width: int = 1280) -> tuple[BrowserContext, Page]:
-    """A fresh browser context signed in as `staff_id` with the token form, on the inbox."""
+                         width: int = 1280, home: str = "/console/inbox",
+                         patients: list[str] | None = None) -> tuple[BrowserContext, Page]:
+    """A fresh browser context signed in as `staff_id` with the token form, on `home`."""
     context = await browser.new_context(base_url=base_url,
                                         viewport={"width": width, "height": 900})
     page = await context.new_page()
     # A script error on a console page is a failure, whatever the test was looking at.
     page.on("pageerror", lambda error: print(f"console page error: {error}"))
     page.on("console", lambda message: print(f"console: {message.text}"))
-    await page.goto("/console/sign-in?next=/console/inbox")
-    await page.fill("#token", token(staff_id, *(roles or ("provider",))))
+    await page.goto(f"/console/sign-in?next={home}")
+    await page.fill("#token", token(staff_id, *(roles or ("provider",)), patients=patients))
     await page.click("form[action='/console/sign-in'] button[type=submit]")
-    await expect(page).to_have_url(f"{base_url}/console/inbox")
+    await expect(page).to_have_url(f"{base_url}{home}")
     return context, page
 
 
