@@ -22,6 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+from temporalio.client import Client
 
 from api.auth import decode_token
 from console import STATIC_DIR, TEMPLATES_DIR
@@ -98,6 +100,24 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if not nonce or not hmac.compare_digest(given, _csrf_for(nonce)):
         raise ConsoleRefusal(403, "csrf_failed", "This form was not sent from this Vigil session "
                              "(or it has expired). Go back, reload the page and try again.")
+
+
+def temporal(request: Request) -> Client:
+    """The API's Temporal client, or the refusal the API would answer without one."""
+    client = request.app.state.temporal
+    if client is None:
+        raise ConsoleRefusal(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+    return client
+
+
+def form_body(model: type[BaseModel], **fields: Any) -> Any:
+    """Check form fields with the API's own request model: the same limits, the field named."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise ConsoleRefusal(422, "invalid_request", f"{field}: {first['msg']}")
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,

@@ -1,11 +1,11 @@
-"""Who is in the staff directory, for pickers: the development sign-in and the hand-over form."""
+"""Who and where, for pickers: the development sign-in, the hand-over form, the session form."""
 
 from __future__ import annotations
 
 from sqlmodel import col, select
 
 from db.engine import reading
-from db.models import Staff
+from db.models import Facility, Staff
 from services.errors import not_found
 
 
@@ -26,3 +26,9 @@ def staff_member(staff_id: str) -> Staff:
     if person is None:
         raise not_found("staff", staff_id)
     return person
+
+
+def facilities() -> list[Facility]:
+    """Every facility, by id (as GET /facilities lists them)."""
+    with reading() as session:
+        return list(session.exec(select(Facility).order_by(col(Facility.id))).all())
