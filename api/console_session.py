@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -100,6 +102,15 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if not nonce or not hmac.compare_digest(given, _csrf_for(nonce)):
         raise ConsoleRefusal(403, "csrf_failed", "This form was not sent from this Vigil session "
                              "(or it has expired). Go back, reload the page and try again.")
+
+
+@contextmanager
+def as_page() -> Iterator[None]:
+    """A service's refusal, shown as the console's refusal page with the same status."""
+    try:
+        yield
+    except VigilError as error:
+        raise ConsoleRefusal.of(error)
 
 
 def temporal(request: Request) -> Client:

@@ -20,6 +20,7 @@ from api.routes import (
     caregivers,
     console,
     console_auth,
+    console_review,
     console_sessions,
     console_streams,
     emergencies,
@@ -80,7 +81,7 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       policies, oncall, outbox, audit, review, family, patients,
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
-CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console, console_sessions,
+CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console, console_review, console_sessions,
                                            console_streams))
 
 
