@@ -19,6 +19,7 @@ from api.routes import (
     audit,
     caregivers,
     console,
+    console_admin,
     console_auth,
     console_review,
     console_sessions,
@@ -81,8 +82,8 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       policies, oncall, outbox, audit, review, family, patients,
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
-CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console, console_review, console_sessions,
-                                           console_streams))
+CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console, console_admin, console_review,
+                                           console_sessions, console_streams))
 
 
 def create_app() -> FastAPI:

@@ -7,6 +7,7 @@ from one to the other, and anything it cannot place is shown at the top of the f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pydantic import ValidationError
@@ -34,13 +35,21 @@ def validation_errors(error: ValidationError,
     return found
 
 
+def _path(named: str) -> tuple[str, ...]:
+    """`tiers[0].targets` and `body.tiers.0.targets` both as ("tiers", "0", "targets")."""
+    parts = tuple(re.findall(r"[^.\[\]]+", named))
+    return parts[1:] if parts[:1] == ("body",) else parts
+
+
 def refusal_errors(error: VigilError,
                    field_for: Callable[[tuple[str, ...]], str | None]) -> dict[str, str]:
     """A service's refusal, placed by the field its details name (if any)."""
-    details = error.details if isinstance(error.details, dict) else {}
-    named = details.get("field")
-    if isinstance(named, str):
-        field = _place(tuple(named.split(".")), field_for)
-        if field != TOP:
-            return {field: str(details.get("reason") or details.get("message") or error.message)}
+    details = error.details
+    items = details if isinstance(details, list) else [details] if isinstance(details, dict) else []
+    for item in items:
+        named = item.get("field") if isinstance(item, dict) else None
+        if isinstance(named, str):
+            field = _place(_path(named), field_for)
+            if field != TOP:
+                return {field: str(item.get("reason") or item.get("message") or error.message)}
     return {TOP: error.message}
