@@ -39,7 +39,7 @@ CSRF_COOKIE = "vigil_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 COOKIE_PATH = "/console"
-HOME = "/console/inbox"
+HOME = "/console/me"  # staff go on to their inbox, patients and family to their patient
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals.update(alarm_priority=alarm_priority, priority_label=priority_label,

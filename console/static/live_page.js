@@ -1,4 +1,5 @@
-/* A live page: listen to its SSE stream (the element with data-stream) and, on every event,
+/* A live page: listen to its SSE stream (the element with data-stream, and the event names
+   in data-events if it names them) and, on every event,
    fetch this same page again and swap in each [data-live] region by id. The server keeps the
    one way of drawing the page; this script only decides when. The EventSource reconnects by
    itself with Last-Event-ID; after a reconnect the page is fetched again, so nothing is missed.
@@ -48,7 +49,12 @@
       if (opened) refresh();  // back after a break: catch up on what happened meanwhile
       opened = true;
     };
-    source.onmessage = function () { live.events += 1; refresh(); };
+    const onEvent = function () { live.events += 1; refresh(); };
+    source.onmessage = onEvent;
+    // A stream that names its events (the family updates) lists the names it sends.
+    (root.dataset.events || "").split(" ").filter(Boolean).forEach(function (name) {
+      source.addEventListener(name, onEvent);
+    });
     source.onerror = function () {
       show("lost", "Connection lost. What you see may be out of date. Reconnecting…");
       // A refused stream (signed out, server restarting) is not retried by the browser itself.
