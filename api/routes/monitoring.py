@@ -17,7 +17,7 @@ from services.monitoring import (
     check_access,
     forget_for_intake,
     get_session,
-    list_sessions,
+    list_sessions as sessions_for,
     live_state,
     readings_from_json,
     run_command,
@@ -74,7 +74,7 @@ async def start(body: SessionCreate, user: Coordinator, client: TemporalDep,
 def list_sessions(user: Staff, patient_id: str | None = None, status: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[MonitoringSession]:
     """Newest first; providers see only the sessions they are on."""
-    return list_sessions(user, patient_id=patient_id, status=status, limit=limit)
+    return sessions_for(user, patient_id=patient_id, status=status, limit=limit)
 
 
 @router.get("/{session_id}", response_model=SessionDetail)
