@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.utils.api import token
@@ -30,3 +33,20 @@ async def live_inbox(page: Page) -> None:
     if await page.locator("#sound-on").is_visible():
         await page.click("#sound-on")
     await page.wait_for_function("!window.vigilAlarm.needsPermission()")
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA: contrast, names, labels, landmarks, language.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+async def serious_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings on the page as it stands."""
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: `make test` installs it (npm ci)")
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "where": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
