@@ -30,6 +30,7 @@ from temporalio.client import Client
 from api.auth import decode_token
 from console import STATIC_DIR, TEMPLATES_DIR
 from console.alarm import LABELS, PRIORITY_BY_SEVERITY, alarm_priority, priority_label
+from console.i18n import LANG_COOKIE, LANGUAGES, chosen_language, translator
 from services.errors import VigilError
 from services.principal import Principal
 from settings import get_settings
@@ -137,11 +138,15 @@ def render(request: Request, template: str, context: dict[str, Any], *, status: 
     nonce = None if new_csrf else request.cookies.get(CSRF_COOKIE)
     fresh = nonce is None
     nonce = nonce or secrets.token_urlsafe(32)
+    lang, chosen = chosen_language(request)
     response = templates.TemplateResponse(
         request, template, {"csrf_token": _csrf_for(nonce), "dev_mode": get_settings().dev_mode,
+                            "lang": lang, "languages": LANGUAGES, "_": translator(lang),
                             **context}, status_code=status)
     if fresh:
         _cookie(response, request, CSRF_COOKIE, nonce)
+    if chosen:
+        _cookie(response, request, LANG_COOKIE, lang)
     return response
 
 

@@ -10,6 +10,7 @@
   const status = document.getElementById("connection");
   const live = { state: "connecting", events: 0, refreshes: 0 };
   let busy = false, again = false;
+  const words = { live: status ? status.dataset.liveText : "", lost: status ? status.dataset.lostText : "" };
 
   function show(state, text) {
     live.state = state;
@@ -34,7 +35,7 @@
       });
       live.refreshes += 1;
     } catch (error) {
-      show("lost", "Could not reload this page (" + error.message + "). What you see may be out of date.");
+      show("lost", words.lost + " (" + error.message + ")");
     } finally {
       busy = false;
       if (again) { again = false; refresh(); }
@@ -45,7 +46,7 @@
   function connect() {
     const source = new EventSource(root.dataset.stream);
     source.onopen = function () {
-      show("live", "Live: this page changes as soon as anything happens.");
+      show("live", words.live);
       if (opened) refresh();  // back after a break: catch up on what happened meanwhile
       opened = true;
     };
@@ -56,7 +57,7 @@
       source.addEventListener(name, onEvent);
     });
     source.onerror = function () {
-      show("lost", "Connection lost. What you see may be out of date. Reconnecting…");
+      show("lost", words.lost);
       // A refused stream (signed out, server restarting) is not retried by the browser itself.
       if (source.readyState === EventSource.CLOSED) {
         opened = true;
