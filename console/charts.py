@@ -68,6 +68,8 @@ def line_chart(key: str, series: Sequence[tuple[datetime, float]],
                  for side, name in zip(("low", "high"), LIMITS[key]) if name]
     values = [float(v) for _, v in series]
     low, high = _span(min(values + [v for _, v in lines]), max(values + [v for _, v in lines]))
+    if key == "news2":  # a score of 0 to 20: never below 0
+        low, high = 0.0, max(8.0, max(values) + 1)
     times = [t.timestamp() for t, _ in series]
     start, end = times[0], max(times[-1], times[0] + 1)
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM

@@ -27,7 +27,7 @@ from workflows.policy import TARGET_SELECTORS
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 CHANNELS = Channel.__args__  # type: ignore[attr-defined]
 SEVERITIES = Severity.__args__  # type: ignore[attr-defined]
-TIER_ROWS = 4  # room for one more tier than the demo policies have
+MAX_TIERS = 10  # as PolicyIn allows
 
 
 @router.get("/staff")
@@ -67,7 +67,14 @@ def _form(request: Request, user: Any, policy_id: str | None, values: dict[str, 
     return render(request, "policy_form.html", {
         "user": user, "policy_id": policy_id, "values": values, "errors": errors,
         "top_error": errors.get(TOP), "channels": CHANNELS, "severities": SEVERITIES,
-        "selectors": TARGET_SELECTORS, "tier_rows": TIER_ROWS}, status=status)
+        "selectors": TARGET_SELECTORS, "tier_rows": _rows(values)}, status=status)
+
+
+def _rows(values: dict[str, Any]) -> int:
+    """The tiers filled in, and room for one more (at least three rows)."""
+    used = [i for i in range(MAX_TIERS) if any(values.get(f"tier_{part}_{i}")
+                                               for part in ("name", "targets", "timeout"))]
+    return min(MAX_TIERS, max(3, (max(used) + 2) if used else 0))
 
 
 @router.get("/policies/new")
@@ -91,7 +98,7 @@ def _body(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     tiers = [{"name": values.get(f"tier_name_{i}", "").strip(),
               "targets": values.get(f"tier_targets_{i}", "").strip(),
               "ack_timeout_s": values.get(f"tier_timeout_{i}", "").strip()}
-             for i in range(TIER_ROWS)
+             for i in range(MAX_TIERS)
              if any(str(values.get(f"tier_{part}_{i}", "")).strip()
                     for part in ("name", "targets", "timeout"))]
     body = {"name": values.get("name", "").strip(), "severity": values.get("severity") or None,
