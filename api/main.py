@@ -22,6 +22,7 @@ from api.routes import (
     console_admin,
     console_auth,
     console_family,
+    console_medication,
     console_review,
     console_sessions,
     console_streams,
@@ -84,7 +85,8 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
 CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console, console_admin, console_family,
-                                           console_review, console_sessions, console_streams))
+                                           console_medication, console_review, console_sessions,
+                                           console_streams))
 
 
 def create_app() -> FastAPI:

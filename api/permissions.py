@@ -360,6 +360,11 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("POST", "/policies", "POST /policies"),
     _c("GET", "/policies/{policy_id}/edit", "PUT /policies/{policy_id}"),
     _c("POST", "/policies/{policy_id}", "PUT /policies/{policy_id}"),
+    _c("GET", "/medication", "GET /medication-schedules"),
+    _c("GET", "/medication/{schedule_id}", "GET /medication-schedules/{schedule_id}"),
+    _c("GET", "/medication/{schedule_id}/events", "GET /medication-schedules/{schedule_id}/events"),
+    *(_c("POST", f"/medication/{{schedule_id}}/{verb}", f"POST /medication-schedules/{{schedule_id}}/{verb}")
+      for verb in ("pause", "resume", "stop")),
     _c("GET", "/patients/{patient_id}", "GET /patients/{patient_id}/updates"),
     _c("GET", "/patients/{patient_id}/updates", "GET /patients/{patient_id}/updates"),
 )

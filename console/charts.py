@@ -95,3 +95,27 @@ def session_charts(series: dict[str, list[tuple[datetime, float]]],
     """NEWS2 first, then every vital that has readings, in a fixed order."""
     ranked = sorted(series, key=lambda k: (list(LABELS).index(k) if k in LABELS else 99, k))
     return [line_chart(key, series[key], thresholds) for key in ranked if series[key]]
+
+
+ADHERENCE_PARTS = ("taken", "late", "skipped", "missed")
+
+
+@dataclass(frozen=True)
+class Segment:
+    outcome: str
+    count: int
+    x: float  # percent from the left
+    width: float  # percent
+
+
+def adherence_bar(tally: dict[str, int]) -> list[Segment]:
+    """One medication's doses as a bar split by outcome (taken, late, skipped, missed)."""
+    total = sum(tally.get(part, 0) for part in ADHERENCE_PARTS)
+    segments, x = [], 0.0
+    for part in ADHERENCE_PARTS:
+        count = tally.get(part, 0)
+        if count and total:
+            width = round(100 * count / total, 2)
+            segments.append(Segment(part, count, x, width))
+            x = round(x + width, 2)
+    return segments

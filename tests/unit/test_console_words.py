@@ -9,7 +9,7 @@ import pytest
 
 from activities.emergency_records import FAMILY_TEXT as EMERGENCY_FAMILY
 from activities.monitoring_records import FAMILY_STATUS, FAMILY_TEXT, STEADY
-from api.routes import console, console_auth, console_sessions
+from api.routes import console, console_auth, console_medication, console_sessions
 from console.alarm import LABELS
 from console.charts import LABELS as CHART_LABELS
 from console.i18n import LANGUAGES, catalogue, translator
@@ -17,6 +17,7 @@ from console.i18n import LANGUAGES, catalogue, translator
 TEMPLATES = Path(__file__).parents[2] / "console" / "templates"
 # Words the console's Python hands to a template, which translates them there.
 FROM_CODE = {*console.DONE.values(), *console_sessions.DONE.values(),
+             *console_medication.DONE.values(), "active", "paused", "stopped", "completed",
              *console_auth.REASONS.values(), *LABELS.values(),
              *(title for title, _ in CHART_LABELS.values()), *EMERGENCY_FAMILY.values(),
              *FAMILY_TEXT.values(), *(text for _, text in FAMILY_STATUS.values()), STEADY[1],
