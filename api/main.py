@@ -21,6 +21,7 @@ from api.routes import (
     console,
     console_admin,
     console_auth,
+    console_clinic,
     console_family,
     console_medication,
     console_review,
@@ -84,9 +85,9 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       policies, oncall, outbox, audit, review, family, patients,
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
-CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console, console_admin, console_family,
-                                           console_medication, console_review, console_sessions,
-                                           console_streams))
+CONSOLE_ROUTERS = tuple(m.router for m in (
+    console_auth, console, console_admin, console_clinic, console_family, console_medication,
+    console_review, console_sessions, console_streams))
 
 
 def create_app() -> FastAPI:

@@ -365,6 +365,8 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("GET", "/medication/{schedule_id}/events", "GET /medication-schedules/{schedule_id}/events"),
     *(_c("POST", f"/medication/{{schedule_id}}/{verb}", f"POST /medication-schedules/{{schedule_id}}/{verb}")
       for verb in ("pause", "resume", "stop")),
+    _c("GET", "/clinic/{facility_id}", "GET /appointments/facilities/{facility_id}/events"),
+    _c("GET", "/clinic/{facility_id}/events", "GET /appointments/facilities/{facility_id}/events"),
     _c("GET", "/patients/{patient_id}", "GET /patients/{patient_id}/updates"),
     _c("GET", "/patients/{patient_id}/updates", "GET /patients/{patient_id}/updates"),
 )

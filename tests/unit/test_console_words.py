@@ -13,6 +13,7 @@ from api.routes import console, console_auth, console_medication, console_sessio
 from console.alarm import LABELS
 from console.charts import LABELS as CHART_LABELS
 from console.i18n import LANGUAGES, catalogue, translator
+from services.schemas.appointments import UpdateType
 
 TEMPLATES = Path(__file__).parents[2] / "console" / "templates"
 # Words the console's Python hands to a template, which translates them there.
@@ -22,7 +23,8 @@ FROM_CODE = {*console.DONE.values(), *console_sessions.DONE.values(),
              *(title for title, _ in CHART_LABELS.values()), *EMERGENCY_FAMILY.values(),
              *FAMILY_TEXT.values(), *(text for _, text in FAMILY_STATUS.values()), STEADY[1],
              "Saved.", "You are not authorised for this patient.",
-             "taken", "late", "skipped", "missed", "open"}
+             "taken", "late", "skipped", "missed", "open", "created",
+             *(kind.replace("_", " ") for kind in UpdateType.__args__)}
 
 
 def written_words() -> set[str]:
