@@ -42,7 +42,8 @@ async def test_every_main_page_passes_axe_and_fits_the_screen(
                                  "/console/policies", "/console/policies/new",
                                  "/console/review?kind=emergency",
                                  f"/console/review/workflows/{emergency_id}",
-                                 "/console/review/verify"],
+                                 "/console/review/verify", "/console/medication",
+                                 "/console/clinic/vigil-general"],
         ("fam-1", "family"): ["/console/patients/patient-001"],
     }
     problems: list[str] = []
