@@ -348,6 +348,7 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("GET", _CS, f"GET {_S}"),
     _c("GET", f"{_CS}/events", f"GET {_S}/events"),
     _c("POST", f"{_CS}/alarms/{{key}}/acknowledge", f"POST {_S}/alarms/{{key}}/acknowledge"),
+    _c("POST", f"{_CS}/thresholds", f"PUT {_S}/thresholds"),
     _c("POST", f"{_CS}/end", f"POST {_S}/end"),
     _c("GET", "/review", "GET /review/workflows"),
     _c("GET", _CW, f"GET {_W}/timeline"),

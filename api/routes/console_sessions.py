@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from api.console_session import (
     ConsoleRefusal,
+    as_page,
     check_csrf,
     form_body,
     render,
@@ -40,9 +41,9 @@ from services.monitoring import (
     start_session,
     time_series,
 )
-from services.schemas.monitoring import DeviceType, EndBody, SessionCreate
+from services.schemas.monitoring import DeviceType, EndBody, SessionCreate, ThresholdsUpdate
 from workflows.monitoring import MonitoringSessionWorkflow as Wf
-from workflows.monitoring_types import AlarmAcknowledge, EndSession
+from workflows.monitoring_types import AlarmAcknowledge, EndSession, ThresholdsChange
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 Csrf = Annotated[str | None, Form(alias="csrf_token")]
@@ -51,6 +52,7 @@ DEVICE_TYPES = DeviceType.__args__  # type: ignore[attr-defined]
 LIMITS = tuple(f.name for f in fields(Thresholds))
 CHART_POINTS = 2000
 DONE = {"alarm": "Alarm acknowledged: it stays quiet for the session's window.",
+        "limits": "Limits changed: they apply from the next reading.",
         "ended": "Session ended.", "started": "Monitoring started."}
 
 
@@ -171,18 +173,73 @@ def _page(user: Any, session_id: str) -> dict[str, Any]:
             "charts": session_charts(series, thresholds)}
 
 
-@router.get("/sessions/{session_id}")
-async def session_page(request: Request, session_id: str, done: str | None = None) -> Response:
-    """One session live: a chart of each vital and NEWS2, its alarms, its limits, its end."""
-    path = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    user = session_principal(request, STAFF, path)
+async def _session_page(request: Request, user: Any, session_id: str, *, done: str | None = None,
+                        values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                        status: int = 200) -> HTMLResponse:
     page = await asyncio.to_thread(_page, user, session_id)
     client = request.app.state.temporal
     live = await live_state(client, page["s"]) if client is not None else None
     alarms = (live or {}).get("active_alarms", page["s"].active_alarms)
     return render(request, "session.html", {
         **page, "user": user, "live": live, "alarms": alarms, "done": DONE.get(done or ""),
-        "can_act": user.has_any(RESPONDERS), "can_end": user.has_any(COORDINATORS)})
+        "can_act": user.has_any(RESPONDERS), "can_end": user.has_any(COORDINATORS),
+        "values": values or {}, "errors": errors or {}, "top_error": (errors or {}).get(TOP)},
+        status=status)
+
+
+@router.get("/sessions/{session_id}")
+async def session_page(request: Request, session_id: str, done: str | None = None) -> Response:
+    """One session live: a chart of each vital and NEWS2, its alarms, its limits, its end."""
+    path = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    user = session_principal(request, STAFF, path)
+    return await _session_page(request, user, session_id, done=done)
+
+
+def _limits_field(path: tuple[str, ...]) -> str | None:
+    """Where ThresholdsUpdate's (or the workflow's) field is on the limits form."""
+    name = path[-1] if path else ""
+    if name in LIMITS:
+        return f"limit_{name}"
+    return "limit_reason" if name == "reason" else None
+
+
+@router.post("/sessions/{session_id}/thresholds", response_model=None)
+async def change_thresholds(request: Request, session_id: str) -> Response:
+    """New limits from the next reading, as PUT /api/v1/sessions/{id}/thresholds; a limit the
+    workflow refuses is shown next to its field."""
+    user = session_principal(request, RESPONDERS, f"/console/sessions/{session_id}")
+    raw = await request.form()
+    check_csrf(request, raw.get("csrf_token"))  # type: ignore[arg-type]
+    values = {k: str(v) for k, v in raw.items() if k.startswith("limit_")}
+    with as_page():
+        row = await asyncio.to_thread(get_session, session_id)
+    overrides: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in LIMITS:
+        text = values.get(f"limit_{name}", "").strip()
+        try:
+            value: float | int = int(text) if name == "spo2_scale" else float(text)
+        except ValueError:
+            errors[f"limit_{name}"] = "must be a number"
+            continue
+        if value != row.thresholds.get(name):
+            overrides[name] = value
+    if not errors:
+        try:
+            body = ThresholdsUpdate(overrides=overrides, reason=values.get("limit_reason", ""))
+            await run_command(client=temporal(request), row=row, update=Wf.change_thresholds,
+                              arg=ThresholdsChange(actor=await actor_for(user),
+                                                   overrides=body.overrides, reason=body.reason))
+        except ValidationError as error:
+            errors = validation_errors(error, _limits_field)
+        except VigilError as error:
+            if error.code != "invalid_thresholds":
+                raise ConsoleRefusal.of(error)
+            errors = refusal_errors(error, _limits_field)
+        else:
+            return RedirectResponse(f"/console/sessions/{session_id}?done=limits", status_code=303)
+    return await _session_page(request, user, session_id, values=values, errors=errors,
+                               status=422)
 
 
 async def _command(request: Request, session_id: str, csrf: str | None, roles: tuple[str, ...],

@@ -59,6 +59,14 @@ async def test_a_coordinator_starts_a_session_from_the_form_and_a_posted_reading
                 "data-count", "2")
             await expect(page.locator('figure[data-series="news2"] .latest')).to_have_text("2")
 
+        await page.fill("#limit_spo2_low", "30")  # no oximeter reads that low: refused
+        await page.click("form.limits-form button[type=submit]")
+        await expect(page.locator("#limit_spo2_low-error")).to_have_text("must be between 50 and 100")
+        await page.fill("#limit_spo2_low", "92")
+        await page.click("form.limits-form button[type=submit]")
+        await expect(page.locator("#done")).to_contain_text("Limits changed")
+        await expect(page.locator("#limit_spo2_low")).to_have_value("92")
+
         await page.click("#ending button[type=submit]")
         await expect(page.locator("#done")).to_have_text("Session ended.")
         await expect(page.locator("#summary")).to_contain_text("Grace Lee (coordinator)")
