@@ -355,6 +355,7 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("POST", f"{_CW}/replay", f"POST {_W}/replay"),
     _c("GET", f"{_CW}/export", f"GET {_W}/export"),
     _c("GET", "/review/verify", "GET /audit/verify"),
+    _c("GET", "/dashboard", allow=ADMINS),
     _c("GET", "/staff", "GET /staff"),
     _c("GET", "/policies", "GET /policies"),
     _c("GET", "/policies/new", "POST /policies"),

@@ -18,7 +18,9 @@ from api.console_session import as_page, check_csrf, render, session_principal
 from api.permissions import ADMINS, STAFF
 from console.forms import TOP, refusal_errors, validation_errors
 from services import policies
+from services.dashboard import dashboard
 from services.directory_reads import staff_people
+from services.engine_health import engine_health
 from services.errors import VigilError
 from services.schemas.directory import PolicyCreate, PolicyIn
 from services.schemas.emergencies import Channel, Severity
@@ -28,6 +30,7 @@ router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 CHANNELS = Channel.__args__  # type: ignore[attr-defined]
 SEVERITIES = Severity.__args__  # type: ignore[attr-defined]
 MAX_TIERS = 10  # as PolicyIn allows
+DASHBOARD_EVERY_S = 5  # no one stream carries every figure: the page reads them again
 
 
 @router.get("/staff")
@@ -35,6 +38,17 @@ def directory(request: Request) -> HTMLResponse:
     """Everyone in the staff directory (as GET /api/v1/staff)."""
     user = session_principal(request, STAFF, "/console/staff")
     return render(request, "staff.html", {"user": user, "people": staff_people()})
+
+
+@router.get("/dashboard")
+async def dashboard_page(request: Request) -> HTMLResponse:
+    """Open emergencies, delivery per channel, time to first delivery and to acknowledge (p50,
+    p90 over the last hour and day), the 5 s SLA for critical pages, worker and Temporal health."""
+    user = session_principal(request, ADMINS, "/console/dashboard")
+    figures = await asyncio.to_thread(dashboard)
+    health = await engine_health(request.app.state.temporal)
+    return render(request, "dashboard.html", {"user": user, "d": figures, "health": health,
+                                              "every_s": DASHBOARD_EVERY_S})
 
 
 @router.get("/policies")

@@ -67,5 +67,11 @@
   }
 
   window.vigilLive = live;
-  if (root && status) connect();
+  if (root && status && root.dataset.every) {
+    // Figures drawn from many streams at once (the dashboard): read again every few seconds.
+    show("live", words.live);
+    setInterval(refresh, Number(root.dataset.every) * 1000);
+  } else if (root && status) {
+    connect();
+  }
 })();

@@ -43,7 +43,7 @@ async def test_every_main_page_passes_axe_and_fits_the_screen(
                                  "/console/review?kind=emergency",
                                  f"/console/review/workflows/{emergency_id}",
                                  "/console/review/verify", "/console/medication",
-                                 "/console/clinic/vigil-general"],
+                                 "/console/clinic/vigil-general", "/console/dashboard"],
         ("fam-1", "family"): ["/console/patients/patient-001"],
     }
     problems: list[str] = []

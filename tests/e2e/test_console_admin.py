@@ -49,3 +49,25 @@ async def test_the_staff_directory_lists_everyone(stack, browser: Browser) -> No
         await expect(page.locator("#staff")).to_contain_text("Siti Rahman, RN")
     finally:
         await context.close()
+
+
+async def test_the_dashboard_shows_the_engine_healthy_and_counts_a_new_emergency_by_itself(
+        stack, browser: Browser, raise_emergency) -> None:
+    context, page = await signed_in_page(browser, stack.api_url, "admin-raj", "admin",
+                                         home="/console/dashboard")
+    try:
+        await expect(page.locator("#temporal-health")).to_have_text("answering")
+        queues = page.locator("dd[data-queue]")
+        await expect(queues).to_have_count(2)  # the emergency and the routine task queues
+        for n in range(2):
+            await expect(queues.nth(n)).to_contain_text("worker(s) polling")
+            await expect(queues.nth(n)).not_to_have_class("error")  # none has no worker
+        raised = page.locator('[data-window="hour"] .raised')
+        before = int(await raised.inner_text())
+        await raise_emergency()
+        await page.wait_for_function(  # the page reads its figures again by itself
+            f"Number(document.querySelector('[data-window=hour] .raised').textContent) > {before}",
+            timeout=20_000)
+        await expect(page.locator('#open dd[data-status="active"]')).to_be_visible()
+    finally:
+        await context.close()
