@@ -354,6 +354,7 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("GET", _CW, f"GET {_W}/timeline"),
     _c("POST", f"{_CW}/replay", f"POST {_W}/replay"),
     _c("GET", f"{_CW}/export", f"GET {_W}/export"),
+    _c("POST", "/review/replay", "POST /review/replay"),
     _c("GET", "/review/verify", "GET /audit/verify"),
     _c("GET", "/dashboard", allow=ADMINS),
     _c("GET", "/staff", "GET /staff"),

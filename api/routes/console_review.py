@@ -22,7 +22,7 @@ from audit.chain import verify
 from audit.search import WorkflowFilter
 from console.forms import validation_errors
 from db.engine import reading
-from services.schemas.review import Kind
+from services.schemas.review import Kind, ReplayRange
 
 router = APIRouter(prefix="/console/review", tags=["console"], include_in_schema=False)
 Csrf = Annotated[str | None, Form(alias="csrf_token")]
@@ -90,6 +90,30 @@ async def replay_one(request: Request, workflow_id: str, csrf: Csrf = None) -> H
                                                     reader=user.sub)
     return render(request, "review_replay.html", {
         "user": user, "workflow_id": workflow_id, "outcomes": [o.as_dict() for o in outcomes]})
+
+
+@router.post("/replay", response_model=None)
+async def replay_range(request: Request) -> HTMLResponse:
+    """Replay every workflow closed in a range (as POST /api/v1/review/replay)."""
+    user = session_principal(request, REVIEWERS, "/console/review")
+    raw = await request.form()
+    check_csrf(request, raw.get("csrf_token"))  # type: ignore[arg-type]
+    values = {k.removeprefix("replay_"): str(v) for k, v in raw.items()
+              if k.removeprefix("replay_") in ReplayRange.model_fields and str(v).strip()}
+    try:
+        body = ReplayRange.model_validate(values)
+    except ValidationError as error:
+        errors = validation_errors(error, lambda p: f"replay_{p[0]}" if p else None)
+        return render(request, "review.html", {
+            "user": user, "values": {}, "errors": errors, "hits": None, "kinds": KINDS,
+            "replay_values": values}, status=422)
+    f = WorkflowFilter(kind=body.kind, closed_after=body.closed_after,
+                       closed_before=body.closed_before)
+    with as_page():
+        async with review_refusals():
+            outcomes = await review.replay_closed(temporal(request), f, body.limit, reader=user.sub)
+    return render(request, "review_replay.html", {
+        "user": user, "workflow_id": None, "outcomes": [o.as_dict() for o in outcomes]})
 
 
 @router.get("/workflows/{workflow_id}/export")

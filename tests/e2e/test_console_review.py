@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from playwright.async_api import Browser, expect
 
@@ -39,6 +41,15 @@ async def test_an_auditor_finds_a_workflow_replays_it_and_downloads_its_export(
         verdict = page.locator("#verdict")
         await expect(verdict).to_contain_text("replays every recorded run")
         await expect(page.locator(".outcomes li")).to_contain_text(["Agrees"])
+
+        await page.goto("/console/review")  # and every workflow closed in the last hour
+        await page.click("details.panel summary")
+        closed_after = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        await page.fill("#replay_closed_after", closed_after)
+        await page.fill("#replay_limit", "3")
+        await page.click("form.replay-form button[type=submit]")
+        await expect(page.locator("h1")).to_have_text("Replay of a range")
+        await expect(page.locator("#verdict")).to_contain_text("replays every recorded run")
     finally:
         await context.close()
 

@@ -43,7 +43,8 @@ def test_every_word_the_console_writes_is_in_each_catalogue(lang: str) -> None:
     assert sorted(set(words) - wanted) == [], f"console/i18n/{lang}.json has unused entries"
     for english, translated in words.items():
         assert translated.strip(), english
-        assert re.findall(r"\{\w+\}", english) == re.findall(r"\{\w+\}", translated), english
+        placeholders = sorted(re.findall(r"\{\w+\}", english))
+        assert placeholders == sorted(re.findall(r"\{\w+\}", translated)), english
 
 
 def test_a_missing_word_falls_back_to_english_and_placeholders_are_filled() -> None:
