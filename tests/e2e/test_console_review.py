@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.async_api import Browser, expect
+from sqlmodel import col, select
 
+from audit.chain import append
 from audit.export import read_bundle
+from db.engine import reading, writing
+from db.models import AuditEntry
 from tests.utils.browser import signed_in_page
 
 pytestmark = pytest.mark.e2e
@@ -54,11 +59,34 @@ async def test_an_auditor_finds_a_workflow_replays_it_and_downloads_its_export(
         await context.close()
 
 
-async def test_the_chain_verification_page_says_whether_the_audit_log_holds(
+async def test_the_chain_page_says_it_holds_and_then_where_an_edited_entry_breaks_it(
         stack, browser: Browser) -> None:
+    with writing() as session:
+        seq = append(session, actor="test", action="test.tamper", subject=uuid.uuid4().hex,
+                     detail={"n": 1}).seq
+    with reading() as session:
+        position = list(session.exec(select(AuditEntry.seq).order_by(col(AuditEntry.seq)))
+                        .all()).index(seq) + 1
     context, page = await signed_in_page(browser, stack.api_url, "admin-raj", "admin",
                                          home="/console/review/verify")
     try:
+        await expect(page.locator("#verdict")).to_contain_text("The chain holds")
+        with writing() as session:  # edited behind the audit writer's back ...
+            row = session.get(AuditEntry, seq)
+            row.detail = {"n": 99}
+            session.add(row)
+        try:
+            await page.reload()
+            await expect(page.locator("#verdict")).to_have_text(
+                f"The chain is broken from position {position} on.")
+            await expect(page.locator("#problems")).to_contain_text(
+                f"Position {position} (entry {seq}): edited")
+        finally:  # ... and put back, so the chain is whole again for every other test
+            with writing() as session:
+                row = session.get(AuditEntry, seq)
+                row.detail = {"n": 1}
+                session.add(row)
+        await page.reload()
         await expect(page.locator("#verdict")).to_contain_text("The chain holds")
     finally:
         await context.close()
