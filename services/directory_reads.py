@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from db.engine import reading
-from db.models import Facility, Staff
+from db.models import Caregiver, Facility, Patient, Staff
 from services.errors import not_found
 
 
@@ -32,3 +32,24 @@ def facilities() -> list[Facility]:
     """Every facility, by id (as GET /facilities lists them)."""
     with reading() as session:
         return list(session.exec(select(Facility).order_by(col(Facility.id))).all())
+
+
+def patients_and_family() -> list[tuple[str, str, str]]:
+    """(id, name, role) of every patient and caregiver, by name: the development sign-in."""
+    with reading() as session:
+        people = [(p.id, p.name, "patient") for p in session.exec(select(Patient)).all()]
+        people += [(c.id, c.name, "family") for c in session.exec(select(Caregiver)).all()]
+    return sorted(people, key=lambda person: person[1])
+
+
+def person_role(person_id: str) -> str:
+    """The role a person of the directories signs in with (staff: their own role)."""
+    with reading() as session:
+        staff = session.get(Staff, person_id)
+        if staff is not None:
+            return staff.role
+        if session.get(Caregiver, person_id) is not None:
+            return "family"
+        if session.get(Patient, person_id) is not None:
+            return "patient"
+    raise not_found("person", person_id)

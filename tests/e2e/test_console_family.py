@@ -34,3 +34,16 @@ async def test_a_family_member_sees_their_patient_in_words_and_is_refused_anothe
         await expect(page).to_have_url(f"{stack.api_url}/console/patients/patient-001")
     finally:
         await context.close()
+
+
+async def test_on_a_development_machine_a_demo_family_member_signs_in_with_one_click(
+        stack, browser: Browser) -> None:
+    context = await browser.new_context(base_url=stack.api_url)
+    try:
+        page = await context.new_page()
+        await page.goto("/console/sign-in")
+        await page.click('button[data-staff-id="fam-1"]')  # the stack runs with VIGIL_DEV_MODE
+        await expect(page).to_have_url(f"{stack.api_url}/console/patients/patient-001")
+        await expect(page.locator(".who")).to_contain_text("fam-1 (family)")
+    finally:
+        await context.close()

@@ -23,7 +23,7 @@ FROM_CODE = {*console.DONE.values(), *console_sessions.DONE.values(),
              *(title for title, _ in CHART_LABELS.values()), *EMERGENCY_FAMILY.values(),
              *FAMILY_TEXT.values(), *(text for _, text in FAMILY_STATUS.values()), STEADY[1],
              "Saved.", "You are not authorised for this patient.",
-             "taken", "late", "skipped", "missed", "open", "created",
+             "taken", "late", "skipped", "missed", "open", "created", "patient", "family",
              *(kind.replace("_", " ") for kind in UpdateType.__args__)}
 
 
