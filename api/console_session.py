@@ -118,7 +118,8 @@ def temporal(request: Request) -> Client:
     """The API's Temporal client, or the refusal the API would answer without one."""
     client = request.app.state.temporal
     if client is None:
-        raise ConsoleRefusal(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+        raise ConsoleRefusal(503, "temporal_unavailable",
+                             "The workflow engine is not reachable yet.")
     return client
 
 

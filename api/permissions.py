@@ -366,7 +366,8 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("GET", "/medication", "GET /medication-schedules"),
     _c("GET", "/medication/{schedule_id}", "GET /medication-schedules/{schedule_id}"),
     _c("GET", "/medication/{schedule_id}/events", "GET /medication-schedules/{schedule_id}/events"),
-    *(_c("POST", f"/medication/{{schedule_id}}/{verb}", f"POST /medication-schedules/{{schedule_id}}/{verb}")
+    *(_c("POST", f"/medication/{{schedule_id}}/{verb}",
+         f"POST /medication-schedules/{{schedule_id}}/{verb}")
       for verb in ("pause", "resume", "stop")),
     _c("GET", "/clinic/{facility_id}", "GET /appointments/facilities/{facility_id}/events"),
     _c("GET", "/clinic/{facility_id}/events", "GET /appointments/facilities/{facility_id}/events"),

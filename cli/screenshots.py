@@ -63,7 +63,8 @@ def _tour(ids: dict[str, str]) -> list[tuple[str | None, str, list[tuple[str, st
     e, s = ids["emergency"], ids["session"]
     return [
         (None, "", [("sign-in", "/console/sign-in")]),
-        ("dr-tan", "provider", [("inbox", "/console/inbox"), ("emergency", f"/console/emergencies/{e}")]),
+        ("dr-tan", "provider", [("inbox", "/console/inbox"),
+                                ("emergency", f"/console/emergencies/{e}")]),
         ("coord-lee", "coordinator", [("session-new", "/console/sessions/new"),
                                       ("session", f"/console/sessions/{s}"),
                                       ("sessions", "/console/sessions"),

@@ -23,8 +23,10 @@ LABELS = {"news2": ("NEWS2 score", ""), "heart_rate": ("Heart rate", "/min"),
           "temperature_c": ("Temperature", "°C"), "blood_glucose": ("Blood glucose", "mmol/L"),
           "pain_scale": ("Pain", "/10")}
 LIMITS = {"heart_rate": ("heart_rate_low", "heart_rate_high"), "spo2": ("spo2_low", None),
-          "respiratory_rate": ("rr_low", "rr_high"), "systolic_bp": ("systolic_low", "systolic_high"),
-          "temperature_c": ("temp_low", "temp_high"), "blood_glucose": ("glucose_low", "glucose_high")}
+          "respiratory_rate": ("rr_low", "rr_high"),
+          "systolic_bp": ("systolic_low", "systolic_high"),
+          "temperature_c": ("temp_low", "temp_high"),
+          "blood_glucose": ("glucose_low", "glucose_high")}
 # NEWS2 aggregate bands (RCP 2017): 5 is urgent review, 7 emergency response.
 NEWS2_LINES = (5.0, 7.0)
 

@@ -51,7 +51,8 @@ class Page:
     out_at: datetime | None  # sent or delivered, whichever came first
 
 
-def figures(emergencies: Iterable[Raised], pages: Iterable[Page], since: datetime) -> dict[str, Any]:
+def figures(emergencies: Iterable[Raised], pages: Iterable[Page],
+            since: datetime) -> dict[str, Any]:
     """The window's figures from emergencies raised and pages made since `since`."""
     raised = [e for e in emergencies if e.created_at >= since]
     pages = [p for p in pages if p.created_at >= since]
@@ -60,8 +61,10 @@ def figures(emergencies: Iterable[Raised], pages: Iterable[Page], since: datetim
         if page.out_at is not None and (page.subject_id not in first_out
                                         or page.out_at < first_out[page.subject_id]):
             first_out[page.subject_id] = page.out_at
-    to_first = [(first_out[e.id] - e.created_at).total_seconds() for e in raised if e.id in first_out]
-    to_ack = [(e.acknowledged_at - e.created_at).total_seconds() for e in raised if e.acknowledged_at]
+    to_first = [(first_out[e.id] - e.created_at).total_seconds()
+                for e in raised if e.id in first_out]
+    to_ack = [(e.acknowledged_at - e.created_at).total_seconds()
+              for e in raised if e.acknowledged_at]
     critical = [e for e in raised if e.severity == "critical"]
     in_time = [e for e in critical if e.id in first_out
                and (first_out[e.id] - e.created_at).total_seconds() <= SLA_S]
@@ -74,7 +77,8 @@ def figures(emergencies: Iterable[Raised], pages: Iterable[Page], since: datetim
     for row in channels.values():
         row["success_pct"] = round(100 * row["delivered"] / row["pages"]) if row["pages"] else None
     return {"raised": len(raised), "channels": dict(sorted(channels.items())),
-            "first_delivery_s": {"p50": percentile(to_first, 0.5), "p90": percentile(to_first, 0.9)},
+            "first_delivery_s": {"p50": percentile(to_first, 0.5),
+                                 "p90": percentile(to_first, 0.9)},
             "acknowledge_s": {"p50": percentile(to_ack, 0.5), "p90": percentile(to_ack, 0.9)},
             "critical": len(critical), "critical_within_sla": len(in_time),
             "critical_sla_pct": round(100 * len(in_time) / len(critical)) if critical else None}

@@ -40,7 +40,8 @@ def _today(patient: Patient, now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def patient_view(user: Principal, patient_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+def patient_view(user: Principal, patient_id: str, *,
+                 now: datetime | None = None) -> dict[str, Any]:
     """The patient's name, their latest updates in words, and today's doses (if consented);
     a 403 for anyone the records do not authorise. The read is audited."""
     access = require_consent(user, patient_id, (*UPDATE_SCOPES, "medication"))

@@ -132,8 +132,9 @@ def _field_for(chosen: list[str]):  # type: ignore[no-untyped-def]
             return f"tier_{part}_{path[1]}"
         if head == "tiers":
             return "tier_name_0"
-        if head == "channels" and len(path) > 2 and path[1].isdigit() and int(path[1]) < len(chosen):
-            return f"after_{chosen[int(path[1])]}"
+        index = int(path[1]) if len(path) > 2 and path[1].isdigit() else len(chosen)
+        if head == "channels" and index < len(chosen):
+            return f"after_{chosen[index]}"
         if head == "channels":
             return "channels"
         return None

@@ -23,6 +23,7 @@ from services.directory_reads import facilities
 
 router = APIRouter(prefix="/console/clinic", tags=["console"], include_in_schema=False)
 BOARD_MAX = 500
+LastEventId = Annotated[str | None, Header()]
 
 
 def todays(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -32,7 +33,8 @@ def todays(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
         zone = ZoneInfo(row["time_zone"])
         local = row["starts_at"].astimezone(zone)
         if local.date() == now.astimezone(zone).date():
-            board.append({**row, "local_start": local, "local_end": row["ends_at"].astimezone(zone)})
+            board.append({**row, "local_start": local,
+                          "local_end": row["ends_at"].astimezone(zone)})
     return board
 
 
@@ -50,7 +52,7 @@ def board(request: Request, facility_id: str) -> HTMLResponse:
 
 @router.get("/{facility_id}/events")
 async def board_events(request: Request, facility_id: str,
-                       last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
+                       last_event_id: LastEventId = None) -> EventSourceResponse:
     """Every appointment change at the facility (the API's clinic-board stream)."""
     session_principal(request, STAFF, f"/console/clinic/{facility_id}")
     return sse_events(request.app.state.hub, [facility_appointments_topic(facility_id)],

@@ -18,6 +18,7 @@ from services.family_view import patient_view, patients_of
 from services.principal import ROLES, STAFF_ROLES
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+LastEventId = Annotated[str | None, Header()]
 
 
 @router.get("/me", response_model=None)
@@ -43,7 +44,7 @@ def patient_page(request: Request, patient_id: str) -> HTMLResponse:
 
 @router.get("/patients/{patient_id}/updates")
 async def patient_updates(request: Request, patient_id: str,
-                          last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
+                          last_event_id: LastEventId = None) -> EventSourceResponse:
     """The same stream as GET /api/v1/patients/{id}/updates, for the page's live part."""
     user = session_principal(request, ROLES, f"/console/patients/{patient_id}")
     with as_page():

@@ -56,7 +56,8 @@ def _page(user: Any, schedule_id: str) -> dict[str, Any]:
     for days in (7, 30):
         meds = adherence(schedule_id=schedule_id, days=days)["medications"]
         periods.append({"days": days, "medications": [
-            {"id": med, "tally": tally, "bar": adherence_bar(tally)} for med, tally in meds.items()]})
+            {"id": med, "tally": tally, "bar": adherence_bar(tally)}
+            for med, tally in meds.items()]})
     names = {m["id"]: m.get("name", m["id"]) for m in row.medications}
     return {"plan": row, "periods": periods, "med_names": names}
 

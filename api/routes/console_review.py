@@ -61,8 +61,8 @@ async def search(request: Request) -> HTMLResponse:
         else:
             with as_page():
                 async with review_refusals():
-                    hits = await review.search(temporal(request), WorkflowFilter(**query.model_dump()),
-                                               100, reader=user.sub)
+                    found = WorkflowFilter(**query.model_dump())
+                    hits = await review.search(temporal(request), found, 100, reader=user.sub)
     return render(request, "review.html", {"user": user, "values": values, "errors": errors,
                                            "hits": hits, "kinds": KINDS},
                   status=422 if errors else 200)

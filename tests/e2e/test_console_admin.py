@@ -1,4 +1,4 @@
-"""An admin's directory and policy pages in a real browser: a bad value is shown beside its field."""
+"""An admin's pages in a real browser: a bad policy value beside its field, the live dashboard."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ async def test_an_admin_edits_a_policy_and_a_bad_value_is_shown_next_to_its_fiel
 
         await page.fill("#tier_timeout_1", "45")
         await page.click("form.policy-form button[type=submit]")
-        await expect(page.locator("#tier_targets_2-error")).to_contain_text("targets must be one of")
+        await expect(page.locator("#tier_targets_2-error")).to_contain_text(
+            "targets must be one of")
         await page.fill("#tier_targets_2", "admins")
         await page.click("form.policy-form button[type=submit]")
         await expect(page.locator("#done")).to_have_text("Saved.")

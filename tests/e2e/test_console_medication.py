@@ -1,4 +1,4 @@
-"""A coordinator's medication plan page in a real browser: adherence as a chart, pause/resume/stop."""
+"""A coordinator's medication plan page in a real browser: adherence charted, pause/resume/stop."""
 
 from __future__ import annotations
 

@@ -38,7 +38,8 @@ FORMS: dict[str, dict[str, str]] = {
 def _path(route: ConsoleRoute, w: world.World) -> str:
     ids = {"emergency_id": w.emergency_id, "session_id": w.session_id, "key": "news2",
            "workflow_id": w.emergency_id, "policy_id": w.put_policy_id,
-           "patient_id": w.patient_id, "schedule_id": w.medication_id, "facility_id": "vigil-general"}
+           "patient_id": w.patient_id, "schedule_id": w.medication_id,
+           "facility_id": "vigil-general"}
     path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], route.path)
     named = ("/console/review", "/console/medication")  # as the API twin's call names the patient
     return path + (f"?patient_id={w.patient_id}" if route.path in named else "")

@@ -13,7 +13,7 @@ from tests.utils.monitoring import NEWS2_2, NORMAL, a_reading
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_coordinator_starts_a_session_from_the_form_and_a_posted_reading_appears_on_the_chart(
+async def test_a_coordinator_starts_a_session_from_the_form_and_a_reading_appears_on_the_chart(
         stack, browser: Browser, client_for) -> None:
     patient = f"patient-{uuid.uuid4().hex[:8]}"
     context, page = await signed_in_page(browser, stack.api_url, "coord-lee", "coordinator",
@@ -61,7 +61,8 @@ async def test_a_coordinator_starts_a_session_from_the_form_and_a_posted_reading
 
         await page.fill("#limit_spo2_low", "30")  # no oximeter reads that low: refused
         await page.click("form.limits-form button[type=submit]")
-        await expect(page.locator("#limit_spo2_low-error")).to_have_text("must be between 50 and 100")
+        await expect(page.locator("#limit_spo2_low-error")).to_have_text(
+            "must be between 50 and 100")
         await page.fill("#limit_spo2_low", "92")
         await page.click("form.limits-form button[type=submit]")
         await expect(page.locator("#done")).to_contain_text("Limits changed")

@@ -1,4 +1,4 @@
-"""Every console route has a row in api/permissions.py naming the API route whose rule it follows."""
+"""Every console route has a row in api/permissions.py naming the API route whose rule it keeps."""
 
 from __future__ import annotations
 

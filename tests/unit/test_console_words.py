@@ -1,4 +1,4 @@
-"""The console speaks English, Malay, Chinese and Tamil: every word it writes is in each catalogue."""
+"""The console speaks English, Malay, Chinese and Tamil: each catalogue has every word it writes."""
 
 from __future__ import annotations
 

@@ -24,8 +24,10 @@ def test_first_delivery_acknowledgement_sla_and_channels_over_a_window() -> None
     raised = [Raised("fast", "critical", at(0), at(30)), Raised("slow", "critical", at(0), None),
               Raised("urgent", "urgent", at(0), at(100)),
               Raised("old", "critical", at(-7200), at(-7000))]  # outside the window
-    pages = [Page("fast", "push", "delivered", at(0), at(2)), Page("fast", "sms", "sent", at(0), at(4)),
-             Page("slow", "sms", "failed", at(0), None), Page("slow", "voice", "sent", at(0), at(9)),
+    pages = [Page("fast", "push", "delivered", at(0), at(2)),
+             Page("fast", "sms", "sent", at(0), at(4)),
+             Page("slow", "sms", "failed", at(0), None),
+             Page("slow", "voice", "sent", at(0), at(9)),
              Page("urgent", "push", "delivered", at(0), at(1))]
     f = figures(raised, pages, since=at(-3600))
     assert f["raised"] == 3
