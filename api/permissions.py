@@ -364,6 +364,8 @@ CONSOLE: tuple[ConsoleRoute, ...] = (
     _c("GET", "/policies/{policy_id}/edit", "PUT /policies/{policy_id}"),
     _c("POST", "/policies/{policy_id}", "PUT /policies/{policy_id}"),
     _c("GET", "/medication", "GET /medication-schedules"),
+    _c("GET", "/medication/new", "POST /medication-schedules"),
+    _c("POST", "/medication", "POST /medication-schedules"),
     _c("GET", "/medication/{schedule_id}", "GET /medication-schedules/{schedule_id}"),
     _c("GET", "/medication/{schedule_id}/events", "GET /medication-schedules/{schedule_id}/events"),
     *(_c("POST", f"/medication/{{schedule_id}}/{verb}",

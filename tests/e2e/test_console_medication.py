@@ -63,3 +63,32 @@ async def test_a_coordinator_reads_adherence_and_pauses_resumes_and_stops_a_plan
         await expect(page.locator("#steer button")).to_have_count(0)
     finally:
         await context.close()
+
+
+async def test_a_coordinator_starts_a_plan_from_the_form_and_a_bad_time_is_shown_beside_it(
+        stack, browser: Browser) -> None:
+    patient_id = f"pt-med-{uuid.uuid4().hex[:8]}"
+    async with as_user(stack.api_url, "coord-lee", "coordinator") as coordinator:
+        created = await coordinator.post("/patients", json={
+            "id": patient_id, "name": "Form Patient", "time_zone": "Asia/Kuala_Lumpur"})
+        assert created.status_code == 201, created.text
+    context, page = await signed_in_page(browser, stack.api_url, "coord-lee", "coordinator",
+                                         home="/console/medication/new")
+    try:
+        await page.fill("#patient_id", patient_id)
+        await page.fill("#med_name_0", "Metformin")
+        await page.fill("#med_dose_0", "500 mg")
+        await page.fill("#times", "08:00, 25:00")
+        await page.click("form.plan-form button[type=submit]")
+        await expect(page.locator("#times-error")).to_contain_text("'25:00' is not a time of day")
+        await expect(page.locator("#med_name_0")).to_have_value("Metformin")  # nothing lost
+
+        await page.fill("#times", "08:00, 20:00")
+        await page.click("form.plan-form button[type=submit]")
+        await expect(page.locator("#done")).to_have_text("The plan has started.")
+        await expect(page.locator("#plan-state")).to_contain_text("Metformin 500 mg")
+        await expect(page.locator("#plan-state")).to_contain_text("08:00, 20:00")
+        await page.click("#stop")
+        await expect(page.locator("#status")).to_have_text("stopped")
+    finally:
+        await context.close()
