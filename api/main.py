@@ -21,7 +21,14 @@ from api.routes import (
     audit,
     caregivers,
     console,
+    console_admin,
     console_auth,
+    console_clinic,
+    console_family,
+    console_medication,
+    console_review,
+    console_sessions,
+    console_streams,
     emergencies,
     facilities,
     medication,
@@ -84,7 +91,9 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links,
                                           calendar_feeds))
-CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
+CONSOLE_ROUTERS = tuple(m.router for m in (
+    console_auth, console, console_admin, console_clinic, console_family, console_medication,
+    console_review, console_sessions, console_streams))
 
 
 def create_app() -> FastAPI:
