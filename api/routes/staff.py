@@ -11,25 +11,15 @@ from sse_starlette.sse import EventSourceResponse
 
 from api.deps import Admin, HubDep, Staff
 from api.errors import ERROR_RESPONSES, VigilError, not_found
+from services import staff_directory
 from services.inbox import open_pages
-from services.people import person_id_taken
 from services.schemas.directory import StaffCreate, StaffIn, StaffPublic
 from api.streams import sse_events
 from events.topics import staff_topic
-from audit.chain import append as audit
-from db.engine import reading, writing
-from db.models import Facility
+from db.engine import reading
 from db.models import Staff as StaffRow
 
 router = APIRouter(prefix="/staff", tags=["staff"], responses=ERROR_RESPONSES)
-
-
-def _check_facility(facility_id: str | None) -> None:
-    if facility_id is None:
-        return
-    with reading() as session:
-        if session.get(Facility, facility_id) is None:
-            raise VigilError(422, "unknown_facility", f"No facility {facility_id!r}.")
 
 
 @router.get("", response_model=list[StaffPublic])
@@ -57,31 +47,13 @@ def read_staff(staff_id: str, user: Staff) -> StaffRow:
 @router.post("", status_code=201, response_model=StaffPublic)
 def create_staff(body: StaffCreate, user: Admin) -> StaffRow:
     """Add someone to the directory."""
-    _check_facility(body.facility_id)
-    with writing() as session:
-        if person_id_taken(session, body.id):  # staff, patients and caregivers share one id space
-            raise VigilError(409, "already_exists", f"Someone already has the id {body.id!r}.")
-        person = StaffRow(**body.model_dump())
-        session.add(person)
-        audit(session, actor=user.sub, action="staff.created", subject=body.id,
-              detail=body.model_dump(exclude={"push_token"}))
-    return person
+    return staff_directory.create_staff(body=body, actor=user.sub)
 
 
 @router.put("/{staff_id}", response_model=StaffPublic)
 def replace_staff(staff_id: str, body: StaffIn, user: Admin) -> StaffRow:
     """Replace a directory entry (on-call changes, new phone, ...)."""
-    _check_facility(body.facility_id)
-    with writing() as session:
-        person = session.get(StaffRow, staff_id)
-        if person is None:
-            raise not_found("staff member", staff_id)
-        for name, value in body.model_dump().items():
-            setattr(person, name, value)
-        session.add(person)
-        audit(session, actor=user.sub, action="staff.replaced", subject=staff_id,
-              detail=body.model_dump(exclude={"push_token"}))
-    return person
+    return staff_directory.replace_staff(staff_id=staff_id, body=body, actor=user.sub)
 
 
 @router.get("/{staff_id}/inbox")
