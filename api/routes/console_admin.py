@@ -1,8 +1,9 @@
-"""The console's directory and escalation-policy pages: view, create, edit.
+"""The console's staff directory and escalation-policy pages: view, create, edit.
 
-Reading is for staff and writing for admins, as GET/POST/PUT /api/v1/policies; the form's fields
-become the API's own `PolicyCreate`/`PolicyIn` body and go to the same `services.policies`
-functions, so a value the API refuses is refused here for the same reason, next to its field.
+Reading is for staff and writing for admins, as GET/POST/PUT /api/v1/staff and /policies; the
+form's fields become the API's own `StaffCreate`/`StaffIn` or `PolicyCreate`/`PolicyIn` body and
+go to the same `services.staff_directory` and `services.policies` functions, so a value the API
+refuses is refused here for the same reason, next to its field.
 """
 
 from __future__ import annotations
@@ -17,12 +18,20 @@ from pydantic import ValidationError
 from api.console_session import as_page, check_csrf, render, session_principal
 from api.permissions import ADMINS, STAFF
 from console.forms import TOP, refusal_errors, validation_errors
-from services import policies
+from services import policies, staff_directory
 from services.dashboard import dashboard
-from services.directory_reads import staff_people
+from services.directory_reads import facilities, staff_member, staff_people
 from services.engine_health import engine_health
 from services.errors import VigilError
-from services.schemas.directory import PolicyCreate, PolicyIn
+from services.schemas.directory import (
+    Language,
+    PolicyCreate,
+    PolicyIn,
+    ProviderType,
+    StaffCreate,
+    StaffIn,
+    StaffRole,
+)
 from services.schemas.emergencies import Channel, Severity
 from workflows.policy import TARGET_SELECTORS
 
@@ -34,10 +43,110 @@ DASHBOARD_EVERY_S = 5  # no one stream carries every figure: the page reads them
 
 
 @router.get("/staff")
-def directory(request: Request) -> HTMLResponse:
-    """Everyone in the staff directory (as GET /api/v1/staff)."""
+def directory(request: Request, done: str | None = None) -> HTMLResponse:
+    """Everyone in the staff directory (as GET /api/v1/staff); admins add and edit."""
     user = session_principal(request, STAFF, "/console/staff")
-    return render(request, "staff.html", {"user": user, "people": staff_people()})
+    return render(request, "staff.html", {"user": user, "people": staff_people(),
+                                          "can_edit": user.has_any(ADMINS),
+                                          "done": {"saved": "Saved."}.get(done or "")})
+
+
+STAFF_FLAGS = ("on_call", "emergency_capable", "charge_nurse")
+STAFF_TEXT = ("name", "role", "provider_type", "facility_id", "phone", "email", "language")
+KEPT = ("push_token", "latitude", "longitude")  # not on the form: an edit keeps them
+
+
+def _staff_values(person: Any | None) -> dict[str, Any]:
+    """The form's fields for a directory entry (or a blank one)."""
+    if person is None:
+        return {"role": "provider", "language": "en"}
+    values = {name: getattr(person, name) or "" for name in (*STAFF_TEXT, *STAFF_FLAGS)}
+    values["specialisations"] = ", ".join(person.specialisations or [])
+    return {**values, **{flag: "on" for flag in STAFF_FLAGS if getattr(person, flag)}}
+
+
+def _staff_form(request: Request, user: Any, staff_id: str | None, values: dict[str, Any],
+                errors: dict[str, str], status: int = 200) -> HTMLResponse:
+    return render(request, "staff_form.html", {
+        "user": user, "staff_id": staff_id, "values": values, "errors": errors,
+        "top_error": errors.get(TOP), "roles": StaffRole.__args__,  # type: ignore[attr-defined]
+        "provider_types": ProviderType.__args__,  # type: ignore[attr-defined]
+        "languages": Language.__args__,  # type: ignore[attr-defined]
+        "facilities": facilities()}, status=status)
+
+
+def _staff_field(path: tuple[str, ...]) -> str | None:
+    head = path[0] if path else ""
+    return head if head in ("id", "specialisations", *STAFF_TEXT, *STAFF_FLAGS) else None
+
+
+def _staff_body(values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body the API takes, from the form (an empty choice is no value)."""
+    body: dict[str, Any] = {name: values.get(name, "").strip() or None for name in STAFF_TEXT}
+    body.update({flag: bool(values.get(flag)) for flag in STAFF_FLAGS})
+    body["specialisations"] = [s.strip() for s in values.get("specialisations", "").split(",")
+                               if s.strip()]
+    if "id" in values:
+        body["id"] = values["id"].strip()
+    return body
+
+
+@router.get("/staff/new")
+def new_staff(request: Request) -> HTMLResponse:
+    user = session_principal(request, ADMINS, "/console/staff/new")
+    return _staff_form(request, user, None, _staff_values(None), {})
+
+
+@router.get("/staff/{staff_id}/edit")
+def edit_staff(request: Request, staff_id: str) -> HTMLResponse:
+    user = session_principal(request, ADMINS, f"/console/staff/{staff_id}/edit")
+    with as_page():
+        person = staff_member(staff_id)
+    return _staff_form(request, user, staff_id, _staff_values(person), {})
+
+
+async def _save_staff(request: Request, staff_id: str | None) -> Any:
+    where = f"/console/staff/{staff_id}/edit" if staff_id else "/console/staff/new"
+    user = session_principal(request, ADMINS, where)
+    raw = await request.form()
+    check_csrf(request, raw.get("csrf_token"))  # type: ignore[arg-type]
+    values = {k: str(v) for k, v in raw.items() if k != "csrf_token"}
+    if staff_id:
+        values.pop("id", None)
+    body = _staff_body(values)
+    try:
+        if staff_id:
+            def replace() -> None:
+                kept = staff_member(staff_id).model_dump(include=set(KEPT))
+                staff_directory.replace_staff(staff_id=staff_id, actor=user.sub,
+                                              body=StaffIn.model_validate({**body, **kept}))
+            await asyncio.to_thread(replace)
+        else:
+            await asyncio.to_thread(lambda: staff_directory.create_staff(
+                body=StaffCreate.model_validate(body), actor=user.sub))
+    except ValidationError as error:
+        errors = validation_errors(error, _staff_field)
+    except VigilError as error:
+        if error.status not in (409, 422):
+            raise
+        errors = refusal_errors(error, _staff_field)
+    else:
+        return RedirectResponse("/console/staff?done=saved", status_code=303)
+    return _staff_form(request, user, staff_id, values, errors, status=422)
+
+
+@router.post("/staff", response_model=None)
+async def create_staff(request: Request) -> HTMLResponse | RedirectResponse:
+    """Add someone to the directory, as POST /api/v1/staff."""
+    with as_page():
+        return await _save_staff(request, None)
+
+
+@router.post("/staff/{staff_id}", response_model=None)
+async def replace_staff(request: Request, staff_id: str) -> HTMLResponse | RedirectResponse:
+    """Replace a directory entry, as PUT /api/v1/staff/{id}."""
+    with as_page():
+        return await _save_staff(request, staff_id)
 
 
 @router.get("/dashboard")

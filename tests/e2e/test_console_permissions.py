@@ -32,14 +32,15 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 FORMS: dict[str, dict[str, str]] = {
     "resolve": {"outcome": "console matrix"}, "cancel": {"reason": "console matrix"},
     "hand-over": {"to_staff_id": "dr-aziz"}, "escalate": {"reason": "console matrix"},
-    "end": {"reason": "console matrix"}}
+    "end": {"reason": "console matrix"},
+    "confirm": {"dose_id": "2026-01-01T08:00", "outcome": "taken"}}
 
 
 def _path(route: ConsoleRoute, w: world.World) -> str:
     ids = {"emergency_id": w.emergency_id, "session_id": w.session_id, "key": "news2",
            "workflow_id": w.emergency_id, "policy_id": w.put_policy_id,
            "patient_id": w.patient_id, "schedule_id": w.medication_id,
-           "facility_id": "vigil-general"}
+           "facility_id": "vigil-general", "staff_id": w.staff_id}
     path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], route.path)
     named = ("/console/review", "/console/medication")  # as the API twin's call names the patient
     return path + (f"?patient_id={w.patient_id}" if route.path in named else "")
