@@ -71,7 +71,7 @@ def _staff_form(request: Request, user: Any, staff_id: str | None, values: dict[
         "user": user, "staff_id": staff_id, "values": values, "errors": errors,
         "top_error": errors.get(TOP), "roles": StaffRole.__args__,  # type: ignore[attr-defined]
         "provider_types": ProviderType.__args__,  # type: ignore[attr-defined]
-        "languages": Language.__args__,  # type: ignore[attr-defined]
+        "staff_languages": Language.__args__,  # type: ignore[attr-defined]
         "facilities": facilities()}, status=status)
 
 
@@ -132,7 +132,8 @@ async def _save_staff(request: Request, staff_id: str | None) -> Any:
         errors = refusal_errors(error, _staff_field)
     else:
         return RedirectResponse("/console/staff?done=saved", status_code=303)
-    return _staff_form(request, user, staff_id, values, errors, status=422)
+    # The form lists the facilities: read off the event loop.
+    return await asyncio.to_thread(_staff_form, request, user, staff_id, values, errors, 422)
 
 
 @router.post("/staff", response_model=None)

@@ -1,6 +1,9 @@
-"""An admin's pages in a real browser: a bad policy value beside its field, the live dashboard."""
+"""An admin's pages in a real browser: a bad policy or staff value beside its field, adding
+and editing staff, the live dashboard."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from playwright.async_api import Browser, expect
@@ -39,6 +42,51 @@ async def test_an_admin_edits_a_policy_and_a_bad_value_is_shown_next_to_its_fiel
         await expect(page.locator(f"#policy-{policy_id}")).to_contain_text("version 2")
         saved = (await admin.get(f"/policies/{policy_id}")).json()
         assert saved["tiers"][1]["ack_timeout_s"] == 45
+    finally:
+        await context.close()
+
+
+async def test_an_admin_adds_a_staff_member_and_a_bad_value_is_shown_next_to_its_field(
+        stack, browser: Browser, admin) -> None:
+    staff_id = f"nurse-{uuid.uuid4().hex[:8]}"
+    context, page = await signed_in_page(browser, stack.api_url, "admin-raj", "admin",
+                                         home="/console/staff")
+    try:
+        await page.click('a:has-text("New staff member")')
+        await page.fill("#id", staff_id)
+        await page.fill("#name", "Farah Idris, RN")
+        await page.select_option("#provider_type", "nurse")
+        await page.select_option("#facility_id", "vigil-general")
+        await page.fill("#phone", "0123")  # not E.164
+        await page.check("#on_call")
+        await page.click("form.staff-form button[type=submit]")
+        await expect(page.locator("#phone-error")).to_contain_text("should match pattern")
+        await expect(page.locator("#phone")).to_have_attribute("aria-invalid", "true")
+        await expect(page.locator("#phone")).to_have_value("0123")  # kept as typed
+        await expect(page.locator("#name")).to_have_value("Farah Idris, RN")
+        assert (await admin.get(f"/staff/{staff_id}")).status_code == 404  # nothing created
+
+        await page.fill("#phone", "+60123456780")
+        await page.click("form.staff-form button[type=submit]")
+        await expect(page.locator("#done")).to_have_text("Saved.")
+        await expect(page.locator(f"#staff-{staff_id}")).to_contain_text("Farah Idris, RN")
+        created = (await admin.get(f"/staff/{staff_id}")).json()
+        assert created["phone"] == "+60123456780" and created["on_call"] is True
+        assert created["provider_type"] == "nurse" and created["facility_id"] == "vigil-general"
+
+        await page.click(f'#staff-{staff_id} a:has-text("Edit")')
+        await page.select_option("#role", "coordinator")  # a coordinator has no provider type
+        await page.click("form.staff-form button[type=submit]")
+        await expect(page.locator("#provider_type-error")).to_have_text(
+            "only providers have a provider_type")
+        assert (await admin.get(f"/staff/{staff_id}")).json()["role"] == "provider"
+        await page.select_option("#provider_type", "")
+        await page.uncheck("#on_call")
+        await page.click("form.staff-form button[type=submit]")
+        await expect(page.locator("#done")).to_have_text("Saved.")
+        edited = (await admin.get(f"/staff/{staff_id}")).json()
+        assert edited["role"] == "coordinator" and edited["on_call"] is False
+        assert edited["phone"] == "+60123456780"
     finally:
         await context.close()
 
