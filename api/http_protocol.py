@@ -6,7 +6,9 @@ be held open for as long as the client likes, and enough of them starve the
 API. Launch uvicorn with `--http api.http_protocol:HeaderTimeoutH11Protocol`
 (cli/stack.py, Dockerfile and docker-compose.yml do): the request line and
 headers must then arrive within VIGIL_HTTP_HEADER_TIMEOUT_S of the connection
-opening or of the previous response, or the connection is closed.
+opening or of the previous response, or the connection is closed. A
+connection upgraded to a WebSocket has no next request: its deadline ends with
+the upgrade (before it did not, and every WebSocket was cut after that long).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         super().handle_events()
         if self.cycle is not None and not self.cycle.response_complete:
             self._headers_arrived()  # a request is under way: its headers are in
+
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        self._headers_arrived()  # the connection is a WebSocket now: no next request to wait for
+        super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
