@@ -23,6 +23,7 @@ from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
 from activities.webhook_delivery import WebhookActivities
 from channels.registry import build_channels
+from db.engine import yield_writes
 from settings import Settings, get_settings
 from workflows.appointment import AppointmentWorkflow
 from workflows.client import connect_temporal
@@ -80,12 +81,25 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     activities = activities_for(settings)
     queues = [(settings.task_queue, EMERGENCY_WORKFLOWS),
               (settings.routine_task_queue, ROUTINE_WORKFLOWS)]
-    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
+    # Each queue has threads of its own, so routine activities can never fill the threads an
+    # emergency's need; routine ones are few and yield the SQLite writer to any other writer
+    # (docs/PERFORMANCE.md "Priority under routine floods").
+    urgent = ThreadPoolExecutor(max_workers=settings.activity_threads,
+                                thread_name_prefix="emergency")
+    routine = ThreadPoolExecutor(max_workers=settings.routine_activity_slots,
+                                 thread_name_prefix="routine", initializer=yield_writes)
+    with urgent, routine:
         workers = [
-            Worker(client, task_queue=queue, workflows=workflows, activities=activities,
-                   activity_executor=executor, max_concurrent_activities=settings.activity_threads,
-                   workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS)
-            for queue, workflows in queues
+            Worker(client, task_queue=settings.task_queue, workflows=EMERGENCY_WORKFLOWS,
+                   activities=activities, activity_executor=urgent,
+                   max_concurrent_activities=settings.activity_threads,
+                   workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
+            Worker(client, task_queue=settings.routine_task_queue, workflows=ROUTINE_WORKFLOWS,
+                   activities=activities, activity_executor=routine,
+                   max_concurrent_activities=settings.routine_activity_slots,
+                   max_concurrent_local_activities=settings.routine_activity_slots,
+                   max_concurrent_workflow_tasks=settings.routine_workflow_task_slots,
+                   workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
         ]
         async with contextlib.AsyncExitStack() as running:
             for worker in workers:
