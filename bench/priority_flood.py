@@ -18,6 +18,7 @@ by itself.
 
     .venv/bin/python bench/priority_flood.py
     .venv/bin/python bench/priority_flood.py --worker-env VIGIL_ROUTINE_ACTIVITY_SLOTS=64
+    .venv/bin/python bench/priority_flood.py --split-worker   # emergencies in a process of their own
 """
 
 from __future__ import annotations
@@ -89,18 +90,24 @@ async def run(args: argparse.Namespace) -> dict:
     port = free_port()
     server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
                               log_file=data / "temporal.log", headless=True)
-    stack = probe = None
+    stack = probe = emergency_worker = None
     worker_env = dict(item.split("=", 1) for item in args.worker_env)
     try:
         upgrade()
         seed(args.responders, args.clients - args.responders, 600)  # no escalation in the run
         seed_facility()
         seed_patients(args.reminders)
+        split = {"VIGIL_WORKER_QUEUES": "routine"} if args.split_worker else {}
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="flood",
-                      env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env}).start()
+                      env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env, **split}).start()
         assert stack.worker is not None
         pids = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
+        if args.split_worker:  # a second worker process polling the emergency queue alone
+            stack.env["VIGIL_WORKER_QUEUES"] = "emergency"
+            emergency_worker = stack._spawn([sys.executable, "worker.py"], "emergency-worker")
+            stack.env["VIGIL_WORKER_QUEUES"] = "routine"
+            pids["emergency_worker"] = emergency_worker.pid
         token = mint_token("bench-coordinator", ["coordinator"], 7200)
 
         def api() -> httpx.AsyncClient:
@@ -167,7 +174,7 @@ async def run(args: argparse.Namespace) -> dict:
         return {
             "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
-            "worker_env": worker_env, "emergency_rate_per_s": args.rate,
+            "worker_env": worker_env, "split_worker": args.split_worker, "emergency_rate_per_s": args.rate,
             "flood": {
                 "seconds": round(flood_s, 1), "sessions": args.sessions,
                 "readings_in_flight": args.concurrency,
@@ -189,6 +196,9 @@ async def run(args: argparse.Namespace) -> dict:
     finally:
         if probe:
             await probe.close()
+        if emergency_worker is not None:
+            emergency_worker.terminate()
+            emergency_worker.wait(timeout=20)
         if stack:
             stack.stop()
         server.terminate()
@@ -206,6 +216,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1.0, help="emergencies per second")
     parser.add_argument("--seconds", type=float, default=40.0, help="per phase")
     parser.add_argument("--timeout", type=float, default=1200, help="most seconds per wait")
+    parser.add_argument("--split-worker", action="store_true",
+                        help="a second worker process for the emergency queue alone")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the stack (compare settings)")
     args = parser.parse_args()
