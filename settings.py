@@ -47,6 +47,16 @@ class Settings(BaseSettings):
         " when no change to the database file was noticed (a safety net; changes wake it at once)"
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
+    routine_activity_slots: int = Field(
+        4, ge=1, description="Routine-queue activities (and local activities) a worker runs at"
+        " once, on threads of their own: a flood of reminders or readings waits its turn instead"
+        " of crowding out emergencies (docs/PERFORMANCE.md)")
+    worker_queues: str = Field(
+        "emergency,routine", pattern=r"^(emergency|routine)(,(emergency|routine))?$",
+        description="Which task queues this worker process polls: run one process with"
+        " `emergency` and another with `routine` to keep them apart")
+    routine_workflow_task_slots: int = Field(
+        20, ge=2, description="Routine-queue workflow tasks a worker runs at once")
     forbid_db_on_event_loop: bool = Field(
         False, description="Fail any synchronous database call made on an event loop (tests turn"
         " it on to prove no API route blocks the loop)"

@@ -26,6 +26,7 @@ from activities.oncall_watch import OnCallWatchActivities
 from activities.presence import PresenceActivities
 from activities.webhook_delivery import WebhookActivities
 from channels.registry import build_channels
+from db.engine import yield_writes
 from settings import Settings, get_settings
 from workflows.appointment import AppointmentWorkflow
 from workflows.client import connect_temporal
@@ -84,23 +85,38 @@ def activities_for(settings: Settings) -> list:
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Poll the emergency and routine task queues until `stop` is set."""
+    """Poll the task queues VIGIL_WORKER_QUEUES names (both by default) until `stop` is set."""
     client = await connect_temporal(settings)
     activities = activities_for(settings)
-    queues = [(settings.task_queue, EMERGENCY_WORKFLOWS),
-              (settings.routine_task_queue, ROUTINE_WORKFLOWS)]
-    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
-        workers = [
-            Worker(client, task_queue=queue, workflows=workflows, activities=activities,
-                   activity_executor=executor, max_concurrent_activities=settings.activity_threads,
-                   workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS)
-            for queue, workflows in queues
-        ]
+    polled = settings.worker_queues.split(",")
+    # Each queue has threads of its own, so routine activities can never fill the threads an
+    # emergency's need; routine ones are few and yield the SQLite writer to any other writer
+    # (docs/PERFORMANCE.md "Priority under routine floods").
+    urgent = ThreadPoolExecutor(max_workers=settings.activity_threads,
+                                thread_name_prefix="emergency")
+    routine = ThreadPoolExecutor(max_workers=settings.routine_activity_slots,
+                                 thread_name_prefix="routine", initializer=yield_writes)
+    with urgent, routine:
+        made = {
+            "emergency": lambda: Worker(
+                client, task_queue=settings.task_queue, workflows=EMERGENCY_WORKFLOWS,
+                activities=activities, activity_executor=urgent,
+                max_concurrent_activities=settings.activity_threads,
+                workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
+            "routine": lambda: Worker(
+                client, task_queue=settings.routine_task_queue, workflows=ROUTINE_WORKFLOWS,
+                activities=activities, activity_executor=routine,
+                max_concurrent_activities=settings.routine_activity_slots,
+                max_concurrent_local_activities=settings.routine_activity_slots,
+                max_concurrent_workflow_tasks=settings.routine_workflow_task_slots,
+                workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
+        }
+        names = {"emergency": settings.task_queue, "routine": settings.routine_task_queue}
         async with contextlib.AsyncExitStack() as running:
-            for worker in workers:
-                await running.enter_async_context(worker)
+            for kind in polled:
+                await running.enter_async_context(made[kind]())
             logging.getLogger("vigil.worker").info(
-                "worker polling %s", ", ".join(queue for queue, _ in queues))
+                "worker polling %s", ", ".join(names[kind] for kind in polled))
             await stop.wait()
 
 

@@ -76,10 +76,48 @@ def reading() -> Iterator[Session]:
         yield session
 
 
-# SQLite's busy handler sleeps in growing steps (up to 100 ms) while another
-# writer holds the lock; queueing this process's own writers on a lock instead
-# keeps them from sleeping past each other.
-_sqlite_writer = threading.Lock()
+class WriterTurns:
+    """One SQLite writer at a time in this process, and urgent writers first.
+
+    SQLite's busy handler sleeps in growing steps (up to 100 ms) while another
+    writer holds the lock; queueing this process's own writers here instead
+    keeps them from sleeping past each other. A thread marked `yield_writes`
+    (the worker's routine threads: reminders, readings) takes its turn only
+    when no other writer is waiting, so a flood of routine writes never queues
+    ahead of an emergency's.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._busy = False
+        self._urgent_waiting = 0
+
+    @contextmanager
+    def turn(self, *, yielding: bool) -> Iterator[None]:
+        with self._turn:
+            if yielding:
+                self._turn.wait_for(lambda: not self._busy and not self._urgent_waiting)
+            else:
+                self._urgent_waiting += 1
+                self._turn.wait_for(lambda: not self._busy)
+                self._urgent_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._busy = False
+                self._turn.notify_all()
+
+
+_sqlite_writer = WriterTurns()
+_thread_kind = threading.local()
+
+
+def yield_writes() -> None:
+    """Mark this thread's writes as routine: they wait while any other writer waits (SQLite).
+    A ThreadPoolExecutor `initializer` (worker.py's routine activity threads)."""
+    _thread_kind.yielding = True
 
 
 @contextmanager
@@ -87,7 +125,8 @@ def writing() -> Iterator[Session]:
     """A session whose work commits as one transaction, or not at all."""
     _check_thread()
     url = database_url()
-    with _sqlite_writer if url.startswith("sqlite") else nullcontext():
+    yielding = getattr(_thread_kind, "yielding", False)
+    with _sqlite_writer.turn(yielding=yielding) if url.startswith("sqlite") else nullcontext():
         with Session(engines(url)[1], expire_on_commit=False) as session:
             with session.begin():
                 yield session

@@ -1,0 +1,231 @@
+"""Priority under routine floods: emergency POST → first WebSocket frame with and without a flood
+of routine work (monitoring readings as fast as the API takes them, and medication reminders).
+
+Starts its own Temporal dev server and Vigil stack (one worker and one API
+process, SQLite) on loopback, opens --sessions monitoring sessions through the
+API and starts --reminders medication schedules whose one dose falls due in
+the same minute T (bench/medication_fleet.py). Then, in one run:
+
+1. baseline: emergencies at --rate/s for --seconds, nothing else happening;
+2. flood: from a few seconds before T, --concurrency readings in flight
+   through POST /sessions/{id}/readings for --seconds, while the reminders
+   fall due, and emergencies at the same rate;
+3. once the flood has drained (every reading stored, every reminder sent),
+   the baseline again, so a drift of the shared machine shows.
+
+SPEC §8 and issue 13: the flood moves emergency p99 by at most 10 %. It stops
+by itself.
+
+    .venv/bin/python bench/priority_flood.py
+    .venv/bin/python bench/priority_flood.py --worker-env VIGIL_ROUTINE_ACTIVITY_SLOTS=64
+    .venv/bin/python bench/priority_flood.py --split-worker   # emergencies in a process of their own
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+
+
+async def flood_readings(api: httpx.AsyncClient, sessions: list[str], concurrency: int,
+                         stop: asyncio.Event, accepted: list[int]) -> None:
+    """Readings as fast as the API accepts them, `concurrency` in flight, until `stop`."""
+    from bench.monitoring_ingest import a_reading
+
+    async def sender(k: int) -> None:
+        i = k
+        while not stop.is_set():
+            response = await api.post(f"/sessions/{sessions[i % len(sessions)]}/readings",
+                                      json=a_reading(i))
+            response.raise_for_status()
+            accepted[0] += 1
+            i += concurrency
+
+    await asyncio.gather(*(sender(k) for k in range(concurrency)))
+
+
+def seed_facility() -> None:
+    """The facility bench/monitoring_ingest.py's sessions are opened at."""
+    from db.engine import writing
+    from db.models import Facility
+
+    with writing() as session:
+        session.add(Facility(id="vigil-general", name="Vigil General", latitude=3.0,
+                             longitude=101.0))
+
+
+async def run(args: argparse.Namespace) -> dict:
+    from temporalio.client import Client
+
+    from api.auth import mint_token
+    from bench.emergency_latency import seed
+    from bench.emergency_probe import EmergencyProbe, ratio
+    from bench.medication_fleet import (
+        next_minute_after,
+        recorded_schedules,
+        reminders_sent,
+        schedule_input,
+        seed_patients,
+        start_schedules,
+        wait_for,
+    )
+    from bench.monitoring_ingest import cpu_s, open_sessions, stored_count
+    from cli.stack import Stack
+    from cli.temporal_server import free_port, start_dev_server
+    from db.migrate import upgrade
+
+    load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
+    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
+    port = free_port()
+    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
+                              log_file=data / "temporal.log", headless=True)
+    stack = probe = emergency_worker = None
+    worker_env = dict(item.split("=", 1) for item in args.worker_env)
+    try:
+        upgrade()
+        seed(args.responders, args.clients - args.responders, 600)  # no escalation in the run
+        seed_facility()
+        seed_patients(args.reminders)
+        split = {"VIGIL_WORKER_QUEUES": "routine"} if args.split_worker else {}
+        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
+                      temporal_address=f"127.0.0.1:{port}", logs=data, name="flood",
+                      env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env, **split}).start()
+        assert stack.worker is not None
+        pids = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
+        if args.split_worker:  # a second worker process polling the emergency queue alone
+            stack.env["VIGIL_WORKER_QUEUES"] = "emergency"
+            emergency_worker = stack._spawn([sys.executable, "worker.py"], "emergency-worker")
+            stack.env["VIGIL_WORKER_QUEUES"] = "routine"
+            pids["emergency_worker"] = emergency_worker.pid
+        token = mint_token("bench-coordinator", ["coordinator"], 7200)
+
+        def api() -> httpx.AsyncClient:
+            # A fresh pool per phase: uvicorn closes connections idle for 5 s.
+            return httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=120,
+                                     headers={"Authorization": f"Bearer {token}"},
+                                     limits=httpx.Limits(max_connections=args.concurrency))
+
+        async with api() as opener:
+            sessions = await open_sessions(opener, args.sessions, 16)
+        client = await Client.connect(f"127.0.0.1:{port}")
+        due = next_minute_after(args.reminders * 0.1 + args.seconds + 30)
+        inputs = [schedule_input(i, due, args.channels.split(",")) for i in range(args.reminders)]
+        await start_schedules(client, stack.env["VIGIL_ROUTINE_TASK_QUEUE"], inputs, 32)
+        await wait_for(recorded_schedules, args.reminders, args.timeout)
+        stored_before = await asyncio.to_thread(stored_count)
+
+        probe = EmergencyProbe(stack, clients=args.clients, responders=args.responders)
+        await probe.connect()
+        lead = 5.0  # the flood starts this long before the reminders fall due
+        left = (due - datetime.now(timezone.utc)).total_seconds() - lead - 3
+        baseline_s = min(args.seconds, left)
+        if baseline_s < args.seconds / 2:
+            raise RuntimeError(f"only {left:.0f} s left before the reminders for the baseline")
+        before, before_missing = await probe.phase(rate=args.rate, seconds=baseline_s)
+        await asyncio.sleep(max(0.0, (due - datetime.now(timezone.utc)).total_seconds() - lead))
+
+        stop, accepted = asyncio.Event(), [0]
+        cpu0 = {k: cpu_s(p) for k, p in pids.items()}
+        async with api() as feeder:
+            flooding = asyncio.create_task(
+                flood_readings(feeder, sessions, args.concurrency, stop, accepted))
+            began = time.perf_counter()
+            during, during_missing = await probe.phase(rate=args.rate, seconds=args.seconds,
+                                                       wait_s=0)
+            flood_s = time.perf_counter() - began
+            stop.set()
+            await flooding
+        cpu1 = {k: cpu_s(p) for k, p in pids.items()}
+        stored_in_flood = await asyncio.to_thread(stored_count) - stored_before
+        sent_in_flood = (await asyncio.to_thread(reminders_sent))[0]
+        # The frames still on their way after the flood stopped count for the flood.
+        deadline = time.monotonic() + 90
+        while (any(e not in probe.first_frame for e in probe.last_posted)
+               and time.monotonic() < deadline):
+            await asyncio.sleep(0.1)
+        during = [probe.first_frame[e] - t for e, t in probe.last_posted.items()
+                  if e in probe.first_frame]
+        during_missing = len(probe.last_posted) - len(during)
+        drain_began = time.perf_counter()
+        await wait_for(lambda: stored_count() - stored_before, accepted[0], args.timeout)
+        await wait_for(reminders_sent, args.reminders * len(args.channels.split(",")),
+                       args.timeout)
+        drain_s = time.perf_counter() - drain_began
+        after, after_missing = await probe.phase(rate=args.rate, seconds=baseline_s)
+
+        from bench.emergency_latency import summary
+
+        def latency(values: list[float], missing: int) -> dict:
+            return {**(summary(values) if values else {"n": 0}), "no_frame": missing}
+
+        base = latency(before + after, before_missing + after_missing)
+        flood = latency(during, during_missing)
+        return {
+            "cpus": os.cpu_count(),
+            "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
+            "worker_env": worker_env, "split_worker": args.split_worker, "emergency_rate_per_s": args.rate,
+            "flood": {
+                "seconds": round(flood_s, 1), "sessions": args.sessions,
+                "readings_in_flight": args.concurrency,
+                "readings_accepted_per_s": round(accepted[0] / flood_s, 1),
+                "readings_stored_per_s_during": round(stored_in_flood / flood_s, 1),
+                "reminders": args.reminders, "reminders_due_at": due.isoformat(),
+                "reminder_deliveries_sent_during": sent_in_flood,
+                "drained_s_after": round(drain_s, 1),
+                "percent_of_a_core": {k: round(100 * (cpu1[k] - cpu0[k]) / flood_s, 1)
+                                      for k in pids},
+            },
+            "post_to_frame": {"baseline_before": latency(before, before_missing),
+                              "baseline_after": latency(after, after_missing),
+                              "baseline": base, "flood": flood},
+            "client_sockets_lost": probe.lost,
+            "ratio_p99_flood_to_baseline": ratio(flood.get("p99_ms", 0), base.get("p99_ms", 0)),
+            "ratio_p50_flood_to_baseline": ratio(flood.get("p50_ms", 0), base.get("p50_ms", 0)),
+        }
+    finally:
+        if probe:
+            await probe.close()
+        if emergency_worker is not None:
+            emergency_worker.terminate()
+            emergency_worker.wait(timeout=20)
+        if stack:
+            stack.stop()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=200, help="monitoring sessions")
+    parser.add_argument("--concurrency", type=int, default=32, help="readings in flight")
+    parser.add_argument("--reminders", type=int, default=1000, help="reminders due at once")
+    parser.add_argument("--channels", default="websocket,push", help="reminder channels")
+    parser.add_argument("--clients", type=int, default=100, help="staff WebSocket clients")
+    parser.add_argument("--responders", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=1.0, help="emergencies per second")
+    parser.add_argument("--seconds", type=float, default=40.0, help="per phase")
+    parser.add_argument("--timeout", type=float, default=1200, help="most seconds per wait")
+    parser.add_argument("--split-worker", action="store_true",
+                        help="a second worker process for the emergency queue alone")
+    parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for the stack (compare settings)")
+    args = parser.parse_args()
+    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
+    os.environ.setdefault("VIGIL_DATABASE_URL",
+                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
+    print(json.dumps(asyncio.run(run(args)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
