@@ -59,15 +59,16 @@ MAX_CACHED_WORKFLOWS = 12_000
 def activities_for(settings: Settings) -> list:
     """Every activity, bound to the clients it needs."""
     channels = build_channels(settings)
-    delivery, calls = DeliveryActivities(channels), CallActivities(channels["voice"])
+    delivery = DeliveryActivities(channels, send_threads=settings.activity_threads)
+    calls = CallActivities(channels["voice"])
     directory = DirectoryActivities()
     records = EmergencyRecordActivities()
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
     webhooks = WebhookActivities(settings)
     appointments, appointment_plans = AppointmentRecordActivities(), AppointmentPlanActivities()
     medication, medication_records = MedicationPlanActivities(), MedicationRecordActivities()
-    return [delivery.deliver, directory.resolve_targets, records.record_change,
-            monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
+    return [delivery.deliver, delivery.deliver_batch, directory.resolve_targets,
+            records.record_change, monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
             webhooks.give_up_delivery, appointments.record_change,
             appointment_plans.plan_reminders, appointment_plans.family, medication.plan_day,

@@ -240,4 +240,8 @@ SCENARIOS: dict[str, Scenario] = {
     "webhook_endpoint_delivered": webhook_endpoint_delivered,
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
+    # Recorded again once pages went out as one `deliver_batch` per timeout (workflow.patched
+    # "deliver-in-batches"); the histories above keep the one-`deliver`-per-message path.
+    "emergency_exhausted_in_batches": emergency_exhausted,
+    "monitoring_session_in_batches": monitoring_session_acknowledged_and_ended,
 }

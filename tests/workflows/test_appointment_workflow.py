@@ -27,6 +27,7 @@ from activities.delivery_types import DeliveryRequest, DeliveryResult
 from activities.directory import TargetQuery
 from clinical.appointment_reminders import plan_reminders
 from worker import SANDBOX
+from tests.utils.standins import batched
 from workflows.appointment import AppointmentWorkflow
 from workflows.appointment_types import (
     AppointmentInput,
@@ -71,7 +72,7 @@ class Recorder:
         async def family(query: FamilyQuery) -> list[str]:
             return ["cg-family"]
 
-        return [deliver, resolve_targets, record, plan, family]
+        return [deliver, batched(deliver), resolve_targets, record, plan, family]
 
     def recorded(self, change: str) -> list[AppointmentChange]:
         return [c for c in self.changes if c.change == change]
