@@ -37,6 +37,12 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         if self.cycle is not None and not self.cycle.response_complete:
             self._headers_arrived()  # a request is under way: its headers are in
 
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        # The connection now belongs to the WebSocket protocol: a header deadline left
+        # running here would cut every live socket off this long after it opened.
+        self._headers_arrived()
+        super().handle_websocket_upgrade(event)
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
