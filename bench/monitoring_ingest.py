@@ -10,7 +10,10 @@ readings three ways and times each until every one has been processed:
 - api: POST /sessions/{id}/readings, until scored and stored.
 
 Senders keep at most --window readings unprocessed, so a burst never turns
-into a backlog that measures queueing instead of throughput. It stops by itself.
+into a backlog that measures queueing instead of throughput. Readings go to the
+sessions in turn, --burst at a time to each (1: one reading per session per
+pass; more: a device sending several in a row, as a ward monitor does, or one
+catching up after a dropout). It stops by itself.
 
     .venv/bin/python bench/monitoring_ingest.py                   # 2,000 sessions
     .venv/bin/python bench/monitoring_ingest.py --sessions 10000
@@ -230,8 +233,11 @@ async def run(args: argparse.Namespace) -> dict:
 
         client = await Client.connect(f"127.0.0.1:{port}")
         cpu_before = {k: cpu_s(p) for k, p in pids.items()}
+        def session_for(i: int) -> str:
+            return sessions[(i // args.burst) % len(sessions)]
+
         raw_s = await push(args.readings, lambda i: client.get_workflow_handle(
-            sessions[i % len(sessions)]).signal("add_readings", ReadingBatch([Reading(
+            session_for(i)).signal("add_readings", ReadingBatch([Reading(
                 "dev-1", datetime.now(timezone.utc) - timedelta(seconds=1),
                 VitalSigns(**a_reading(i)["vitals"]))])), stored,
             concurrency=args.concurrency, window=args.window, timeout_s=args.timeout)
@@ -239,7 +245,7 @@ async def run(args: argparse.Namespace) -> dict:
 
         async with api() as feeder:
             async def post(i: int) -> None:
-                response = await feeder.post(f"/sessions/{sessions[i % len(sessions)]}/readings",
+                response = await feeder.post(f"/sessions/{session_for(i)}/readings",
                                              json=a_reading(i))
                 response.raise_for_status()
 
@@ -256,7 +262,7 @@ async def run(args: argparse.Namespace) -> dict:
         return {
             "sessions": args.sessions, "readings_per_way": args.readings, "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
-            "concurrency": args.concurrency, "window": args.window,
+            "concurrency": args.concurrency, "window": args.window, "burst": args.burst,
             "sessions_started_per_s": {"api_accepted": round(accepted_per_s, 1),
                                        "workflow_recorded": round(opened_per_s, 1)},
             "readings_per_s": {"bare_temporal_signals": round(bare, 1),
@@ -282,6 +288,7 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=3000, help="readings sent each way")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
     parser.add_argument("--window", type=int, default=200, help="most readings unprocessed")
+    parser.add_argument("--burst", type=int, default=1, help="readings to a session in a row")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the rest")
     args = parser.parse_args()
     os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
