@@ -306,12 +306,14 @@ async def run(args: argparse.Namespace) -> dict:
                 response.raise_for_status()
 
             flooded = asyncio.Event()
-            probing = asyncio.create_task(alarm_probes(feeder, stack.ws_url(), probes, flooded,
+            prober = api()  # a device of its own: not queued behind the flood's connections
+            probing = asyncio.create_task(alarm_probes(prober, stack.ws_url(), probes, flooded,
                                                        args.alarm_every))
             api_s = await push(args.readings, post, stored, concurrency=args.concurrency,
                                window=args.window, timeout_s=args.timeout)
             flooded.set()
             alarm_s, alarms_sent = await probing
+            await prober.aclose()
         cpu_after = {k: cpu_s(p) for k, p in pids.items()}
         memory["after_readings"] = rss_mb(stack.worker.pid)
         bare = await bare_rate(client, args)
