@@ -19,7 +19,14 @@ up: $(BIN)/.installed
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: $(BIN)/.installed chromium
+# The console's accessibility check runs axe-core in the browser: package.json, pinned by
+# package-lock.json, installed with npm (Debian's, when missing).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(BIN)/.installed chromium node_modules/.installed
 	$(BIN)/python -m pytest
 
 # The console's main pages at 360 and 1280 px, into screenshots/ (ignored by git).
@@ -35,3 +42,4 @@ fuzz: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/emergency_latency.py
 	$(BIN)/python bench/monitoring_ingest.py
+	$(BIN)/python bench/webhook_fanout.py

@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     email_ack_link_ttl_s: int = Field(
         6 * 3600, ge=60, description="How long an email's signed acknowledge link stays valid"
     )
+    calendar_link_ttl_s: int = Field(
+        90 * 86400, ge=60, description="How long a signed on-call calendar feed URL stays valid"
+    )
+    oncall_recheck_s: int = Field(
+        3600, ge=1, description="How often each schedule's watcher looks for gaps in the next"
+        " 7 days, besides waking for each hand-off notice and each change to the schedule"
+    )
 
     # Abuse limits (README "Rate limits"). Rates are `limits` strings: "600/minute",
     # "20/second;600/minute". Raising an emergency and answering one have their own, far higher

@@ -17,10 +17,13 @@ from activities.calls import CallActivities
 from activities.delivery import DeliveryActivities
 from activities.directory import DirectoryActivities
 from activities.emergency_records import EmergencyRecordActivities
+from activities.care_directory import PatientDirectory
 from activities.medication_plans import MedicationPlanActivities
 from activities.medication_records import MedicationRecordActivities
 from activities.monitoring_emergency import MonitoringEmergencyActivities
 from activities.monitoring_records import MonitoringRecordActivities
+from activities.oncall_watch import OnCallWatchActivities
+from activities.presence import PresenceActivities
 from activities.webhook_delivery import WebhookActivities
 from channels.registry import build_channels
 from settings import Settings, get_settings
@@ -29,13 +32,15 @@ from workflows.client import connect_temporal
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.medication import MedicationScheduleWorkflow
 from workflows.monitoring import MonitoringSessionWorkflow
+from workflows.oncall_watch import OnCallWatchWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
 # notices, medication reminders) can never delay a page.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
 ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, WebhookDeliveryWorkflow,
-                                  AppointmentWorkflow, MedicationScheduleWorkflow]
+                                  AppointmentWorkflow, MedicationScheduleWorkflow,
+                                  OnCallWatchWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -48,6 +53,7 @@ SANDBOX = SandboxedWorkflowRunner(
         "workflows.webhook_delivery_types",
         "workflows.appointment_types", "workflows.appointment_fanout",
         "workflows.medication_types", "workflows.medication_commands",
+        "workflows.oncall_watch_types",
         "activities.delivery_types", "clinical"
     )
 )
@@ -66,13 +72,17 @@ def activities_for(settings: Settings) -> list:
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
     webhooks = WebhookActivities(settings)
     appointments, appointment_plans = AppointmentRecordActivities(), AppointmentPlanActivities()
-    medication, medication_records = MedicationPlanActivities(), MedicationRecordActivities()
+    medication = MedicationPlanActivities(PatientDirectory())
+    medication_records = MedicationRecordActivities()
+    rota = OnCallWatchActivities()
     return [delivery.deliver, delivery.deliver_batch, directory.resolve_targets,
-            records.record_change, monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
+            records.record_change, monitoring.record_change, monitoring.store_readings,
+            planning.plan_emergency,
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
-            webhooks.give_up_delivery, appointments.record_change,
+            webhooks.send_batch, webhooks.give_up_delivery, appointments.record_change,
             appointment_plans.plan_reminders, appointment_plans.family, medication.plan_day,
-            medication.contacts, medication_records.record_change]
+            medication.contacts, medication_records.record_change, rota.look,
+            PresenceActivities().online]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities import webhook_care_events
 from audit.chain import append as audit
 from channels.appointment_messages import appointment_text
 from channels.messages import location_text
@@ -110,3 +111,4 @@ class AppointmentRecordActivities:
             audit(session, actor=change.actor, action=f"appointment.{change.change}",
                   subject=change.appointment_id,
                   detail={"patient_id": change.patient_id, **payload})
+            webhook_care_events.appointment_changed(session, change)

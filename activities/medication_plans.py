@@ -8,20 +8,21 @@
   caregivers whose consent covers `medication` and who are escalation
   contacts, read when it happens, so a revoked consent stops them at once.
 
-Both read the patient through `CareDirectory`. Until the patient directory
-(Patient, Caregiver, Consent) is in this codebase, `SnapshotDirectory` answers
-"unknown" and the schedule's own snapshot is used.
+Both read the patient through `CareDirectory`: in the worker the tables
+(activities/care_directory.py `PatientDirectory`), in workflow tests a stand-in.
+A patient the directory does not know is planned from the schedule's snapshot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Callable, Protocol
 
 from temporalio import activity
 
 from clinical.dose_plan import DayPlan, PlanTerms, first_reminder_after, plan_day
+from activities.ramadan_calendar import sighted_ramadan, with_sighted
 from clinical.dose_times import next_day_with_doses, zone_named
 from workflows.medication_types import Preferences, Terms
 
@@ -29,22 +30,17 @@ from workflows.medication_types import Preferences, Terms
 class CareDirectory(Protocol):
     """The patient directory as a medication schedule sees it."""
 
-    def preferences(self, patient_id: str) -> Preferences | None:
-        """The patient's current zone, language, home and preferences; None if unknown."""
+    def preferences(self, patient_id: str,
+                    snapshot: Preferences | None = None) -> Preferences | None:
+        """The patient's current zone, language, home and preferences (what the record does
+        not hold taken from `snapshot`); None if unknown."""
+
+    def name(self, patient_id: str) -> str | None:
+        """What a caregiver's message calls the patient; None if unknown."""
 
     def escalation_contacts(self, patient_id: str) -> list[str] | None:
         """Caregivers with unrevoked `medication` consent and the escalation flag; None if
         this directory keeps no consent records."""
-
-
-class SnapshotDirectory:
-    """No directory yet: every answer is 'unknown', so the schedule's snapshot is used."""
-
-    def preferences(self, patient_id: str) -> Preferences | None:
-        return None
-
-    def escalation_contacts(self, patient_id: str) -> list[str] | None:
-        return None
 
 
 @dataclass
@@ -61,6 +57,7 @@ class DayPlanRequest:
 class DayPlanResult:
     plan: DayPlan | None  # None: the schedule has no dose left
     language: str = "en"
+    patient_name: str = ""  # for a caregiver's message; "" when the directory has none
 
 
 @dataclass
@@ -93,14 +90,20 @@ def next_plan(request: DayPlanRequest, prefs: Preferences) -> DayPlan | None:
 
 
 class MedicationPlanActivities:
-    def __init__(self, directory: CareDirectory | None = None) -> None:
-        self.directory = directory or SnapshotDirectory()
+    def __init__(self, directory: CareDirectory,
+                 ramadan: Callable[[], list[tuple[str, str]]] = sighted_ramadan) -> None:
+        self.directory = directory
+        self.ramadan = ramadan  # the admin-set calendar; computed dates for years it lacks
 
     @activity.defn(name="plan_medication_day")
     def plan_day(self, request: DayPlanRequest) -> DayPlanResult:
         """The next day of the schedule with every reminder time worked out."""
-        prefs = self.directory.preferences(request.patient_id) or request.preferences
-        return DayPlanResult(next_plan(request, prefs), prefs.language)
+        found = self.directory.preferences(request.patient_id, request.preferences)
+        prefs = found or request.preferences
+        if prefs.ramadan_mode:
+            prefs = with_sighted(prefs, self.ramadan())
+        return DayPlanResult(next_plan(request, prefs), prefs.language,
+                             self.directory.name(request.patient_id) or "")
 
     @activity.defn(name="medication_contacts")
     def contacts(self, request: ContactsRequest) -> list[str]:

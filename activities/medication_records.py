@@ -9,6 +9,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities import webhook_care_events
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import DoseRecord, MedicationSchedule, utcnow
@@ -94,3 +95,4 @@ class MedicationRecordActivities:
                     payload=payload)
             audit(session, actor=change.actor, action=f"medication.{change.change}",
                   subject=change.schedule_id, detail=payload)
+            webhook_care_events.medication_changed(session, change)

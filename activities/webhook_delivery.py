@@ -1,4 +1,4 @@
-"""The side of outbound webhooks that acts: read the outbox, send one try, give up on one.
+"""The side of outbound webhooks that acts: read the outbox, send tries, give up on one.
 
 Every try is recorded (`WebhookAttempt`: status code, latency, error) and
 audited in one transaction with the delivery's new state. The URL is checked
@@ -10,25 +10,30 @@ the previous one too while a rotation's overlap lasts.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 
+import httpx
 from sqlmodel import col, select
 from temporalio import activity
 
 from activities.webhook_payloads import body as render_body
 from audit.chain import append as audit
+from channels import webhook_http
 from channels.webhook_addresses import UnsafeWebhookUrl, check_url
-from channels.webhook_http import Answer, post
+from channels.webhook_http import Answer
 from channels.webhook_secrets import decrypt, signature_header
 from db.engine import reading, writing
 from db.models import Staff, WebhookAttempt, WebhookDelivery, WebhookEndpoint, as_utc, utcnow
 from settings import Settings
 from workflows.webhook_delivery_types import (
+    BatchOutcome,
     GiveUp,
     OutboxBatch,
     OutboxQuery,
     PendingDelivery,
     RetrySchedule,
+    SendBatch,
     SendOutcome,
     SendRequest,
 )
@@ -65,13 +70,35 @@ class WebhookActivities:
                 enabled=True,
                 retry=RetrySchedule(endpoint.retry_initial_s, endpoint.retry_max_s,
                                     endpoint.retry_window_s),
-                pending=[PendingDelivery(r.seq or 0, r.webhook_id, r.event_type,
-                                         as_utc(r.occurred_at))  # type: ignore[arg-type]
-                         for r in rows])
+                # A replayed event's retry window runs from its replay, not from the event.
+                pending=[PendingDelivery(
+                    r.seq or 0, r.webhook_id, r.event_type,
+                    as_utc(r.replayed_at or r.occurred_at))  # type: ignore[arg-type]
+                    for r in rows])
 
     @activity.defn(name="webhook_send")
     def send_webhook(self, request: SendRequest) -> SendOutcome:
         """One signed try of one event; records and audits it."""
+        return self._try(request)
+
+    @activity.defn(name="webhook_send_batch")
+    def send_batch(self, batch: SendBatch) -> BatchOutcome:
+        """First tries of the endpoint's next events, in order, each recorded and audited as
+        `send_webhook` records it, stopping at the first that is not delivered (so the workflow
+        retries that one before any later event) or when the batch's time budget is spent."""
+        began = time.monotonic()
+        with webhook_http.client(self.settings.webhook_timeout_s) as http:
+            for done, seq in enumerate(batch.seqs):
+                if done and time.monotonic() - began > batch.budget_s:
+                    return BatchOutcome(done)
+                activity.heartbeat(done)
+                outcome = self._try(
+                    SendRequest(batch.endpoint_id, seq, 1, batch.scheduled_at), http)
+                if outcome.outcome != "delivered":
+                    return BatchOutcome(done, outcome)
+        return BatchOutcome(len(batch.seqs))
+
+    def _try(self, request: SendRequest, http: httpx.Client | None = None) -> SendOutcome:
         with reading() as session:
             endpoint = session.get(WebhookEndpoint, request.endpoint_id)
             delivery = session.get(WebhookDelivery, request.seq)
@@ -93,8 +120,8 @@ class WebhookActivities:
                    "webhook-signature": signature_header(self._secrets(endpoint, now),
                                                          delivery.webhook_id, now, text),
                    "user-agent": "Vigil-Webhooks/1"}
-        answer = post(target, text, headers, timeout_s=self.settings.webhook_timeout_s,
-                      max_bytes=self.settings.webhook_max_response_bytes)
+        answer = webhook_http.post(target, text, headers, timeout_s=self.settings.webhook_timeout_s,
+                                   max_bytes=self.settings.webhook_max_response_bytes, using=http)
         return self._record(request, classify(answer), answer)
 
     def _secrets(self, endpoint: WebhookEndpoint, now: datetime) -> list[str]:
@@ -111,8 +138,7 @@ class WebhookActivities:
             error = f"HTTP {answer.status_code}: {answer.body[:200]}".strip()
         with writing() as session:
             delivery = session.get(WebhookDelivery, request.seq)
-            endpoint = session.get(WebhookEndpoint, request.endpoint_id)
-            assert delivery is not None and endpoint is not None
+            assert delivery is not None
             session.add(WebhookAttempt(
                 delivery_seq=request.seq, endpoint_id=request.endpoint_id, number=request.attempt,
                 status_code=answer.status_code, latency_ms=round(answer.latency_ms, 3),
@@ -122,6 +148,8 @@ class WebhookActivities:
             if outcome == "delivered":
                 delivery.status, delivery.delivered_at = "delivered", utcnow()
             if outcome == "gone":
+                endpoint = session.get(WebhookEndpoint, request.endpoint_id)
+                assert endpoint is not None
                 endpoint.enabled, endpoint.updated_at = False, utcnow()
                 endpoint.disabled_reason = "the receiver answered 410 Gone"
                 session.add(endpoint)

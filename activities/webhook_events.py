@@ -1,6 +1,7 @@
 """Outbound webhook events, written in the same transaction as the change they report.
 
-The record activities call one function here beside their audit entry. Each
+The record activities call one function here (or in webhook_care_events.py, for
+medication and appointments) beside their audit entry. Each
 writes an outbox row (`WebhookDelivery`) for every enabled endpoint that wants
 the event, so an event exists exactly when its change committed: none for a
 change that rolled back, none lost for one that stuck. Each endpoint's
@@ -21,6 +22,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 from temporalio import activity
 
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 EVENT_TYPES = (
     "emergency.created", "emergency.acknowledged", "emergency.escalated", "emergency.resolved",
     "emergency.cancelled", "emergency.unacknowledged", "monitoring.alarm", "monitoring.ended",
+    "medication.dose_missed", "medication.dose_taken", "medication.dose_late",
+    "medication.dose_skipped", "medication.schedule_paused", "medication.schedule_resumed",
+    "medication.schedule_stopped", "appointment.created", "appointment.updated",
 )
 # Workflow changes that integrators hear about, by the event type they are sent as.
 EMERGENCY_EVENTS = {"started": "emergency.created", "acknowledged": "emergency.acknowledged",
@@ -49,7 +54,7 @@ EMERGENCY_EVENTS = {"started": "emergency.created", "acknowledged": "emergency.a
 SESSION_EVENTS = {"ended": "monitoring.ended"}
 
 
-def _iso(value: float | datetime | None) -> str | None:
+def iso(value: float | datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -69,10 +74,10 @@ def emergency_changed(session: Session, change: StateChange, row: Emergency | No
         "facility_id": facility_id, "status": state.status,
         "severity": row.severity if row else None, "type": row.type if row else None,
         "tier": state.tier, "round": state.round, "owner_id": state.owner_id,
-        "acknowledged_at": _iso(state.acknowledged_at), "paged": sorted(state.paged),
-        "created_at": _iso(row.created_at) if row else None,
+        "acknowledged_at": iso(state.acknowledged_at), "paged": sorted(state.paged),
+        "created_at": iso(row.created_at) if row else None,
     }
-    return _queue(session, event_type, change.emergency_id, change.patient_id, facility_id, facts)
+    return queue(session, event_type, change.emergency_id, change.patient_id, facility_id, facts)
 
 
 def session_changed(session: Session, change: SessionChange, row: MonitoringSession | None) -> int:
@@ -84,7 +89,7 @@ def session_changed(session: Session, change: SessionChange, row: MonitoringSess
     facts = {"session_id": change.session_id, "patient_id": change.patient_id,
              "facility_id": facility_id, "status": change.view.status,
              "monitoring_type": row.monitoring_type if row else None}
-    return _queue(session, event_type, change.session_id, change.patient_id, facility_id, facts)
+    return queue(session, event_type, change.session_id, change.patient_id, facility_id, facts)
 
 
 def alarms_changed(session: Session, flush: ReadingsFlush, row: MonitoringSession | None) -> int:
@@ -94,8 +99,8 @@ def alarms_changed(session: Session, flush: ReadingsFlush, row: MonitoringSessio
     for index, alarm in enumerate(flush.alarm_changes):
         facts = {"session_id": flush.session_id, "patient_id": flush.patient_id,
                  "facility_id": facility_id, "alarm_key": alarm.key, "change": alarm.kind,
-                 "priority": alarm.priority, "score": alarm.score, "at": _iso(alarm.at)}
-        queued += _queue(session, "monitoring.alarm", flush.session_id, flush.patient_id,
+                 "priority": alarm.priority, "score": alarm.score, "at": iso(alarm.at)}
+        queued += queue(session, "monitoring.alarm", flush.session_id, flush.patient_id,
                          facility_id, facts, part=f"{flush.batch}/{index}")
     return queued
 
@@ -108,25 +113,26 @@ def wants(endpoint: WebhookEndpoint, event_type: str, patient_id: str | None,
             and endpoint.facility_id in (None, facility_id))
 
 
-def _queue(session: Session, event_type: str, subject_id: str, patient_id: str | None,
+def queue(session: Session, event_type: str, subject_id: str, patient_id: str | None,
            facility_id: str | None, facts: dict[str, Any], part: str = "") -> int:
     endpoints = session.exec(select(WebhookEndpoint)
                              .where(col(WebhookEndpoint.enabled).is_(True))).all()
-    queued = 0
+    owed = {_webhook_id(e.id, event_type, part): e.id
+            for e in endpoints if wants(e, event_type, patient_id, facility_id)}
+    if not owed:
+        return 0
+    # A retry of a record that committed finds its rows there already.
+    written = set(session.exec(select(WebhookDelivery.webhook_id)
+                               .where(col(WebhookDelivery.webhook_id).in_(owed))).all())
     now = utcnow()
-    for endpoint in endpoints:
-        if not wants(endpoint, event_type, patient_id, facility_id):
-            continue
-        webhook_id = _webhook_id(endpoint.id, event_type, part)
-        if session.exec(select(WebhookDelivery.seq)
-                        .where(WebhookDelivery.webhook_id == webhook_id)).first() is not None:
-            continue  # a retry of a record that committed
-        session.add(WebhookDelivery(
-            webhook_id=webhook_id, endpoint_id=endpoint.id, event_type=event_type,
-            subject_id=subject_id, patient_id=patient_id, facility_id=facility_id,
-            facts=facts, occurred_at=now))
-        queued += 1
-    return queued
+    rows = [{"webhook_id": webhook_id, "endpoint_id": endpoint_id, "event_type": event_type,
+             "subject_id": subject_id, "patient_id": patient_id, "facility_id": facility_id,
+             "facts": facts, "occurred_at": now, "status": "pending", "attempts": 0,
+             "replays": 0}
+            for webhook_id, endpoint_id in owed.items() if webhook_id not in written]
+    if rows:  # one statement for every endpoint, in their order (seq order is delivery order)
+        session.execute(insert(WebhookDelivery), rows)
+    return len(rows)
 
 
 def _webhook_id(endpoint_id: str, event_type: str, part: str) -> str:

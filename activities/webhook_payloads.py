@@ -5,7 +5,9 @@ no emergency type (it can name a condition). `fhir` carries FHIR R4
 resources, each validated with fhir.resources (R4B, whose Communication,
 Flag and Bundle are the R4 shapes) before it is sent: an emergency as a
 `Communication` with its recipients and a `Flag` (active while the emergency
-is open), an alarm as a `Flag`, a session's end as a `Communication`.
+is open), an alarm as a `Flag`, a session's end as a `Communication`; a dose
+as `MedicationAdministration`, a schedule's pause or stop as
+`MedicationRequest`, an appointment as the `Appointment` (webhook_care_fhir.py).
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.communication import Communication
 from fhir.resources.R4B.flag import Flag
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationrequest import MedicationRequest
 
+from activities.webhook_care_fhir import appointment_resource, medication_resources
 from db.models import WebhookDelivery, as_utc
 
-THIN_WITHHELD = ("type",)  # an emergency type can name a condition
+# An emergency type or a department can name a condition, a medication id the medicine.
+THIN_WITHHELD = ("type", "department", "medications")
+MODELS = {"Communication": Communication, "Flag": Flag, "Appointment": Appointment,
+          "MedicationAdministration": MedicationAdministration,
+          "MedicationRequest": MedicationRequest}
 OPEN = ("active", "acknowledged", "unacknowledged")
 SYSTEM = "urn:vigil"
 FLAG_CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/flag-category",
@@ -45,11 +55,14 @@ def fhir_bundle(event_type: str, facts: dict[str, Any], occurred: datetime) -> d
         resources = [_emergency_communication(facts, occurred), _emergency_flag(facts, occurred)]
     elif event_type == "monitoring.alarm":
         resources = [_alarm_flag(facts, occurred)]
+    elif event_type.startswith("medication."):
+        resources = medication_resources(event_type, facts, occurred)
+    elif event_type.startswith("appointment."):
+        resources = [appointment_resource(facts, occurred)]
     else:
         resources = [_session_communication(facts, occurred)]
     for resource in resources:
-        model = {"Communication": Communication, "Flag": Flag}[resource["resourceType"]]
-        _validated(model, resource)
+        _validated(MODELS[resource["resourceType"]], resource)
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": occurred.isoformat(),
               "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, _key(r))}",
                          "resource": r} for r in resources]}

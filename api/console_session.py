@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -22,10 +24,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+from temporalio.client import Client
 
 from api.auth import decode_token
 from console import STATIC_DIR, TEMPLATES_DIR
 from console.alarm import LABELS, PRIORITY_BY_SEVERITY, alarm_priority, priority_label
+from console.i18n import LANG_COOKIE, LANGUAGES, chosen_language, translator
 from services.errors import VigilError
 from services.principal import Principal
 from settings import get_settings
@@ -35,7 +40,7 @@ CSRF_COOKIE = "vigil_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 COOKIE_PATH = "/console"
-HOME = "/console/inbox"
+HOME = "/console/me"  # staff go on to their inbox, patients and family to their patient
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals.update(alarm_priority=alarm_priority, priority_label=priority_label,
@@ -100,17 +105,49 @@ def check_csrf(request: Request, submitted: str | None) -> None:
                              "(or it has expired). Go back, reload the page and try again.")
 
 
+@contextmanager
+def as_page() -> Iterator[None]:
+    """A service's refusal, shown as the console's refusal page with the same status."""
+    try:
+        yield
+    except VigilError as error:
+        raise ConsoleRefusal.of(error)
+
+
+def temporal(request: Request) -> Client:
+    """The API's Temporal client, or the refusal the API would answer without one."""
+    client = request.app.state.temporal
+    if client is None:
+        raise ConsoleRefusal(503, "temporal_unavailable",
+                             "The workflow engine is not reachable yet.")
+    return client
+
+
+def form_body(model: type[BaseModel], **fields: Any) -> Any:
+    """Check form fields with the API's own request model: the same limits, the field named."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise ConsoleRefusal(422, "invalid_request", f"{field}: {first['msg']}")
+
+
 def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,
            new_csrf: bool = False) -> HTMLResponse:
     """A page, with the CSRF token its forms need (issuing the nonce if the browser has none)."""
     nonce = None if new_csrf else request.cookies.get(CSRF_COOKIE)
     fresh = nonce is None
     nonce = nonce or secrets.token_urlsafe(32)
+    lang, chosen = chosen_language(request)
     response = templates.TemplateResponse(
         request, template, {"csrf_token": _csrf_for(nonce), "dev_mode": get_settings().dev_mode,
+                            "lang": lang, "languages": LANGUAGES, "_": translator(lang),
                             **context}, status_code=status)
     if fresh:
         _cookie(response, request, CSRF_COOKIE, nonce)
+    if chosen:
+        _cookie(response, request, LANG_COOKIE, lang)
     return response
 
 

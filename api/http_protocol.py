@@ -38,8 +38,8 @@ class HeaderTimeoutH11Protocol(H11Protocol):
             self._headers_arrived()  # a request is under way: its headers are in
 
     def handle_websocket_upgrade(self, event: Any) -> None:
-        # The connection now belongs to the WebSocket protocol: a header deadline left
-        # running here would cut every live socket off this long after it opened.
+        # The headers are in and the socket is handed to the WebSocket protocol: without
+        # this, the deadline would close a live WebSocket once it ran out.
         self._headers_arrived()
         super().handle_websocket_upgrade(event)
 

@@ -15,14 +15,24 @@ from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
+    appointment_links,
     appointments,
+    calendar_feeds,
     audit,
     caregivers,
     console,
+    console_admin,
     console_auth,
+    console_clinic,
+    console_family,
+    console_medication,
+    console_review,
+    console_sessions,
+    console_streams,
     emergencies,
     facilities,
     medication,
+    medication_administrations,
     family,
     health,
     monitoring,
@@ -30,6 +40,7 @@ from api.routes import (
     outbox,
     patients,
     policies,
+    ramadan_calendar,
     review,
     staff,
     webhook_endpoints,
@@ -76,9 +87,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 # Under /api/v1: API clients with a bearer token. Outside it: providers and people's browsers.
 V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff, facilities,
                                       policies, oncall, outbox, audit, review, family, patients,
+                                      medication_administrations, ramadan_calendar,
                                       caregivers, webhook_endpoints, appointments, ws))
-OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links))
-CONSOLE_ROUTERS = tuple(m.router for m in (console_auth, console))
+OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links,
+                                          calendar_feeds))
+CONSOLE_ROUTERS = tuple(m.router for m in (
+    console_auth, console, console_admin, console_clinic, console_family, console_medication,
+    console_review, console_sessions, console_streams))
 
 
 def create_app() -> FastAPI:

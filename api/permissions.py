@@ -47,6 +47,8 @@ class Scope(Enum):
     ON_SESSION = "on the session (care team or viewer)"
     CARE_TEAM = "on the session's care team"
     OWN_INBOX = "whose token names a person of that kind here (their own inbox only)"
+    SWAP_COLLEAGUE = "who is asked to cover it"
+    SWAP_PARTY = "named in it (whose time it is, or who is asked)"
 
 
 class Access(Enum):
@@ -56,6 +58,7 @@ class Access(Enum):
     PUBLIC = "anyone"
     SIGNATURE = "the provider's signature (no token)"
     LINK = "the signed link itself (no token)"
+    FEED = "the signed, expiring feed link itself (no token; 401 expired, 403 forged)"
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ RULES: tuple[Rule, ...] = (
          _scoped(("provider", "coordinator"), Scope.OWNER)),
     _api("POST", f"{_E}/escalate", "page the next tier now", ADMINS, _PAGED),
     _api("WS", "/ws", "the app socket, `?token=...&last_event_id=N` (below): the inbox of the "
-         "token's `sub`; acknowledging over it needs provider, coordinator or admin", (),
+         "token's `sub`; acknowledging over it needs provider, coordinator or admin; confirming a "
+         "dose, the patient or a consented caregiver", (),
          _scoped(ROLES, Scope.OWN_INBOX)),
     _api("GET", "/staff/{staff_id}/inbox", "SSE of every page to that person; resumable", ADMINS,
          _scoped(("provider", "coordinator", "auditor"), Scope.SELF)),
@@ -190,9 +194,22 @@ RULES: tuple[Rule, ...] = (
     _api("GET", "/schedules/{schedule_id}/shifts", "its shifts (`start`, `end`; 28 days by "
          "default)", STAFF),
     _api("GET", "/schedules/{schedule_id}/calendar.ics", "the same as an iCalendar feed", STAFF),
+    _api("GET", "/schedules/{schedule_id}/calendar-link", "a signed, expiring feed URL of it "
+         "for a calendar app", STAFF),
+    _api("POST", "/schedules/{schedule_id}/import", "import an `.ics` file: repeating events "
+         "become rotations, one-off events overrides; all or nothing", COORDINATORS),
+    _api("GET", "/schedules/{schedule_id}/swaps", "its swaps, newest first (`status`)", STAFF),
+    _api("POST", "/schedules/{schedule_id}/swaps", "ask a `colleague` to cover your time; an "
+         "admin may name whose (`person`) and `impose` it", RESPONDERS),
+    _api("POST", "/schedules/{schedule_id}/swaps/{swap_id}/accept", "take the time: it becomes "
+         "an override", (), _scoped(RESPONDERS, Scope.SWAP_COLLEAGUE)),
+    _api("POST", "/schedules/{schedule_id}/swaps/{swap_id}/decline", "decline, withdraw or close "
+         "it", ADMINS, _scoped(("provider", "coordinator"), Scope.SWAP_PARTY)),
     _api("GET", "/on-call", "who is on call by facility and specialisation (`at`)", STAFF),
     _api("GET", "/on-call/people/{staff_id}/shifts", "a person's upcoming shifts on every schedule "
          "(14 days by default)", STAFF),
+    _api("GET", "/on-call/people/{staff_id}/calendar-link", "a signed, expiring feed URL of a "
+         "person's shifts", COORDINATORS, _scoped(("provider", "auditor"), Scope.SELF)),
     _api("POST", "/medication-schedules", "start a medication schedule (below)", COORDINATORS),
     _api("GET", "/medication-schedules", "schedules, newest first", _MED_READERS, _MED_OWN),
     _api("GET", "/medication-schedules/{schedule_id}", "one, with its live state (the read is "
@@ -210,6 +227,17 @@ RULES: tuple[Rule, ...] = (
          "missed over 7 and 30 days", _MED_READERS, _MED_OWN),
     _api("GET", "/medication-schedules/{schedule_id}/events", "SSE of the schedule", _MED_READERS,
          _MED_OWN),
+    _api("POST", "/medication-schedules/fhir", "start one from a FHIR R4 `MedicationRequest` "
+         "(below)", COORDINATORS),
+    _api("GET", "/patients/{patient_id}/medication-administrations", "doses as a FHIR R4 "
+         "`MedicationAdministration` searchset Bundle (`days`, 30; the read is audited)",
+         _MED_READERS, _MED_OWN),
+    _api("GET", "/ramadan-calendar", "Ramadan per Hijri year, sighted or computed (`from_year`, "
+         "`to_year`)", STAFF),
+    _api("PUT", "/ramadan-calendar/{hijri_year}", "set a year's sighted `first_day`, `last_day` "
+         "(audited)", ADMINS),
+    _api("DELETE", "/ramadan-calendar/{hijri_year}", "back to the computed dates (audited)",
+         ADMINS),
     _api("POST", "/appointments", "book: its workflow reminds, fans out every update, notices a "
          "no-show", RESPONDERS),
     _api("POST", "/appointments/fhir", "book from a FHIR R4 `Appointment`", RESPONDERS),
@@ -221,6 +249,9 @@ RULES: tuple[Rule, ...] = (
          {"patient": Scope.PATIENT_SELF, "family": Scope.APPOINTMENT_CONSENT}),
     _api("POST", "/appointments/{appointment_id}/updates", "one SPEC §2 update; one the state does "
          "not allow is a 409 `invalid_transition`", RESPONDERS),
+    _api("POST", "/appointments/{appointment_id}/reply", "the patient's answer to a reminder: "
+         "`confirm`, or `reschedule` (the clinic's coordinators are told)", (),
+         {"patient": Scope.PATIENT_SELF}),
     _api("GET", "/appointments/{appointment_id}/events", "SSE of its changes and deliveries", STAFF,
          {"patient": Scope.PATIENT_SELF}),
     _api("GET", "/appointments/facilities/{facility_id}/events", "SSE of a facility's clinic "
@@ -236,6 +267,9 @@ RULES: tuple[Rule, ...] = (
          "old one also signs for `overlap_s`", ADMINS),
     _api("GET", "/webhook-endpoints/{endpoint_id}/deliveries", "its events, newest first, with "
          "attempts, last status code and error", ADMINS),
+    _api("POST", "/webhook-endpoints/{endpoint_id}/replay", "send one of its events "
+         "(`webhook_id`) or a time range (`since`, `until`) again, with the same webhook-id",
+         ADMINS),
     _api("GET", "/outbox", "messages channels without credentials would have sent", REVIEWERS),
     _api("GET", "/audit", "the hash-chained audit log (the read is audited)", REVIEWERS),
     _api("GET", "/audit/verify", "walk the chain; names any edited, reordered or missing entry",
@@ -279,19 +313,114 @@ RULES: tuple[Rule, ...] = (
     _outside("GET", "/healthz", "the process is up", Access.PUBLIC),
     _outside("GET", "/readyz", "the database answers and Temporal is connected", Access.PUBLIC),
     _outside("GET", "/metrics", "Prometheus exposition", Access.PUBLIC),
-    _outside("POST", "/webhooks/twilio/sms", "an SMS reply (`ACK <code>`)", Access.SIGNATURE),
+    _outside("POST", "/webhooks/twilio/sms", "an SMS reply (`ACK <code>`; a patient's `TAKEN`, "
+             "`1`, `SKIP <reason>`)", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/sms-status", "an SMS page's status", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/voice-status", "a page call's status", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/voice/gather", "a key pressed on a page call",
              Access.SIGNATURE),
     _outside("POST", "/webhooks/sendgrid/events", "SendGrid's event webhook", Access.SIGNATURE),
-    _outside("GET", "/ack/{token}", "an email page's link: a confirm page, acknowledges nothing",
-             Access.LINK),
-    _outside("POST", "/ack/{token}", "its button: acknowledge as the person it was sent to",
-             Access.LINK),
+    _outside("GET", "/ack/{token}", "an email page's (or dose reminder's) link: a confirm page, "
+             "acknowledges nothing", Access.LINK),
+    _outside("POST", "/ack/{token}", "its button: acknowledge (or confirm the dose) as the "
+             "person it was sent to", Access.LINK),
+    _outside("GET", "/ack/appointment/{token}", "an appointment reminder email's link: two "
+             "buttons, answers nothing", Access.LINK),
+    _outside("POST", "/ack/appointment/{token}", "a button: confirm, or ask to reschedule, as "
+             "the patient it was sent to", Access.LINK),
+    _outside("GET", "/calendar/{token}.ics", "a schedule's or a person's shifts as an iCalendar "
+             "feed (last week and the next 60 days)", Access.FEED),
 )
 
 BY_KEY: Mapping[tuple[str, str], Rule] = MappingProxyType({rule.key: rule for rule in RULES})
+
+# --- the console -------------------------------------------------------------------------
+# Every console route follows the row of the API route it stands in for (`mirrors`): the
+# console is a client of the same services behind the same checks, never a side door.
+# tests/unit/test_console_permissions.py checks every console route has a row here, and
+# tests/e2e/test_console_permissions.py calls each one as every kind of caller and compares
+# its answer with the API's. `own` are the scopes that always hold because the route serves
+# only the caller's own subject (their inbox); routes with no API twin name their `allow`.
+
+
+@dataclass(frozen=True)
+class ConsoleRoute:
+    method: str
+    path: str
+    mirrors: tuple[str, str] | None = None  # (method, path) of a row above
+    own: frozenset[Scope] = frozenset()
+    allow: tuple[str, ...] = ()  # without a twin: who may call it
+    access: Access = Access.TOKEN
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+    def allows(self, roles: Iterable[str], scopes: Iterable[Scope] = ()) -> bool:
+        if self.access is Access.PUBLIC:
+            return True
+        if self.mirrors is None:
+            return any(role in self.allow for role in roles)
+        return BY_KEY[self.mirrors].allows(roles, {*scopes, *self.own})
+
+
+def _c(method: str, path: str, mirrors: str | None = None, **kw: object) -> ConsoleRoute:
+    twin = (mirrors.split(" ", 1)[0], V1 + mirrors.split(" ", 1)[1]) if mirrors else None
+    return ConsoleRoute(method, "/console" + path, twin, **kw)  # type: ignore[arg-type]
+
+
+_CE = "/emergencies/{emergency_id}"
+_CS = "/sessions/{session_id}"
+_CW = "/review/workflows/{workflow_id}"
+CONSOLE: tuple[ConsoleRoute, ...] = (
+    *(_c(m, p, access=Access.PUBLIC) for m, p in (
+        ("GET", ""), ("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/dev-sign-in"),
+        ("POST", "/sign-out"))),
+    _c("GET", "/me", allow=ROLES),
+    _c("POST", "/socket-token", "GET /staff/{staff_id}/inbox", own=frozenset({Scope.SELF})),
+    _c("GET", "/inbox", "GET /staff/{staff_id}/inbox", own=frozenset({Scope.SELF})),
+    _c("GET", _CE, f"GET {_E}"),
+    _c("GET", f"{_CE}/events", f"GET {_E}/events"),
+    *(_c("POST", f"{_CE}/{verb}", f"POST {_E}/{verb}")
+      for verb in ("acknowledge", "resolve", "cancel", "hand-over", "escalate")),
+    _c("GET", "/sessions", "GET /sessions"),
+    _c("GET", "/sessions/new", "POST /sessions"),
+    _c("POST", "/sessions", "POST /sessions"),
+    _c("GET", _CS, f"GET {_S}"),
+    _c("GET", f"{_CS}/events", f"GET {_S}/events"),
+    _c("POST", f"{_CS}/alarms/{{key}}/acknowledge", f"POST {_S}/alarms/{{key}}/acknowledge"),
+    _c("POST", f"{_CS}/thresholds", f"PUT {_S}/thresholds"),
+    _c("POST", f"{_CS}/end", f"POST {_S}/end"),
+    _c("GET", "/review", "GET /review/workflows"),
+    _c("GET", _CW, f"GET {_W}/timeline"),
+    _c("POST", f"{_CW}/replay", f"POST {_W}/replay"),
+    _c("GET", f"{_CW}/export", f"GET {_W}/export"),
+    _c("POST", "/review/replay", "POST /review/replay"),
+    _c("GET", "/review/verify", "GET /audit/verify"),
+    _c("GET", "/dashboard", allow=ADMINS),
+    _c("GET", "/staff", "GET /staff"),
+    _c("GET", "/policies", "GET /policies"),
+    _c("GET", "/policies/new", "POST /policies"),
+    _c("POST", "/policies", "POST /policies"),
+    _c("GET", "/policies/{policy_id}/edit", "PUT /policies/{policy_id}"),
+    _c("POST", "/policies/{policy_id}", "PUT /policies/{policy_id}"),
+    _c("GET", "/medication", "GET /medication-schedules"),
+    _c("GET", "/medication/new", "POST /medication-schedules"),
+    _c("POST", "/medication", "POST /medication-schedules"),
+    _c("GET", "/medication/{schedule_id}", "GET /medication-schedules/{schedule_id}"),
+    _c("GET", "/medication/{schedule_id}/events", "GET /medication-schedules/{schedule_id}/events"),
+    *(_c("POST", f"/medication/{{schedule_id}}/{verb}",
+         f"POST /medication-schedules/{{schedule_id}}/{verb}")
+      for verb in ("pause", "resume", "stop")),
+    _c("GET", "/clinic/{facility_id}", "GET /appointments/facilities/{facility_id}/events"),
+    _c("GET", "/clinic/{facility_id}/events", "GET /appointments/facilities/{facility_id}/events"),
+    _c("GET", "/patients/{patient_id}", "GET /patients/{patient_id}/updates"),
+    _c("GET", "/patients/{patient_id}/updates", "GET /patients/{patient_id}/updates"),
+)
+CONSOLE_BY_KEY: Mapping[tuple[str, str], ConsoleRoute] = MappingProxyType(
+    {route.key: route for route in CONSOLE})
+assert len(CONSOLE_BY_KEY) == len(CONSOLE), "one row per console route"
+assert all(r.mirrors in BY_KEY for r in CONSOLE if r.mirrors), "a console row mirrors a real row"
 assert len(BY_KEY) == len(RULES), "one row per route"
 assert all(role in ROLES for rule in RULES for role in rule.gate)
 

@@ -41,8 +41,12 @@ def notice_body(notice: Notice) -> dict[str, Any]:
 
 
 def sse_events(hub: EventHub, topics: list[str], last_event_id: str | None,
-               request: Request, *, opening: Opening | None = None) -> EventSourceResponse:
-    """Stream `topics` as SSE: one event per row, its id the event id; notices as `notice`."""
+               request: Request, *, opening: Opening | None = None,
+               named: bool = True) -> EventSourceResponse:
+    """Stream `topics` as SSE: one event per row, its id the event id; notices as `notice`.
+
+    `named=False` sends rows as plain `message` events (the kind stays in the data): the
+    console's pages listen with one handler whatever the kind."""
     after = resume_point(last_event_id)
 
     async def events() -> AsyncIterator[dict]:
@@ -58,7 +62,10 @@ def sse_events(hub: EventHub, topics: list[str], last_event_id: str | None,
                     yield frame
                     continue
                 LIVE_EVENTS_SENT.labels(kind="sse").inc()
-                yield {"id": str(item["id"]), "event": item["kind"], "data": json.dumps(item)}
+                frame = {"id": str(item["id"]), "data": json.dumps(item)}
+                if named:
+                    frame["event"] = item["kind"]
+                yield frame
         finally:
             LIVE_CLIENTS.labels(kind="sse").dec()
 

@@ -5,8 +5,8 @@ audit entries (dicts) in, timeline items out, so it is tested without a server.
 The history says what the workflow decided (started, commands accepted, timers,
 failures, closed: timeline_events.py); the audit log says what Vigil did and
 who did it (every page and its outcome, receipts, acknowledgements,
-escalations, handovers, threshold changes, reads of the record:
-timeline_entries.py).
+escalations, handovers, threshold changes, medication reminders and doses,
+reads of the record: timeline_entries.py, timeline_medication.py).
 """
 
 from __future__ import annotations

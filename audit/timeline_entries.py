@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from audit.timeline_item import TimelineItem
+from audit.timeline_medication import medication_item
 
 Who = Callable[[str | None], str]
 
@@ -63,6 +64,8 @@ def from_entry(entry: dict[str, Any], who: Who) -> TimelineItem:
         found = _delivery(what, d, actor, who)
     elif group == "emergency":
         found = _emergency(what, d, who(actor), who)
+    elif group == "medication":
+        found = medication_item(what, d, who(actor), who)
     elif "threshold" in action:
         reason = f" ({d['reason']})" if d.get("reason") else ""
         found = ("threshold_change",

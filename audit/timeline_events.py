@@ -16,6 +16,13 @@ def _first(payloads: dict[str, Any] | None) -> Any:
     return (payload_values(payloads) or [None])[0]
 
 
+def _actor_id(actor: Any) -> str | None:
+    """Staff commands name `staff_id`; a medication schedule's actor is any person."""
+    if not isinstance(actor, dict):
+        return None
+    return actor.get("staff_id") or actor.get("person_id")
+
+
 def from_event(event: dict[str, Any], who: Who, activities: dict[str, str]) -> TimelineItem | None:
     """The item an event reads as, or None for the bookkeeping a reviewer need not see."""
     kind_of, attrs = event_type(event), attributes(event)
@@ -37,7 +44,7 @@ def from_event(event: dict[str, Any], who: Who, activities: dict[str, str]) -> T
         request = attrs.get("acceptedRequest", {}).get("input", {})
         arg = _first(request.get("args"))
         arg = arg if isinstance(arg, dict) else {}
-        actor = (arg.get("actor") or {}).get("staff_id")
+        actor = _actor_id(arg.get("actor"))
         extras = {k: v for k, v in arg.items() if k != "actor" and v not in (None, "", {}, [])}
         said = "; ".join(f"{k}: {v}" for k, v in extras.items())
         return item("command", f"{request.get('name')} accepted from {who(actor)}"

@@ -20,20 +20,25 @@ _NEWS = {
            "provider_delay": "running about {minutes} min late",
            "patient_delay": "patient running about {minutes} min late",
            "room_change": "moved to room {room}", "provider_change": "now with another clinician",
-           "urgency_change": "priority changed", "reminder": "coming up"},
+           "urgency_change": "priority changed", "reminder": "coming up",
+           "patient_confirmed": "confirmed by the patient",
+           "reschedule_requested": "the patient asks for another time"},
     "ms": {"created": "ditempah", "scheduled": "disahkan", "rescheduled": "dipindah ke masa baharu",
            "cancelled": "dibatalkan", "checked_in": "telah daftar masuk", "in_progress": "bermula",
            "completed": "selesai", "no_show": "tidak hadir", "emergency": "dijadikan kecemasan",
            "provider_delay": "lewat kira-kira {minutes} minit",
            "patient_delay": "pesakit lewat kira-kira {minutes} minit",
            "room_change": "dipindah ke bilik {room}", "provider_change": "kini dengan doktor lain",
-           "urgency_change": "keutamaan diubah", "reminder": "akan datang"},
+           "urgency_change": "keutamaan diubah", "reminder": "akan datang",
+           "patient_confirmed": "disahkan oleh pesakit",
+           "reschedule_requested": "pesakit meminta masa lain"},
     "zh": {"created": "已预约", "scheduled": "已确认", "rescheduled": "已改期", "cancelled": "已取消",
            "checked_in": "已报到", "in_progress": "已开始", "completed": "已结束",
            "no_show": "未到", "emergency": "已转为紧急预约",
            "provider_delay": "医生约晚 {minutes} 分钟", "patient_delay": "病人约晚 {minutes} 分钟",
            "room_change": "改到 {room} 房", "provider_change": "已改由另一位医生负责",
-           "urgency_change": "优先级已更改", "reminder": "即将到来"},
+           "urgency_change": "优先级已更改", "reminder": "即将到来",
+           "patient_confirmed": "病人已确认", "reschedule_requested": "病人要求改期"},
     "ta": {"created": "பதிவு செய்யப்பட்டது", "scheduled": "உறுதி செய்யப்பட்டது",
            "rescheduled": "புதிய நேரத்துக்கு மாற்றப்பட்டது", "cancelled": "ரத்து செய்யப்பட்டது",
            "checked_in": "வருகை பதிவு", "in_progress": "தொடங்கியது", "completed": "முடிந்தது",
@@ -42,7 +47,8 @@ _NEWS = {
            "patient_delay": "நோயாளி சுமார் {minutes} நிமிடம் தாமதம்",
            "room_change": "அறை {room} க்கு மாற்றப்பட்டது",
            "provider_change": "வேறு மருத்துவருடன்", "urgency_change": "முன்னுரிமை மாற்றப்பட்டது",
-           "reminder": "விரைவில்"},
+           "reminder": "விரைவில்", "patient_confirmed": "நோயாளி உறுதி செய்தார்",
+           "reschedule_requested": "நோயாளி வேறு நேரம் கேட்கிறார்"},
 }
 _LEAD = {"en": ("Appointment", "Appointment of the person you care for"),
          "ms": ("Temujanji", "Temujanji orang yang anda jaga"),
@@ -68,3 +74,8 @@ def appointment_text(kind: str, content: dict[str, Any], language: str, where: s
                        minutes=content.get("delay_minutes") or "?")
     lead = _LEAD[lang][1 if kind == "appointment_family" else 0]
     return f"{lead}: {news}. {where}, {_when(content)}".rstrip(", ")
+
+
+def local_when(starts_at: datetime, time_zone: str) -> str:
+    """An appointment's start as its patient reads it, e.g. '1 Dec 09:30'."""
+    return _when({"starts_at": starts_at.isoformat(), "time_zone": time_zone})

@@ -52,6 +52,9 @@ def push_message(message: OutboundMessage) -> messaging.Message:
             "kind": message.kind,
             "attempt_id": message.attempt_id,
             "text": message.safe_text,
+            # A reminder's action button confirms this dose through the API (never its name).
+            **({"schedule_id": message.subject_id, "dose_id": str(message.detail["dose_id"])}
+               if message.kind.startswith("medication") and message.detail.get("dose_id") else {}),
         },
         android=messaging.AndroidConfig(priority="high"),
         apns=messaging.APNSConfig(

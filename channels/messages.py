@@ -95,11 +95,31 @@ _SUMMARY = {
         "zh": "Vigil：现在是您 {time} 服药的时间。",
         "ta": "Vigil: உங்கள் {time} மருந்தை எடுக்கும் நேரம் இது.",
     },
+    # To a caregiver whose consent covers medication: whose dose, never which medicine.
+    "medication_missed_named": {
+        "en": "Vigil: {patient}'s {time} medicine has not been confirmed.",
+        "ms": "Vigil: ubat {patient} pada {time} belum disahkan.",
+        "zh": "Vigil：{patient} {time} 的药尚未确认服用。",
+        "ta": "Vigil: {patient} அவர்களின் {time} மருந்து இன்னும் உறுதிப்படுத்தப்படவில்லை.",
+    },
     "medication_missed": {
         "en": "Vigil: the {time} medicine of the person you care for has not been confirmed.",
         "ms": "Vigil: ubat pada {time} bagi orang yang anda jaga belum disahkan.",
         "zh": "Vigil：您照顾的人 {time} 的药尚未确认服用。",
         "ta": "Vigil: நீங்கள் கவனிக்கும் நபரின் {time} மருந்து இன்னும் உறுதிப்படுத்தப்படவில்லை.",
+    },
+    # On-call rotas (workflows/oncall_watch.py): the rota's name and local times only.
+    "shift_handoff": {
+        "en": "Vigil: you are on call for {schedule} from {starts}.",
+        "ms": "Vigil: anda bertugas atas panggilan untuk {schedule} mulai {starts}.",
+        "zh": "Vigil：您将从 {starts} 起负责 {schedule} 的值班。",
+        "ta": "Vigil: {starts} முதல் {schedule} பணிக்கு நீங்கள் அழைப்பில் இருப்பீர்கள்.",
+    },
+    "rota_gap": {
+        "en": "Vigil: nobody is on call for {schedule} from {starts} to {ends}.",
+        "ms": "Vigil: tiada sesiapa bertugas atas panggilan untuk {schedule} dari {starts} hingga {ends}.",
+        "zh": "Vigil：{schedule} 从 {starts} 到 {ends} 无人值班。",
+        "ta": "Vigil: {starts} முதல் {ends} வரை {schedule} பணிக்கு யாரும் அழைப்பில் இல்லை.",
     },
 }
 # A kind nobody wrote a template for yet still says only what is safe, and asks nothing.
@@ -161,8 +181,13 @@ def safe_text(kind: str, content: dict[str, Any], language: str = "en",
         "owner": content.get("owner_name") or "?",
         "status": _STATUS[lang].get(str(content.get("status")), str(content.get("status", ""))),
         "time": str(content.get("dose_time", "")),
+        "schedule": str(content.get("schedule_name") or content.get("schedule_id", "")),
+        "starts": str(content.get("starts_local", "")),
+        "ends": str(content.get("ends_local") or "?"),
+        "patient": first_name(str(content.get("patient_name") or "")),
     }
-    summary = _SUMMARY.get(kind, _GENERIC)[lang]
+    key = "medication_missed_named" if kind == "medication_missed" and fields["patient"] else kind
+    summary = _SUMMARY.get(key, _GENERIC)[lang]
     action = _ACTION.get(channel, {}).get(lang, "") if kind in _ASKS_FOR_ACK else ""
     if kind in ("medication_reminder", "medication_missed"):
         action = _MEDICATION_ACTION["sms" if channel == "sms" and kind == "medication_reminder"
@@ -176,6 +201,35 @@ def safe_text(kind: str, content: dict[str, Any], language: str = "en",
     if channel == "sms":
         text = _fit_sms(render, content.get("location", {}), lang, text)
     return text
+
+
+def first_name(name: str) -> str:
+    """What a caregiver's lock screen calls the patient: the first name, no more."""
+    return name.split()[0] if name.split() else ""
+
+
+# The detail an authenticated view (the app) and the patient's own email carry.
+_MEDICINES = {"en": "Medicines", "ms": "Ubat", "zh": "药物", "ta": "மருந்துகள்"}
+_CONFIRM = {"en": "Confirm", "ms": "Sahkan", "zh": "确认", "ta": "உறுதிப்படுத்து"}
+_CONFIRM_OR_RESCHEDULE = {"en": "Confirm or ask for another time",
+                          "ms": "Sahkan atau minta masa lain", "zh": "确认或要求改期",
+                          "ta": "உறுதிப்படுத்து அல்லது வேறு நேரம் கேள்"}
+
+
+def medication_detail(content: dict[str, Any], language: str = "en") -> list[str]:
+    """'Medicines:' and one line per medicine with its dose and instructions."""
+    lines = [" ".join(p for p in (str(m.get("name", "")), str(m.get("dose", ""))) if p)
+             + (f" ({m['instructions']})" if m.get("instructions") else "")
+             for m in content.get("medications") or [] if isinstance(m, dict)]
+    return [f"{_MEDICINES[_language(language)]}:", *lines] if lines else []
+
+
+def link_label(kind: str, language: str = "en") -> str:
+    """The words on an email's signed link: confirm a dose, answer an appointment's reminder,
+    or acknowledge a page."""
+    if kind == "appointment_reminder":
+        return _CONFIRM_OR_RESCHEDULE[_language(language)]
+    return _CONFIRM[_language(language)] if kind.startswith("medication") else "Acknowledge"
 
 
 def _fit_sms(render: Any, location: dict[str, Any], lang: str, text: str) -> str:

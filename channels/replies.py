@@ -64,6 +64,62 @@ _SMS = {
         "ta": "VIGIL: உங்கள் பதிலைப் பதிவு செய்ய இயலவில்லை. Vigil செயலியில் ஏற்கவும்.",
     },
     "unknown_sender": {"en": "VIGIL: this number is not registered with Vigil."},
+    # Answers to a patient's reply to a medication reminder: never the medicine's name either.
+    "dose_taken": {
+        "en": "Vigil: your {time} medicine is recorded as taken. Thank you.",
+        "ms": "Vigil: ubat anda pada {time} direkodkan sebagai sudah diambil. Terima kasih.",
+        "zh": "Vigil：您 {time} 的药已记录为已服用。谢谢。",
+        "ta": "Vigil: உங்கள் {time} மருந்து எடுக்கப்பட்டதாகப் பதிவு செய்யப்பட்டது. நன்றி.",
+    },
+    "dose_late": {
+        "en": "Vigil: your {time} medicine is recorded as taken late. Take the next one at its "
+              "usual time; never take two doses together.",
+        "ms": "Vigil: ubat anda pada {time} direkodkan sebagai diambil lewat. Ambil dos seterusnya "
+              "pada masa biasa; jangan ambil dua dos sekali gus.",
+        "zh": "Vigil：您 {time} 的药已记录为延迟服用。下一次请按平常时间服用；切勿一次服用两剂。",
+        "ta": "Vigil: உங்கள் {time} மருந்து தாமதமாக எடுக்கப்பட்டதாகப் பதிவு செய்யப்பட்டது. அடுத்ததை "
+              "வழக்கமான நேரத்தில் எடுக்கவும்; இரண்டு அளவுகளை ஒன்றாக எடுக்க வேண்டாம்.",
+    },
+    "dose_skipped": {
+        "en": "Vigil: your {time} medicine is recorded as skipped.",
+        "ms": "Vigil: ubat anda pada {time} direkodkan sebagai dilangkau.",
+        "zh": "Vigil：您 {time} 的药已记录为跳过。",
+        "ta": "Vigil: உங்கள் {time} மருந்து தவிர்க்கப்பட்டதாகப் பதிவு செய்யப்பட்டது.",
+    },
+    "dose_skip_reason": {
+        "en": "Vigil: please say why you skip it, e.g. SKIP nausea.",
+        "ms": "Vigil: sila nyatakan sebabnya, cth. LANGKAU loya.",
+        "zh": "Vigil：请说明跳过的原因，例如：跳过 恶心。",
+        "ta": "Vigil: தவிர்ப்பதற்கான காரணத்தைக் கூறவும், எ.கா. தவிர் குமட்டல்.",
+    },
+    "no_open_dose": {
+        "en": "Vigil: you have no medicine to confirm just now.",
+        "ms": "Vigil: tiada ubat untuk disahkan sekarang.",
+        "zh": "Vigil：您目前没有需要确认的药。",
+        "ta": "Vigil: இப்போது உறுதிப்படுத்த வேண்டிய மருந்து எதுவும் இல்லை.",
+    },
+    "dose_too_late": {
+        "en": "Vigil: that dose can no longer be confirmed. Take your next dose at its usual time; "
+              "never take two doses together.",
+        "ms": "Vigil: dos itu tidak lagi boleh disahkan. Ambil dos seterusnya pada masa biasa; "
+              "jangan ambil dua dos sekali gus.",
+        "zh": "Vigil：该剂药已无法确认。下一次请按平常时间服用；切勿一次服用两剂。",
+        "ta": "Vigil: அந்த அளவை இனி உறுதிப்படுத்த இயலாது. அடுத்ததை வழக்கமான நேரத்தில் எடுக்கவும்; "
+              "இரண்டு அளவுகளை ஒன்றாக எடுக்க வேண்டாம்.",
+    },
+    "dose_help": {
+        "en": "Vigil: reply TAKEN (or 1) when you have taken your medicine, or SKIP and the reason.",
+        "ms": "Vigil: balas TAKEN (atau 1) selepas mengambil ubat, atau LANGKAU dan sebabnya.",
+        "zh": "Vigil：服药后请回复 TAKEN（或 1），或回复“跳过”加原因。",
+        "ta": "Vigil: மருந்து எடுத்த பின் TAKEN (அல்லது 1) என பதிலளிக்கவும், அல்லது தவிர் மற்றும் "
+              "காரணம்.",
+    },
+    "dose_unavailable": {
+        "en": "Vigil: your reply could not be recorded just now. Please confirm in the Vigil app.",
+        "ms": "Vigil: balasan anda tidak dapat direkodkan. Sila sahkan dalam aplikasi Vigil.",
+        "zh": "Vigil：暂时无法记录您的回复。请在 Vigil 应用中确认。",
+        "ta": "Vigil: உங்கள் பதிலைப் பதிவு செய்ய இயலவில்லை. Vigil செயலியில் உறுதிப்படுத்தவும்.",
+    },
 }
 
 _VOICE = {

@@ -19,6 +19,7 @@ from channels.base import (
     SendResult,
     StatusRanks,
 )
+from channels.messages import link_label, medication_detail
 from channels.provider_errors import sendgrid_errors
 
 
@@ -38,27 +39,35 @@ class SendGridEmailChannel:
         self,
         api_client: SendGridAPIClient,
         sender: str,
-        ack_link_builder: Callable[[OutboundMessage], str],
+        ack_link_builder: Callable[[OutboundMessage], str | None],
     ) -> None:
         self._api = api_client
         self._sender = sender
         self._ack_link = ack_link_builder
 
     def build_mail(self, message: OutboundMessage) -> Mail:
-        """The mail for one page: safe text and the signed acknowledge link, nothing more.
+        """The mail for one page: safe text and the signed link (acknowledge, or confirm a dose).
 
         Inboxes preview on lock screens and mail is not an authenticated view,
-        so `detail` stays out here too.
+        so a page's `detail` stays out. A medication message lists the medicines
+        in its body (never its subject): the patient asked for them by email, and
+        a caregiver is sent one only under consent that covers medication.
         """
         link = self._ack_link(message)
+        label = link_label(message.kind, message.recipient.language)
+        lines = (medication_detail(message.detail, message.recipient.language)
+                 if message.kind.startswith("medication") else [])
+        body = "".join(f"{line}\n" for line in lines)
         mail = Mail(
             from_email=Email(self._sender, "Vigil"),
             to_emails=To(message.recipient.email, message.recipient.name),
             subject=message.safe_text,
-            plain_text_content=f"{message.safe_text}\n\nAcknowledge: {link}\n",
+            plain_text_content=f"{message.safe_text}\n\n{body}"
+                               + (f"{label}: {link}\n" if link else ""),
             html_content=(
                 f"<p>{escape(message.safe_text)}</p>"
-                f'<p><a href="{escape(link)}">Acknowledge</a></p>'
+                + "".join(f"<p>{escape(line)}</p>" for line in lines)
+                + (f'<p><a href="{escape(link)}">{escape(label)}</a></p>' if link else "")
             ),
         )
         # Echoed back on every event-webhook event, so delivered/bounced maps to the attempt.

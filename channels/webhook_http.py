@@ -7,6 +7,7 @@ host name still names the server for TLS and the Host header), at most
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -50,18 +51,24 @@ def _pinned(target: Target) -> str:
     return urlunsplit((parts.scheme, f"{address}:{target.port}", parts.path or "/", parts.query, ""))
 
 
+def client(timeout_s: float) -> httpx.Client:
+    """An HTTP client for webhook requests: never a redirect, no proxy from the environment.
+    One client may serve a batch of requests to one endpoint (its connection is kept)."""
+    return httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
+
+
 def post(target: Target, body: str, headers: dict[str, str], *, timeout_s: float,
-         max_bytes: int) -> Answer:
+         max_bytes: int, using: httpx.Client | None = None) -> Answer:
     """POST `body` to the target; transport failures are answers too (status None)."""
     default_port = 443 if target.scheme == "https" else 80
     host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
     started = time.perf_counter()
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client, \
-                client.stream("POST", _pinned(target), content=body.encode(),
-                              headers={**headers, "host": host_header,
-                                       "content-type": "application/json"},
-                              extensions={"sni_hostname": target.host}) as response:
+        with contextlib.nullcontext(using) if using else client(timeout_s) as http, \
+                http.stream("POST", _pinned(target), content=body.encode(),
+                            headers={**headers, "host": host_header,
+                                     "content-type": "application/json"},
+                            extensions={"sni_hostname": target.host}) as response:
             read = b""
             for chunk in response.iter_bytes():
                 read += chunk

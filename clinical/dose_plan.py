@@ -59,7 +59,8 @@ class DayPlan:
     flags: list[str] = field(default_factory=list)
 
 
-def _label(at: datetime, zone_tz: tzinfo | None) -> str:
+def dose_label(at: datetime, zone_tz: tzinfo | None) -> str:
+    """The wall-clock time a message names, "8:00"."""
     local = at.astimezone(zone_tz)
     return f"{local.hour}:{local.minute:02d}"
 
@@ -111,7 +112,7 @@ def plan_day(schedule: DoseSchedule, terms: PlanTerms, day: date,
             dose_id, due = nominal[i].strftime("%Y-%m-%dT%H:%M"), nominal[i]
         plan.doses.append(PlannedDose(
             dose_id=dose_id, due_at=due.astimezone(timezone.utc),
-            remind_at=at.astimezone(timezone.utc), label=_label(at, zone_tz), moves=moves[i]))
+            remind_at=at.astimezone(timezone.utc), label=dose_label(at, zone_tz), moves=moves[i]))
     for i, dose in enumerate(plan.doses):
         following = plan.doses[i + 1].remind_at if i + 1 < len(plan.doses) else next_reminder
         if dose.moves and following is not None and dose.remind_at >= following:

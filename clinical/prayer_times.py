@@ -38,6 +38,14 @@ class PrayerSettings:
     window_min: int = 20  # a prayer window runs from the adhan this many minutes
 
 
+def adjustments_for(method_name: str, own: dict[str, int]) -> dict[str, int]:
+    """The minutes added to each prayer: the patient's own, or JAKIM's ihtiyati where they
+    chose JAKIM's method and set none of their own."""
+    if any(own.values()) or method_name != "JAKIM":
+        return dict(own)
+    return dict(JAKIM_ADJUSTMENTS)
+
+
 def prayer_times_on(day: date, latitude: float, longitude: float, zone: str,
                     settings: PrayerSettings) -> dict[str, datetime]:
     """fajr, sunrise, dhuhr, asr, maghrib, isha of `day` at the place, in the patient's zone."""

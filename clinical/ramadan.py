@@ -28,16 +28,25 @@ def ramadan_bounds(hijri_year: int) -> tuple[date, date]:
     return date(first.year, first.month, first.day), last
 
 
+def ramadan_year(first: date, last: date) -> int:
+    """The Hijri year a sighted Ramadan belongs to: its middle is in the computed month 9 (a
+    sighting moves the start by a day or two, never by half a month)."""
+    middle = first + (last - first) / 2
+    return Gregorian(middle.year, middle.month, middle.day).to_hijri().year
+
+
 def is_ramadan(day: date, calendar: list[tuple[str, str]] | None = None) -> bool:
-    """Whether `day` is in Ramadan: the admin's calendar where it sets the year, else computed."""
+    """Whether `day` is in Ramadan: as sighted where `calendar` sets that Hijri year (the first
+    entry for a year wins), else as computed. Keyed by Hijri year, not Gregorian: some
+    Gregorian years hold two Ramadans (2030) and the sighting of one says nothing of the other."""
+    sighted: dict[int, tuple[date, date]] = {}
     for start, end in calendar or []:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
-        if first.year == day.year or last.year == day.year:
-            if first <= day <= last:
-                return True
-    if any(date.fromisoformat(s).year == day.year for s, _ in calendar or []):
-        return False  # the admin set this year's dates and this day is outside them
-    return Gregorian(day.year, day.month, day.day).to_hijri().month == 9
+        sighted.setdefault(ramadan_year(first, last), (first, last))
+    if any(first <= day <= last for first, last in sighted.values()):
+        return True
+    hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    return hijri.month == 9 and hijri.year not in sighted  # a sighted year ends where it says
 
 
 @dataclass

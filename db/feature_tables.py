@@ -59,6 +59,10 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     delivered_at: datetime | None = Timestamp(nullable=True)
     failed_at: datetime | None = Timestamp(nullable=True)
+    # An admin's replay sends the same event (same webhook-id) again; its retry window
+    # starts afresh at `replayed_at`.
+    replays: int = 0
+    replayed_at: datetime | None = Timestamp(nullable=True)
 
 
 class WebhookAttempt(SQLModel, table=True):
@@ -144,3 +148,17 @@ class DoseRecord(SQLModel, table=True):
     via: str | None = None
     reason: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Timestamp()
+
+
+class LiveSocket(SQLModel, table=True):
+    """An open WebSocket to someone's inbox, while it is open: how Vigil knows who is offline.
+
+    The API process serving the socket adds the row when it opens, refreshes `seen_at` while
+    it stays open and removes it when it closes; a row whose `seen_at` is stale was left by a
+    process that died, and counts for nothing (activities/presence.py).
+    """
+
+    id: str = Field(primary_key=True)  # the socket's own key
+    person_id: str = Field(index=True)
+    opened_at: datetime = Timestamp()
+    seen_at: datetime = Timestamp()

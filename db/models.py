@@ -223,6 +223,7 @@ from db.feature_tables import (  # noqa: E402,F401
     WebhookDelivery,
     WebhookAttempt,
     Appointment,
+    LiveSocket,
     MedicationSchedule,
     DoseRecord,
 )
@@ -233,4 +234,6 @@ from db.people_tables import (  # noqa: E402,F401
     OnCallSchedule,
     OnCallLayer,
     OnCallOverride,
+    OnCallSwap,
 )
+from db.calendar_tables import RamadanDates  # noqa: E402,F401

@@ -81,6 +81,8 @@ class OnCallSchedule(SQLModel, table=True):
     specialisation: str | None = Field(default=None, index=True)  # the team: cardiology, ...
     time_zone: str  # IANA name, e.g. Asia/Kuala_Lumpur
     version: int = 1  # goes up with every change to it, its layers or its overrides
+    # How long before a shift the person coming on is told (workflows/oncall_watch.py).
+    handoff_notice_minutes: int = 30
     updated_at: datetime = Timestamp()
 
 
@@ -110,3 +112,26 @@ class OnCallOverride(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))
     created_by: str
     created_at: datetime = Timestamp()
+
+
+class OnCallSwap(SQLModel, table=True):
+    """A request that `colleague` covers `person`'s time on call for [starts_at, ends_at).
+
+    requested -> accepted (an override puts the colleague on) or declined; an admin's
+    imposed swap is its override at once. The override keeps the swap's id in its reason.
+    """
+
+    id: str = Field(primary_key=True)
+    schedule_id: str = Field(index=True)
+    person: str  # whose time it is
+    colleague: str = Field(index=True)  # who covers it
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))
+    ends_at: datetime = Field(sa_type=DateTime(timezone=True))
+    status: str = "requested"  # requested, accepted, declined, imposed
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    requested_by: str
+    decided_by: str | None = None
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text))
+    override_id: str | None = None
+    created_at: datetime = Timestamp()
+    decided_at: datetime | None = Timestamp(nullable=True)

@@ -22,7 +22,7 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from pydantic import ValidationError
 
 from db.models import Appointment, as_utc
-from services.errors import VigilError
+from services.fhir_resources import invalid, parse_resource
 from services.schemas.appointments import AppointmentCreate, AppointmentUpdateIn
 from workflows.appointment import ALLOWED_FROM, MOVES_TO
 
@@ -32,19 +32,11 @@ STATUS_UPDATE = {"proposed": "created", "pending": "created", "booked": "schedul
                  "cancelled": "cancelled", "noshow": "no_show"}
 
 
-def _invalid(field: str, message: str) -> VigilError:
-    return VigilError(422, "invalid_fhir", f"{field}: {message}",
-                      [{"field": field, "message": message}])
+_invalid = invalid
 
 
 def _parsed(payload: Any) -> FhirAppointment:
-    if not isinstance(payload, dict) or payload.get("resourceType") != "Appointment":
-        raise _invalid("resourceType", "must be Appointment")
-    try:
-        resource = FhirAppointment.model_validate(payload)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise _invalid(".".join(str(p) for p in first["loc"]) or "resource", first["msg"])
+    resource = parse_resource(payload, FhirAppointment, "Appointment")
     if resource.status not in STATUS_UPDATE:
         raise _invalid("status", f"must be one of {', '.join(STATUS_UPDATE)}")
     return resource

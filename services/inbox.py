@@ -4,7 +4,10 @@ A staff app that connects without a resume point has seen nothing, but replaying
 everyone's whole paging history would bury the page that matters under old ones.
 What it needs is what it can still act on: every event in the person's inbox
 about an emergency not yet resolved or cancelled, or a monitoring session still
-running; then everything live from now on.
+running; then everything live from now on. An open emergency nobody has taken
+whose policy pages a schedule (`schedule:<id>`) the person is on call for now
+is theirs by rota, even if they came on after it was paged: its latest event
+is in their inbox too, marked `on_call_by`.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from activities.directory import on_schedule_now
 from db.engine import reading
 from db.models import Caregiver, Emergency, Event, MonitoringSession, Patient, Staff
 from events.hub import Notice
 from events.publish import event_dict
-from events.topics import staff_topic
+from events.topics import emergency_topic, staff_topic
 from services.principal import STAFF_ROLES, Principal
 from workflows.emergency_types import CLOSED
 
@@ -53,8 +57,39 @@ def open_pages(staff_id: str, up_to_id: int) -> tuple[list[dict[str, Any]], Noti
             .limit(MAX_OPEN_PAGES + 1)
         ).all()
     events = [event_dict(row) for row in reversed(rows[:MAX_OPEN_PAGES])]
+    events = _with_rota_emergencies(staff_id, up_to_id, events)
     if len(rows) <= MAX_OPEN_PAGES:
         return events, None
     return events, Notice("older_pages_skipped",
                           f"Only the newest {MAX_OPEN_PAGES} events about open emergencies and "
                           "sessions are replayed; GET /emergencies lists every open one.", None)
+
+
+def _with_rota_emergencies(staff_id: str, up_to_id: int,
+                           events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`events` with the latest event of each open, untaken emergency the person owns by rota
+    and has no page about yet, in id order."""
+    paged = {e["payload"].get("subject_id") for e in events}
+    found: list[dict[str, Any]] = []
+    with reading() as session:
+        untaken = session.exec(select(Emergency).where(col(Emergency.status).not_in(CLOSED),
+                                                       col(Emergency.owner_id).is_(None))).all()
+        on_call: dict[str, bool] = {}
+        for emergency in untaken:
+            if emergency.id in paged:
+                continue
+            schedules = [tier["targets"].removeprefix("schedule:")
+                         for tier in (emergency.policy or {}).get("tiers", [])
+                         if str(tier.get("targets", "")).startswith("schedule:")]
+            mine = next((sid for sid in schedules if on_call.setdefault(
+                sid, on_schedule_now(session, sid) == staff_id)), None)
+            if mine is None:
+                continue
+            latest = session.exec(select(Event).where(
+                Event.topic == emergency_topic(emergency.id), col(Event.id) <= up_to_id)
+                .order_by(col(Event.id).desc()).limit(1)).first()
+            if latest is not None:
+                event = event_dict(latest)
+                found.append({**event, "payload": {**event["payload"], "subject_id": emergency.id},
+                              "on_call_by": f"schedule:{mine}"})
+    return sorted(events + found, key=lambda e: e["id"])

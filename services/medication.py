@@ -43,6 +43,7 @@ from services.workflow_commands import send_update
 from settings import get_settings
 from workflows.medication import MedicationScheduleWorkflow
 from workflows.medication_types import (
+    OUTCOMES,
     Medication,
     Preferences,
     ReminderPolicy,
@@ -220,21 +221,26 @@ async def live_state(client: Client, row: MedicationSchedule) -> dict[str, Any] 
     return asdict(view)
 
 
-def adherence(*, schedule_id: str | None = None, patient_id: str | None = None,
-              days: int = 7, now: datetime | None = None) -> dict[str, Any]:
-    """Taken on time, late, skipped and missed per medication over the last `days` days."""
-    since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    query = select(DoseRecord).where(col(DoseRecord.due_at) >= since)
+def counted_doses(*, since: datetime, schedule_id: str | None = None,
+                  patient_id: str | None = None) -> list[DoseRecord]:
+    """The doses adherence counts (taken, late, skipped, missed) due since `since`, oldest first."""
+    query = (select(DoseRecord).where(col(DoseRecord.due_at) >= since,
+                                      col(DoseRecord.outcome).in_(OUTCOMES))
+             .order_by(col(DoseRecord.due_at)))
     if schedule_id:
         query = query.where(DoseRecord.schedule_id == schedule_id)
     if patient_id:
         query = query.where(DoseRecord.patient_id == patient_id)
     with reading() as session:
-        rows = session.exec(query).all()
+        return list(session.exec(query).all())
+
+
+def adherence(*, schedule_id: str | None = None, patient_id: str | None = None,
+              days: int = 7, now: datetime | None = None) -> dict[str, Any]:
+    """Taken on time, late, skipped and missed per medication over the last `days` days."""
+    since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
     per: dict[str, dict[str, int]] = {}
-    for row in rows:
-        if row.outcome not in ("taken", "late", "skipped", "missed"):
-            continue
+    for row in counted_doses(since=since, schedule_id=schedule_id, patient_id=patient_id):
         for med in row.medications:
             tally = per.setdefault(med, {"taken": 0, "late": 0, "skipped": 0, "missed": 0})
             tally[row.outcome] += 1

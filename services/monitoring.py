@@ -173,6 +173,20 @@ async def actor_for(user: Principal) -> SessionActor:
     return await asyncio.to_thread(_actor, user)
 
 
+def list_sessions(user: Principal, *, patient_id: str | None = None, status: str | None = None,
+                  limit: int = 100) -> list[MonitoringSession]:
+    """Newest first; providers see only the sessions they are on."""
+    query = select(MonitoringSession).order_by(col(MonitoringSession.created_at).desc())
+    if patient_id:
+        query = query.where(MonitoringSession.patient_id == patient_id)
+    if status:
+        query = query.where(MonitoringSession.status == status)
+    with reading() as session:
+        rows = session.exec(query.limit(limit)).all()
+    mine = user.has_any(("coordinator", "admin", "auditor"))
+    return [r for r in rows if mine or user.sub in (*r.care_team, *r.viewers)]
+
+
 def read_session_as(user: Principal, session_id: str) -> MonitoringSession:
     """The session row for someone allowed to see it; the read of patient data is audited."""
     row = get_session(session_id)

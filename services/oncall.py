@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,14 +30,14 @@ def invalid(field: str, message: str, code: str = "invalid_request") -> VigilErr
     return VigilError(422, code, f"{field}: {message}", [{"field": field, "message": message}])
 
 
-def _schedule(session: Session, schedule_id: str) -> OnCallSchedule:
+def schedule_row(session: Session, schedule_id: str) -> OnCallSchedule:
     row = session.get(OnCallSchedule, schedule_id)
     if row is None:
         raise not_found("schedule", schedule_id)
     return row
 
 
-def _check_people(session: Session, people: list[str], field: str, listed: bool = True) -> None:
+def check_people(session: Session, people: list[str], field: str, listed: bool = True) -> None:
     for n, person in enumerate(people):
         if session.get(Staff, person) is None:
             raise invalid(f"{field}.{n}" if listed else field, f"no staff member {person!r}",
@@ -56,7 +56,7 @@ def _layer_row(schedule: OnCallSchedule, body: LayerIn, layer_id: str) -> OnCall
 
 def _check_layer(session: Session, schedule_id: str, body: LayerIn, field: str,
                  replacing: str | None = None, also: Sequence[LayerIn] = ()) -> None:
-    _check_people(session, body.members, f"{field}members")
+    check_people(session, body.members, f"{field}members")
     taken = [layer.priority for layer in session.exec(
         select(OnCallLayer).where(OnCallLayer.schedule_id == schedule_id)).all()
         if layer.id != replacing] + [other.priority for other in also]
@@ -70,7 +70,7 @@ def _touch(schedule: OnCallSchedule) -> None:
     schedule.updated_at = utcnow()
 
 
-def _record(session: Session, user: Principal, action: str, row: OnCallSchedule,
+def record(session: Session, user: Principal, action: str, row: OnCallSchedule,
             reason: str | None, **detail: Any) -> None:
     audit(session, actor=user.sub, action=f"oncall.{action}", subject=f"schedule:{row.id}",
           detail={**detail, "reason": reason, "version": row.version})
@@ -85,12 +85,13 @@ def create_schedule(*, user: Principal, body: ScheduleCreate) -> str:
             raise invalid("body.facility_id", f"no facility {body.facility_id!r}",
                           "unknown_facility")
         schedule = OnCallSchedule(id=body.id, name=body.name, facility_id=body.facility_id,
-                                  specialisation=body.specialisation, time_zone=body.time_zone)
+                                  specialisation=body.specialisation, time_zone=body.time_zone,
+                                  handoff_notice_minutes=body.handoff_notice_minutes)
         session.add(schedule)
         for n, layer in enumerate(body.layers):
             _check_layer(session, body.id, layer, f"body.layers.{n}.", also=body.layers[:n])
             session.add(_layer_row(schedule, layer, f"layer-{uuid.uuid4().hex[:12]}"))
-        _record(session, user, "schedule_created", schedule, body.reason,
+        record(session, user, "schedule_created", schedule, body.reason,
                 schedule=body.model_dump(mode="json", exclude={"reason"}))
     return body.id
 
@@ -98,13 +99,13 @@ def create_schedule(*, user: Principal, body: ScheduleCreate) -> str:
 def add_layer(*, user: Principal, schedule_id: str, body: LayerIn) -> str:
     """Add a rotation to a schedule."""
     with writing() as session:
-        schedule = _schedule(session, schedule_id)
+        schedule = schedule_row(session, schedule_id)
         _check_layer(session, schedule_id, body, "body.")
         row = _layer_row(schedule, body, f"layer-{uuid.uuid4().hex[:12]}")
         session.add(row)
         _touch(schedule)
         session.add(schedule)
-        _record(session, user, "layer_added", schedule, body.reason, layer_id=row.id,
+        record(session, user, "layer_added", schedule, body.reason, layer_id=row.id,
                 layer=body.model_dump(mode="json", exclude={"reason"}))
     return row.id
 
@@ -112,7 +113,7 @@ def add_layer(*, user: Principal, schedule_id: str, body: LayerIn) -> str:
 def replace_layer(*, user: Principal, schedule_id: str, layer_id: str, body: LayerIn) -> None:
     """Change a rotation; the audit entry keeps what it was."""
     with writing() as session:
-        schedule = _schedule(session, schedule_id)
+        schedule = schedule_row(session, schedule_id)
         row = session.get(OnCallLayer, layer_id)
         if row is None or row.schedule_id != schedule_id:
             raise not_found("layer", layer_id)
@@ -123,14 +124,14 @@ def replace_layer(*, user: Principal, schedule_id: str, layer_id: str, body: Lay
         session.add(row)
         _touch(schedule)
         session.add(schedule)
-        _record(session, user, "layer_replaced", schedule, body.reason, layer_id=layer_id,
+        record(session, user, "layer_replaced", schedule, body.reason, layer_id=layer_id,
                 before=before, layer=body.model_dump(mode="json", exclude={"reason"}))
 
 
 def remove_layer(*, user: Principal, schedule_id: str, layer_id: str, reason: str | None) -> None:
     """Take a rotation out of a schedule."""
     with writing() as session:
-        schedule = _schedule(session, schedule_id)
+        schedule = schedule_row(session, schedule_id)
         row = session.get(OnCallLayer, layer_id)
         if row is None or row.schedule_id != schedule_id:
             raise not_found("layer", layer_id)
@@ -138,30 +139,40 @@ def remove_layer(*, user: Principal, schedule_id: str, layer_id: str, reason: st
         session.delete(row)
         _touch(schedule)
         session.add(schedule)
-        _record(session, user, "layer_removed", schedule, reason, layer_id=layer_id, before=before)
+        record(session, user, "layer_removed", schedule, reason, layer_id=layer_id, before=before)
+
+
+def place_override(session: Session, schedule: OnCallSchedule, *, person: str,
+                   starts: datetime, ends: datetime, reason: str | None, created_by: str,
+                   field: str = "body.") -> OnCallOverride:
+    """Write an override into the caller's transaction, refusing one that overlaps another."""
+    starts, ends = starts.astimezone(UTC), ends.astimezone(UTC)
+    check_people(session, [person], f"{field}person", listed=False)
+    for other in session.exec(select(OnCallOverride)
+                              .where(OnCallOverride.schedule_id == schedule.id)).all():
+        other_starts, other_ends = (t.replace(tzinfo=UTC) if t.tzinfo is None else t
+                                    for t in (other.starts_at, other.ends_at))
+        if starts < other_ends and other_starts < ends:
+            raise invalid(f"{field}starts_at", f"overlaps override {other.id} ({other.person}, "
+                          f"{other_starts.isoformat()} to {other_ends.isoformat()}); "
+                          "one slot has one override", "overlapping_override")
+    row = OnCallOverride(id=f"override-{uuid.uuid4().hex[:12]}", schedule_id=schedule.id,
+                         person=person, starts_at=starts, ends_at=ends, reason=reason,
+                         created_by=created_by)
+    session.add(row)
+    session.flush()  # a later override in the same transaction sees this one
+    _touch(schedule)
+    session.add(schedule)
+    return row
 
 
 def add_override(*, user: Principal, schedule_id: str, body: OverrideIn) -> str:
     """Put a named person on call for a time range, over every layer; ranges never overlap."""
-    starts, ends = body.starts_at.astimezone(UTC), body.ends_at.astimezone(UTC)
     with writing() as session:
-        schedule = _schedule(session, schedule_id)
-        _check_people(session, [body.person], "body.person", listed=False)
-        for other in session.exec(select(OnCallOverride)
-                                  .where(OnCallOverride.schedule_id == schedule_id)).all():
-            other_starts, other_ends = (t.replace(tzinfo=UTC) if t.tzinfo is None else t
-                                        for t in (other.starts_at, other.ends_at))
-            if starts < other_ends and other_starts < ends:
-                raise invalid("body.starts_at", f"overlaps override {other.id} ({other.person}, "
-                              f"{other_starts.isoformat()} to {other_ends.isoformat()}); "
-                              "one slot has one override", "overlapping_override")
-        row = OnCallOverride(id=f"override-{uuid.uuid4().hex[:12]}", schedule_id=schedule_id,
-                             person=body.person, starts_at=starts, ends_at=ends,
-                             reason=body.reason, created_by=user.sub)
-        session.add(row)
-        _touch(schedule)
-        session.add(schedule)
-        _record(session, user, "override_added", schedule, body.reason, override_id=row.id,
+        schedule = schedule_row(session, schedule_id)
+        row = place_override(session, schedule, person=body.person, starts=body.starts_at,
+                             ends=body.ends_at, reason=body.reason, created_by=user.sub)
+        record(session, user, "override_added", schedule, body.reason, override_id=row.id,
                 override=body.model_dump(mode="json", exclude={"reason"}))
     return row.id
 
@@ -170,7 +181,7 @@ def remove_override(*, user: Principal, schedule_id: str, override_id: str,
                     reason: str | None) -> None:
     """Cancel an override; the layers answer again for its range."""
     with writing() as session:
-        schedule = _schedule(session, schedule_id)
+        schedule = schedule_row(session, schedule_id)
         row = session.get(OnCallOverride, override_id)
         if row is None or row.schedule_id != schedule_id:
             raise not_found("override", override_id)
@@ -178,5 +189,5 @@ def remove_override(*, user: Principal, schedule_id: str, override_id: str,
         session.delete(row)
         _touch(schedule)
         session.add(schedule)
-        _record(session, user, "override_removed", schedule, reason, override_id=override_id,
+        record(session, user, "override_removed", schedule, reason, override_id=override_id,
                 before=before)

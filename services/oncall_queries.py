@@ -15,7 +15,9 @@ from activities.schedules import load_schedule, schedules_with
 from clinical.oncall import shifts, who_is_on_call
 from db.engine import reading
 from db.models import OnCallLayer, OnCallOverride, OnCallSchedule, Staff, as_utc, utcnow
+from services.calendar_links import feed_token, feed_url
 from services.errors import VigilError, not_found
+from settings import get_settings
 
 MAX_RANGE = timedelta(days=92)  # the longest stretch of shifts one request may ask for
 
@@ -123,23 +125,24 @@ def person_shifts(*, staff_id: str, starts_at: datetime | None = None,
     return sorted(found, key=lambda shift: (shift["starts_at"], shift["schedule_id"]))
 
 
-def calendar(*, schedule_id: str, starts_at: datetime | None = None,
-             ends_at: datetime | None = None) -> bytes:
-    """The schedule's shifts as an iCalendar feed: one VEVENT per shift, gaps left out."""
-    found = schedule_shifts(schedule_id=schedule_id, starts_at=starts_at, ends_at=ends_at)
+FEED_PAST, FEED_AHEAD = timedelta(days=7), timedelta(days=60)  # what a subscribed feed lists
+
+
+def _ics(name: str, time_zone: str, found: list[dict]) -> bytes:
+    """Shifts as an iCalendar feed: one VEVENT per shift, gaps left out."""
     with reading() as session:
-        row = session.get(OnCallSchedule, schedule_id)
         names = {p.id: p.name for p in session.exec(select(Staff)).all()}
     feed = Calendar()
     feed.add("prodid", "-//Vigil//on-call schedules//EN")
     feed.add("version", "2.0")
-    feed.add("x-wr-calname", f"On call: {row.name if row else schedule_id}")
-    feed.add("x-wr-timezone", row.time_zone if row else "UTC")
+    feed.add("x-wr-calname", name)
+    feed.add("x-wr-timezone", time_zone)
     for shift in found:
         if shift["person"] is None:
             continue
         event = Event()
-        event.add("uid", f"{schedule_id}/{shift['source']}/{shift['starts_at'].isoformat()}@vigil")
+        event.add("uid", f"{shift['schedule_id']}/{shift['source']}/"
+                         f"{shift['starts_at'].isoformat()}@vigil")
         event.add("summary", f"On call: {names.get(shift['person'], shift['person'])}")
         event.add("dtstart", shift["starts_at"])
         event.add("dtend", shift["ends_at"])
@@ -148,3 +151,42 @@ def calendar(*, schedule_id: str, starts_at: datetime | None = None,
         event.add("categories", [shift["source"]])
         feed.add_component(event)
     return feed.to_ical()
+
+
+def calendar(*, schedule_id: str, starts_at: datetime | None = None,
+             ends_at: datetime | None = None) -> bytes:
+    """The schedule's shifts as an iCalendar feed (default: the next 28 days)."""
+    found = schedule_shifts(schedule_id=schedule_id, starts_at=starts_at, ends_at=ends_at)
+    with reading() as session:
+        row = session.get(OnCallSchedule, schedule_id)
+    return _ics(f"On call: {row.name if row else schedule_id}",
+                row.time_zone if row else "UTC", found)
+
+
+def person_calendar(*, staff_id: str, starts_at: datetime | None = None,
+                    ends_at: datetime | None = None) -> bytes:
+    """A person's own shifts on every schedule as an iCalendar feed."""
+    found = person_shifts(staff_id=staff_id, starts_at=starts_at, ends_at=ends_at)
+    with reading() as session:
+        person = session.get(Staff, staff_id)
+    return _ics(f"On call: {person.name if person else staff_id}", "UTC", found)
+
+
+def feed(*, kind: str, ident: str) -> bytes:
+    """What a signed feed link serves: last week and the next 60 days."""
+    lo = utcnow() - FEED_PAST  # type: ignore[operator]
+    if kind == "schedule":
+        return calendar(schedule_id=ident, starts_at=lo, ends_at=lo + FEED_PAST + FEED_AHEAD)
+    return person_calendar(staff_id=ident, starts_at=lo, ends_at=lo + FEED_PAST + FEED_AHEAD)
+
+
+def calendar_link(*, kind: str, ident: str) -> dict:
+    """A signed, expiring feed URL for a schedule or a person (404 if there is none)."""
+    with reading() as session:
+        table = OnCallSchedule if kind == "schedule" else Staff
+        if session.get(table, ident) is None:
+            raise not_found("schedule" if kind == "schedule" else "staff member", ident)
+    settings = get_settings()
+    token, expires = feed_token(kind, ident, secret=settings.jwt_secret,
+                                ttl_s=settings.calendar_link_ttl_s)
+    return {"url": feed_url(settings.public_base_url, token), "expires_at": expires}

@@ -49,6 +49,13 @@ def _patient_columns(body: PatientIn) -> dict[str, Any]:
             "home_longitude": home and home["longitude"]}
 
 
+def patient_by_phone(number: str) -> Patient | None:
+    """The one patient with this number (E.164, as Twilio sends it); None if not exactly one."""
+    with reading() as session:
+        found = session.exec(select(Patient).where(Patient.phone == number.strip())).all()
+    return found[0] if len(found) == 1 else None
+
+
 def patient_public(row: Patient) -> PatientPublic:
     """The stored row in the API's shape (home as one point, preferences re-checked)."""
     home = (None if row.home_latitude is None or row.home_longitude is None

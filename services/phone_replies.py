@@ -3,6 +3,10 @@
 SMS: "ACK 4821" takes the emergency with that short code; "ACK" or "1" alone
 takes the sender's one open page (and, if they have several, asks which).
 The sender is the staff member whose phone number Twilio reports in `From`.
+A patient's reply to a medication reminder ("TAKEN", "1", "SKIP <reason>", in
+their language) goes to services.dose_confirmations instead.
+A patient's CONFIRM or RESCHEDULE (services/appointment_replies.py) answers
+their next appointment's reminder.
 Call: 1 acknowledges, 2 escalates to the next person now, anything else
 plays the page again.
 """
@@ -16,7 +20,11 @@ from typing import Any
 from sqlmodel import col, select
 from twilio.twiml.voice_response import VoiceResponse
 
+from clinical.dose_replies import parse_dose_reply
 from services.acknowledgements import command_as
+from services.dose_confirmations import answer_dose_sms
+from services.people import patient_by_phone
+from services.appointment_replies import answer_patient_sms
 from channels.base import OutboundMessage, Recipient
 from channels.messages import location_text, safe_text
 from channels.replies import say_attributes, sms_reply, voice_reply
@@ -65,11 +73,19 @@ def open_by_code(code: str) -> Emergency | None:
 
 async def answer_sms(*, client: Any, sender: str, text: str) -> str:
     """The reply to one inbound SMS, after acting on it."""
+    patient_answer = await answer_patient_sms(client=client, sender=sender, text=text)
+    if patient_answer is not None:  # a patient's CONFIRM / RESCHEDULE for an appointment
+        return patient_answer
     person = await asyncio.to_thread(staff_by_phone, sender)
+    is_ack, code = parse_ack(text)
+    # Staff answer pages; a patient answers reminders ("1" is a page's ack for staff).
+    if person is None or (not is_ack and parse_dose_reply(text) is not None):
+        patient = await asyncio.to_thread(patient_by_phone, sender)
+        if patient is not None:
+            return await answer_dose_sms(client=client, patient=patient, text=text)
     if person is None:
         return sms_reply("unknown_sender")
     lang = person.language
-    is_ack, code = parse_ack(text)
     pages = await asyncio.to_thread(open_pages, person.id)
     waiting = [p for p in pages if p.status in AWAITING_ACK]
     if not is_ack:

@@ -7,7 +7,10 @@ the same plan), takes every SPEC §2 update as a validated workflow update
 fans each out through the one delivery path (workflows/appointment_fanout.py
 says to whom), and records a no-show when nobody checks in within the grace
 period after the start. A reschedule re-plans the pending reminders; a cancel
-ends the workflow, and with it every timer.
+ends the workflow, and with it every timer. The patient answers a reminder
+through the `reply` update (confirm, or ask to reschedule: the coordinators are
+told); an emergency appointment's pages run on the emergency task queue; an
+offline patient (asked of an activity) is emailed too below high urgency.
 """
 
 from __future__ import annotations
@@ -19,17 +22,28 @@ from typing import Any
 
 from temporalio import workflow
 
-from workflows.appointment_fanout import FALLBACK, fan_out, update_urgency
+from workflows.appointment_fanout import (
+    CHANNELS_BY_URGENCY,
+    FALLBACK,
+    fan_out,
+    needs_presence,
+    patient_channels,
+    update_urgency,
+)
 from workflows.appointment_types import (
     CLOSED,
     NOT_ARRIVED,
+    PATIENT_ANSWERS,
+    REPLY_CHANNELS,
     UPDATE_TYPES,
     URGENCIES,
     AppointmentInput,
     AppointmentState,
     AppointmentUpdate,
     AppointmentView,
+    PatientReply,
     ReminderPlanRequest,
+    ReplyResult,
     UpdateResult,
     detail_of,
 )
@@ -40,8 +54,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.appointment_plans import AppointmentPlanActivities, FamilyQuery
     from activities.appointment_records import AppointmentChange, AppointmentRecordActivities
     from activities.directory import DirectoryActivities, on_duty_query
+    from activities.presence import PresenceActivities, PresenceQuery
 
 REMINDER_CHANNELS = ["websocket", "push"]
+# Patches: each a change to what running appointments do (see tests/replay).
+EMERGENCY_QUEUE_PATCH = "appointment-emergency-queue"  # emergency pages on the emergency queue
+OFFLINE_EMAIL_PATCH = "appointment-offline-email"  # an offline patient is emailed too
 LOOKUP_TIMEOUT = timedelta(seconds=10)
 # Which statuses each update may be applied in (the rest are refused as invalid transitions).
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -160,12 +178,15 @@ class AppointmentWorkflow(PagingWorkflow):
         if workflow.now() >= s.starts_at:  # the moment passed during an outage: too late now
             await self._record("reminder_skipped", "vigil", {"offset_s": reminder.offset_s})
             return
-        self._pager.page(people=[self._input.patient_id], channels=REMINDER_CHANNELS,
+        offline = needs_presence("reminder", s.urgency) and await self._patient_offline()
+        self._pager.page(people=[self._input.patient_id],
+                         channels=patient_channels(REMINDER_CHANNELS, offline=offline),
                          kind="appointment_reminder", content=self._content("reminder"),
                          scope=f"p{s.plan}r{index}", fallback=FALLBACK)
         await self._record("reminder_sent", "vigil", {
             "offset_s": reminder.offset_s, "due_at": reminder.due_at.isoformat(),
-            "moved_from": reminder.moved_from and reminder.moved_from.isoformat()})
+            "moved_from": reminder.moved_from and reminder.moved_from.isoformat(),
+            **({"moved_for": reminder.moved_for} if reminder.moved_for else {})})
 
     # --- updates -------------------------------------------------------------------
 
@@ -241,11 +262,49 @@ class AppointmentWorkflow(PagingWorkflow):
         s.history.append(kind)
         self._accept(kind, update.actor, detail_of(update))
 
+    # --- the patient's answer to a reminder ------------------------------------------
+
+    def _check_reply(self, reply: PatientReply) -> None:
+        s = self._state
+        if reply.answer not in PATIENT_ANSWERS:
+            raise refuse(Refusal.InvalidUpdate, "answer must be confirm or reschedule.",
+                         field="answer")
+        if reply.via not in REPLY_CHANNELS or reply.actor != self._input.patient_id:
+            raise refuse(Refusal.NotAllowed, "Only the patient answers their reminders.")
+        if s.status not in NOT_ARRIVED:
+            raise refuse(Refusal.InvalidTransition,
+                         f"This appointment is {s.status}: there is nothing to confirm now.",
+                         status=s.status, update=PATIENT_ANSWERS[reply.answer])
+
+    @workflow.update
+    def reply(self, reply: PatientReply) -> ReplyResult:
+        """The patient confirms, or asks to reschedule (the clinic's coordinators are told)."""
+        self._check_reply(reply)
+        self._state.patient_answer = reply.answer
+        self._accept(PATIENT_ANSWERS[reply.answer], reply.actor, {"via": reply.via})
+        return ReplyResult(self._state.status, reply.answer, self._state.starts_at)
+
+    @reply.validator
+    def _validate_reply(self, reply: PatientReply) -> None:
+        self._check_reply(reply)
+
+    async def _tell_coordinators(self, change: str) -> None:
+        """A request to reschedule goes to the clinic's coordinators, who find a new time."""
+        s = self._state
+        s.updates += 1
+        self._pager.page(people=list(self._input.coordinators),
+                         channels=CHANNELS_BY_URGENCY[update_urgency(change, s.urgency)],
+                         kind="appointment", content=self._content(change),
+                         scope=f"u{s.updates}", fallback=FALLBACK)
+
     # --- side effects of accepted updates -------------------------------------------
 
     async def _on_accepted(self, accepted: Accepted) -> None:
         await self._record(accepted.change, accepted.actor, accepted.detail)
-        await self._fan_out(accepted.change, accepted.detail)
+        if accepted.change == "reschedule_requested":
+            await self._tell_coordinators(accepted.change)
+        elif accepted.change != "patient_confirmed":
+            await self._fan_out(accepted.change, accepted.detail)
 
     async def _fan_out(self, update_type: str, detail: dict[str, Any]) -> None:
         """Tell everyone this update concerns, through the one delivery path."""
@@ -256,14 +315,35 @@ class AppointmentWorkflow(PagingWorkflow):
         family = await workflow.execute_activity_method(
             AppointmentPlanActivities.family, FamilyQuery(data.patient_id),
             start_to_close_timeout=LOOKUP_TIMEOUT, retry_policy=RECORD_RETRY)
+        offline = needs_presence(update_type, s.urgency) and await self._patient_offline()
         pages = fan_out(update_type, urgency=s.urgency, emergency=s.emergency,
                         patient_id=data.patient_id, provider_id=s.provider_id,
                         care_team=data.care_team, on_duty=on_duty,
-                        coordinators=data.coordinators, family=family)
+                        coordinators=data.coordinators, family=family, patient_offline=offline)
         content = self._content(update_type, detail)
+        queue = self._queue_for(update_type)
         for page in pages:
             self._pager.page(people=[page.person_id], channels=page.channels, kind=page.kind,
-                             content=content, scope=f"u{s.updates}", fallback=FALLBACK)
+                             content=content, scope=f"u{s.updates}", fallback=FALLBACK,
+                             task_queue=queue)
+
+    def _queue_for(self, update_type: str) -> str | None:
+        """An emergency appointment's pages run on the emergency task queue, so a flood of
+        routine work never delays them; everything else stays on the workflow's own queue."""
+        if not (self._state.emergency or update_type == "emergency"):
+            return None
+        if not self._input.emergency_task_queue or not workflow.patched(EMERGENCY_QUEUE_PATCH):
+            return None
+        return self._input.emergency_task_queue
+
+    async def _patient_offline(self) -> bool:
+        """Whether the patient has no inbox WebSocket open, as an activity answers now."""
+        if not workflow.patched(OFFLINE_EMAIL_PATCH):
+            return False  # runs recorded before the rule replay without asking
+        online = await workflow.execute_activity_method(
+            PresenceActivities.online, PresenceQuery(self._input.patient_id),
+            start_to_close_timeout=LOOKUP_TIMEOUT, retry_policy=RECORD_RETRY)
+        return not online
 
     async def _on_duty(self) -> list[str]:
         """Who is on duty at the facility (one directory function; see on_duty_query)."""

@@ -18,6 +18,11 @@ OPEN = ("created", "scheduled", "checked_in", "in_progress")
 CLOSED = ("completed", "cancelled", "no_show")
 NOT_ARRIVED = ("created", "scheduled")  # reminders and the no-show clock run only here
 
+# What a patient may answer a reminder (by SMS, in the app or by the email's link), and the
+# change each records.
+PATIENT_ANSWERS = {"confirm": "patient_confirmed", "reschedule": "reschedule_requested"}
+REPLY_CHANNELS = ("sms", "app", "email")
+
 DEFAULT_REMINDER_OFFSETS_S = [24 * 3600.0, 2 * 3600.0]
 DEFAULT_NO_SHOW_GRACE_S = 15 * 60.0
 
@@ -52,9 +57,10 @@ class AppointmentInput:
 @dataclass
 class Reminder:
     offset_s: float
-    due_at: datetime  # when it goes out (moved out of quiet hours, never past the start)
-    moved_from: datetime | None = None  # the unmoved time, when quiet hours moved it
+    due_at: datetime  # when it goes out (moved out of prayer and quiet hours, never past the start)
+    moved_from: datetime | None = None  # the unmoved time, when something moved it
     sent: bool = False
+    moved_for: list[str] = field(default_factory=list)  # "prayer:asr", "quiet_hours"
 
 
 @dataclass
@@ -74,6 +80,7 @@ class AppointmentState:
     updates: int = 0  # every accepted update, to keep attempt ids unique
     checked_in_at: datetime | None = None
     history: list[str] = field(default_factory=list)  # update types accepted, oldest first
+    patient_answer: str = ""  # confirm or reschedule: the patient's latest answer to a reminder
 
 
 @dataclass
@@ -93,6 +100,22 @@ class AppointmentUpdate:
 
 
 @dataclass
+class PatientReply:
+    """The patient's answer to a reminder: they are coming, or they ask for another time."""
+
+    answer: str  # a key of PATIENT_ANSWERS
+    actor: str  # the patient's id
+    via: str  # one of REPLY_CHANNELS
+
+
+@dataclass
+class ReplyResult:
+    status: str
+    answer: str
+    starts_at: datetime
+
+
+@dataclass
 class UpdateResult:
     status: str
     update: str
@@ -101,7 +124,8 @@ class UpdateResult:
 
 @dataclass
 class ReminderPlanRequest:
-    """What the reminder planner needs; it loads the patient's quiet hours itself."""
+    """What the reminder planner needs; it loads the patient's quiet hours and prayer-time
+    preferences itself (so a change to them reaches the next plan)."""
 
     patient_id: str
     time_zone: str

@@ -53,6 +53,7 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
         self._state = input.carried or ScheduleState(terms=input.terms)
         self._init_paging(input.schedule_id, input.carried_attempts)
         self._language = input.preferences.language
+        self._patient_name = ""  # from the directory with each day's plan
 
     @workflow.run
     async def run(self, input: ScheduleInput) -> ScheduleView:
@@ -100,7 +101,7 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
             DayPlanRequest(data.schedule_id, data.patient_id, self._terms(), data.preferences,
                            workflow.now(), from_day),
             start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
-        self._language = result.language
+        self._language, self._patient_name = result.language, result.patient_name
         if result.plan is None:
             return False
         s.plan, s.next_index = result.plan, 0
@@ -232,7 +233,7 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
         return {
             "schedule_id": self._input.schedule_id, "patient_id": self._input.patient_id,
             "dose_id": o.dose.dose_id, "dose_time": o.dose.label, "reminder": reminder,
-            "language": self._language, "severity": "",
+            "language": self._language, "severity": "", "patient_name": self._patient_name,
             # For the app and email only: channels/messages.py never puts them on a lock screen.
             "medications": [{"name": meds[i].name, "dose": meds[i].dose,
                              "instructions": meds[i].instructions} for i in o.medications

@@ -85,8 +85,13 @@ class Pager:
         fallback: list[str] | None = None,
         tier: int = 0,
         round: int = 0,
+        task_queue: str | None = None,
     ) -> None:
-        """Start sending `channels` to each person now; returns without waiting."""
+        """Start sending `channels` to each person now; returns without waiting.
+
+        `task_queue` runs the deliveries (and their immediate fall-throughs) on that queue
+        instead of the workflow's own: an emergency appointment's pages go on the emergency
+        queue, out of the way of routine work."""
         # Channel by channel, so every WebSocket page (the fastest) is queued first.
         requests: list[DeliveryRequest] = []
         for channel in channels:
@@ -107,47 +112,50 @@ class Pager:
             # One batch per timeout: our own channels' batch is retried as soon as theirs
             # would have been alone, however long the providers may take.
             timeouts = sorted({_timeout(r) for r in requests})
-            self._tasks.extend(
-                asyncio.create_task(self._send_batch([r for r in requests if _timeout(r) == t], t))
-                for t in timeouts)
+            self._tasks.extend(asyncio.create_task(self._send_batch(
+                [r for r in requests if _timeout(r) == t], t, task_queue)) for t in timeouts)
         else:
-            self._tasks.extend(asyncio.create_task(self._send(r)) for r in requests)
+            self._tasks.extend(asyncio.create_task(self._send(r, task_queue=task_queue))
+                               for r in requests)
 
-    async def _send_batch(self, requests: list[DeliveryRequest], timeout: timedelta) -> None:
+    async def _send_batch(self, requests: list[DeliveryRequest], timeout: timedelta,
+                          task_queue: str | None) -> None:
         try:
             batch: DeliveryBatchResult = await workflow.execute_activity_method(
-                DeliveryActivities.deliver_batch, DeliveryBatch(requests),
+                DeliveryActivities.deliver_batch, DeliveryBatch(requests), task_queue=task_queue,
                 start_to_close_timeout=timeout, retry_policy=BATCH_RETRY,
             )
         except ActivityError:
             # Finished attempts answer from their records; the rest are sent on their own.
-            await asyncio.gather(*(self._send(r) for r in requests))
+            await asyncio.gather(*(self._send(r, task_queue=task_queue) for r in requests))
             return
         retrying = []
         for request, result in zip(requests, batch.results):
             if result.outcome == RETRYING:
                 retrying.append(request)
             else:
-                self._settle(request, result)
+                self._settle(request, result, task_queue)
         if retrying:
             await workflow.sleep(DELIVERY_RETRY.initial_interval)
-            await asyncio.gather(*(self._send(r, LATER_TRIES) for r in retrying))
+            await asyncio.gather(*(self._send(r, LATER_TRIES, task_queue) for r in retrying))
 
-    async def _send(self, request: DeliveryRequest, retry: RetryPolicy = DELIVERY_RETRY) -> None:
+    async def _send(self, request: DeliveryRequest, retry: RetryPolicy = DELIVERY_RETRY,
+                    task_queue: str | None = None) -> None:
         try:
             result = await workflow.execute_activity_method(
-                DeliveryActivities.deliver, request,
+                DeliveryActivities.deliver, request, task_queue=task_queue,
                 start_to_close_timeout=_timeout(request), retry_policy=retry,
             )
         except ActivityError as error:
             result = DeliveryResult(request.attempt_id, request.channel, request.recipient_id,
                                     "failed", None, str(error.cause or error))
-        self._settle(request, result)
+        self._settle(request, result, task_queue)
 
-    def _settle(self, request: DeliveryRequest, result: DeliveryResult) -> None:
+    def _settle(self, request: DeliveryRequest, result: DeliveryResult,
+                task_queue: str | None) -> None:
         self.results.append(result)
         if result.outcome == "failed":
-            self._next_channel(request.attempt_id)
+            self._next_channel(request.attempt_id, task_queue)
 
     def open_attempts(self) -> list[OpenAttempt]:
         """Pages a provider may still report undelivered (newest last), to carry into the
@@ -178,7 +186,7 @@ class Pager:
         """Whether any delivery on `channel` has been started."""
         return any(request.channel == channel for request, _, _ in self._started.values())
 
-    def _next_channel(self, attempt_id: str) -> None:
+    def _next_channel(self, attempt_id: str, task_queue: str | None = None) -> None:
         if attempt_id not in self._started or attempt_id in self._failed:
             return  # not ours, or already fallen through
         self._failed.add(attempt_id)
@@ -190,7 +198,7 @@ class Pager:
                                  request.channel, request.recipient_id, following[0])
             self.page(people=[request.recipient_id], channels=[following[0]], kind=request.kind,
                       content=request.content, scope=scope, fallback=fallback,
-                      tier=request.tier, round=request.round)
+                      tier=request.tier, round=request.round, task_queue=task_queue)
 
     async def drain(self) -> None:
         """Wait for every delivery started so far (and the fall-throughs they start)."""

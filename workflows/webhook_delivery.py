@@ -4,8 +4,11 @@ One workflow per endpoint keeps that endpoint's events in order and lets a
 slow or dead receiver hold up only itself. The workflow polls its outbox
 through an activity (rows the record activities wrote in the same transaction
 as the change), so nothing has to signal it from inside a database
-transaction: an event is sent if and only if its change committed. Each event
-is tried, then waited on with a workflow timer (exponential backoff with
+transaction: an event is sent if and only if its change committed. First tries
+go several to an activity, one request after another in order, so an endpoint
+keeps up with its receiver rather than with activity round trips; the batch
+stops at the first event not delivered. That event is retried on its own,
+waited on with a workflow timer between tries (exponential backoff with
 jitter, or the receiver's Retry-After) until it is delivered or its retry
 window has passed; then it is marked failed and the admins are paged through
 the one delivery path. A 410 disables the endpoint and ends the workflow.
@@ -28,11 +31,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.webhook_delivery import WebhookActivities
     from workflows.webhook_delivery_types import (
         WAKE_SIGNAL,
+        BatchOutcome,
         GiveUp,
         OutboxBatch,
         OutboxQuery,
         PendingDelivery,
         RetrySchedule,
+        SendBatch,
         SendOutcome,
         SendRequest,
         WebhookDeliveryInput,
@@ -46,6 +51,13 @@ with workflow.unsafe.imports_passed_through():
 # worker simply counts as a failed one.
 SEND_TIMEOUT = timedelta(seconds=45)
 ONE_TRY = RetryPolicy(maximum_attempts=1)
+# A batch of first tries starts no request after its 10 s budget, and beats before each try:
+# a batch lost with its worker is noticed once a beat is missed (as long as one try may take),
+# not after the whole batch's timeout.
+BATCH_TIMEOUT = SEND_TIMEOUT + timedelta(seconds=SendBatch.budget_s)
+BATCH_HEARTBEAT = SEND_TIMEOUT
+READ_AT_ONCE = 100  # outbox rows read, and first tries sent, per batch
+SEND_IN_BATCHES = "webhook-send-in-batches"  # workflow.patched: first tries go several at a time
 FAILURE_CHANNELS = ["websocket", "email"]
 KEPT_WAITS = 20
 
@@ -72,19 +84,23 @@ class WebhookDeliveryWorkflow:
         self._pager = Pager(workflow_id_for(input.endpoint_id))
         while True:
             batch: OutboxBatch = await workflow.execute_activity_method(
-                WebhookActivities.next_deliveries, OutboxQuery(input.endpoint_id),
+                WebhookActivities.next_deliveries, OutboxQuery(input.endpoint_id, READ_AT_ONCE),
                 start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
             if not batch.enabled:
                 break
-            stopped = False
-            for delivery in batch.pending:
-                if not await self._deliver(delivery, batch.retry):
-                    stopped = True
+            if workflow.patched(SEND_IN_BATCHES):
+                if not await self._deliver_all(batch):
                     break
-                if self._history_is_long():
+            else:
+                stopped = False
+                for delivery in batch.pending:
+                    if not await self._deliver(delivery, batch.retry):
+                        stopped = True
+                        break
+                    if self._history_is_long():
+                        break
+                if stopped:
                     break
-            if stopped:
-                break
             if self._history_is_long():
                 await self._continue_as_new()
             if not batch.pending:
@@ -101,16 +117,50 @@ class WebhookDeliveryWorkflow:
         except asyncio.TimeoutError:
             pass
 
-    async def _deliver(self, delivery: PendingDelivery, retry: RetrySchedule) -> bool:
-        """Try until delivered or out of time; False if the endpoint is gone or disabled."""
+    async def _deliver_all(self, batch: OutboxBatch) -> bool:
+        """Send the batch in order, first tries several to an activity; an event not delivered
+        is retried on its own before any later one. False if the endpoint is gone or disabled."""
+        pending = batch.pending
+        while pending:
+            self._progress.current_seq, self._progress.current_attempt = pending[0].seq, 1
+            sent = await self._send_batch(pending)
+            self._progress.delivered += sent.delivered
+            pending = pending[sent.delivered:]
+            if sent.stopped is not None:
+                if not await self._deliver(pending[0], batch.retry, first=sent.stopped):
+                    return False
+                pending = pending[1:]
+            if self._history_is_long():
+                break  # the rest are read again after continuing as new
+        return True
+
+    async def _send_batch(self, pending: list[PendingDelivery]) -> BatchOutcome:
+        try:
+            return await workflow.execute_activity_method(
+                WebhookActivities.send_batch,
+                SendBatch(self._input.endpoint_id, [d.seq for d in pending], workflow.now()),
+                start_to_close_timeout=BATCH_TIMEOUT, heartbeat_timeout=BATCH_HEARTBEAT,
+                retry_policy=ONE_TRY)
+        except ActivityError as error:
+            # Lost with its worker, perhaps partway: the first event counts as a failed try
+            # (one delivered meanwhile is found settled on its retry, and is not sent again).
+            return BatchOutcome(0, SendOutcome("retry", error=str(error.cause or error)))
+
+    async def _deliver(self, delivery: PendingDelivery, retry: RetrySchedule,
+                       first: SendOutcome | None = None) -> bool:
+        """Try until delivered or out of time (`first`: the outcome of a first try already made);
+        False if the endpoint is gone or disabled."""
         deadline = delivery.occurred_at + timedelta(seconds=retry.window_s)
         progress, attempt = self._progress, 0
         progress.current_seq = delivery.seq
         while True:
             attempt += 1
             progress.current_attempt = attempt
-            outcome = await self._send(SendRequest(self._input.endpoint_id, delivery.seq, attempt,
-                                                   workflow.now()))
+            if first is not None:
+                outcome, first = first, None
+            else:
+                outcome = await self._send(SendRequest(self._input.endpoint_id, delivery.seq,
+                                                       attempt, workflow.now()))
             if outcome.outcome == "delivered":
                 progress.delivered += 1
                 return True

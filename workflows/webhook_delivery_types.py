@@ -58,7 +58,7 @@ class PendingDelivery:
     seq: int
     webhook_id: str
     event_type: str
-    occurred_at: datetime
+    occurred_at: datetime  # where its retry window starts: the event, or its latest replay
 
 
 @dataclass
@@ -77,6 +77,16 @@ class SendRequest:
 
 
 @dataclass
+class SendBatch:
+    """First tries of several events, sent one after another in order, until one is not delivered."""
+
+    endpoint_id: str
+    seqs: list[int]
+    scheduled_at: datetime  # workflow time of the batch
+    budget_s: float = 10.0  # no new request is started after this long; the rest wait for the next
+
+
+@dataclass
 class SendOutcome:
     # delivered (2xx), retry (anything else worth another try), gone (410: endpoint disabled),
     # disabled (the endpoint was switched off), refused (can never be sent: a bad payload)
@@ -84,6 +94,14 @@ class SendOutcome:
     status_code: int | None = None
     retry_after_s: float | None = None
     error: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    delivered: int  # how many of the batch's events, from the first, were delivered
+    # The try that stopped the batch (event number `delivered` in it); None if every event was
+    # delivered or the budget ran out first.
+    stopped: SendOutcome | None = None
 
 
 @dataclass

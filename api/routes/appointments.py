@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
-from api.deps import CurrentUser, HubDep, Responder, Staff, TemporalDep
+from api.deps import CurrentUser, HubDep, PatientUser, Responder, Staff, TemporalDep
 from api.errors import ERROR_RESPONSES
 from api.streams import sse_events
 from events.topics import appointment_topic, facility_appointments_topic
+from services.appointment_replies import check_own, reply_as
 from services.appointments import (
     apply_update,
     book,
@@ -25,6 +26,8 @@ from services.appointments import (
 from services.schemas.appointments import (
     AppointmentCreate,
     AppointmentPublic,
+    AppointmentReplyIn,
+    ReplyApplied,
     AppointmentUpdateIn,
     FhirApplied,
     UpdateApplied,
@@ -80,6 +83,17 @@ async def update(appointment_id: str, body: AppointmentUpdateIn, user: Responder
     result = await apply_update(client=client, appointment_id=appointment_id, body=body, user=user)
     return UpdateApplied(id=appointment_id, status=result.status, update=result.update,
                          starts_at=result.starts_at)
+
+
+@router.post("/{appointment_id}/reply", response_model=ReplyApplied)
+async def reply(appointment_id: str, body: AppointmentReplyIn, user: PatientUser,
+                client: TemporalDep) -> ReplyApplied:
+    """The patient confirms, or asks to reschedule (the clinic's coordinators are told)."""
+    row = await asyncio.to_thread(check_own, user, appointment_id)
+    result = await reply_as(client=client, appointment_id=appointment_id,
+                            patient_id=row.patient_id, answer=body.answer, via="app")
+    return ReplyApplied(id=appointment_id, status=result.status, answer=result.answer,
+                        starts_at=result.starts_at)
 
 
 @router.get("/{appointment_id}/events")

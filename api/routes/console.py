@@ -12,9 +12,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel, ValidationError
 
-from api.console_session import ConsoleRefusal, check_csrf, render, session_principal
+from api.console_session import (
+    ConsoleRefusal,
+    check_csrf,
+    form_body,
+    render,
+    session_principal,
+    temporal,
+)
 from api.deps import RESPONDERS, STAFF
 from services.directory_reads import hand_over_candidates, staff_people
 from services.emergencies import actor_for, find_colleague, run_command_until_recorded
@@ -64,24 +70,12 @@ def emergency_page(request: Request, emergency_id: str, done: str | None = None)
         "done": DONE.get(done or "")})
 
 
-def _body(model: type[BaseModel], **fields: Any) -> Any:
-    """Check form fields with the API's own request model: the same limits, the field named."""
-    try:
-        return model.model_validate(fields)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise ConsoleRefusal(422, "invalid_request", f"{field}: {first['msg']}")
-
-
 async def _command(request: Request, emergency_id: str, csrf: str | None, done: str,
                    update: Any, make: Any) -> RedirectResponse:
     """Signed in, a responder, the form's own: then the same workflow update the API sends."""
     user = session_principal(request, RESPONDERS, f"/console/emergencies/{emergency_id}")
     check_csrf(request, csrf)
-    client = request.app.state.temporal
-    if client is None:
-        raise ConsoleRefusal(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+    client = temporal(request)
     try:
         arg = await make(await actor_for(user))
         await run_command_until_recorded(client=client, hub=request.app.state.hub,
@@ -104,7 +98,7 @@ async def resolve(request: Request, emergency_id: str, csrf: Csrf = None,
                   outcome: Annotated[str, Form()] = "") -> RedirectResponse:
     """Close it with its outcome."""
     async def make(actor: Any) -> ResolveInput:
-        return ResolveInput(actor=actor, outcome=_body(ResolveBody, outcome=outcome).outcome)
+        return ResolveInput(actor=actor, outcome=form_body(ResolveBody, outcome=outcome).outcome)
     return await _command(request, emergency_id, csrf, "resolved", Wf.resolve, make)
 
 
@@ -113,7 +107,7 @@ async def cancel(request: Request, emergency_id: str, csrf: Csrf = None,
                  reason: Annotated[str, Form()] = "") -> RedirectResponse:
     """A false alarm, with the reason: everyone paged is stood down."""
     async def make(actor: Any) -> CancelInput:
-        return CancelInput(actor=actor, reason=_body(CancelBody, reason=reason).reason)
+        return CancelInput(actor=actor, reason=form_body(CancelBody, reason=reason).reason)
     return await _command(request, emergency_id, csrf, "cancelled", Wf.cancel, make)
 
 
@@ -123,7 +117,7 @@ async def hand_over(request: Request, emergency_id: str, csrf: Csrf = None,
                     note: Annotated[str, Form()] = "") -> RedirectResponse:
     """Give it to a named colleague, who is paged with it."""
     async def make(actor: Any) -> HandOverInput:
-        body = _body(HandOverBody, to_staff_id=to_staff_id, note=note)
+        body = form_body(HandOverBody, to_staff_id=to_staff_id, note=note)
         colleague = await asyncio.to_thread(find_colleague, body.to_staff_id)
         return HandOverInput(actor=actor, to_staff_id=colleague.id, to_name=colleague.name,
                              note=body.note)
@@ -135,5 +129,5 @@ async def escalate(request: Request, emergency_id: str, csrf: Csrf = None,
                    reason: Annotated[str, Form()] = "") -> RedirectResponse:
     """Page the next tier now."""
     async def make(actor: Any) -> EscalateInput:
-        return EscalateInput(actor=actor, reason=_body(EscalateBody, reason=reason).reason)
+        return EscalateInput(actor=actor, reason=form_body(EscalateBody, reason=reason).reason)
     return await _command(request, emergency_id, csrf, "escalated", Wf.escalate_now, make)

@@ -26,7 +26,7 @@ from api.console_session import (
     signed_out,
 )
 from api.deps import STAFF
-from services.directory_reads import staff_people, staff_member
+from services.directory_reads import patients_and_family, person_role, staff_people
 from services.errors import VigilError
 from settings import get_settings
 
@@ -50,8 +50,10 @@ def console_home() -> RedirectResponse:
 
 def _sign_in_page(request: Request, next_url: str, *, reason: str | None = None,
                   error: str | None = None, status: int = 200) -> HTMLResponse:
-    people = staff_people() if get_settings().dev_mode else []
+    dev = get_settings().dev_mode
+    people = staff_people() if dev else []
     return render(request, "sign_in.html", {"next": safe_next(next_url), "people": people,
+                                            "others": patients_and_family() if dev else [],
                                             "notice": REASONS.get(reason or ""), "error": error,
                                             "user": None}, status=status)
 
@@ -77,15 +79,16 @@ def sign_in(request: Request, csrf: Csrf = None, token: Annotated[str, Form()] =
 @router.post("/dev-sign-in")
 def dev_sign_in(request: Request, csrf: Csrf = None, staff_id: Annotated[str, Form()] = "",
                 next: Annotated[str, Form()] = "") -> RedirectResponse:
-    """Development only: sign in as a demo person, with the role the directory gives them."""
+    """Development only: sign in as a demo person (staff, patient or family), with the role the
+    directories give them."""
     if not get_settings().dev_mode:
         raise ConsoleRefusal(404, "not_found", "Development sign-in is turned off.")
     check_csrf(request, csrf)
     try:
-        person = staff_member(staff_id)
+        role = person_role(staff_id)
     except VigilError as error:
         raise ConsoleRefusal.of(error)
-    return signed_in(request, mint_token(person.id, [person.role], DEV_SESSION_S), next)
+    return signed_in(request, mint_token(staff_id, [role], DEV_SESSION_S), next)
 
 
 @router.post("/sign-out")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import col, select
 
 from api.deps import Admin, Staff
 from api.errors import ERROR_RESPONSES, VigilError
+from services.directory_reads import facilities
 from services.schemas.directory import FacilityIn
 from audit.chain import append as audit
-from db.engine import reading, writing
+from db.engine import writing
 from db.models import Facility
 
 router = APIRouter(prefix="/facilities", tags=["facilities"], responses=ERROR_RESPONSES)
@@ -18,8 +18,7 @@ router = APIRouter(prefix="/facilities", tags=["facilities"], responses=ERROR_RE
 @router.get("", response_model=list[FacilityIn])
 def list_facilities(user: Staff) -> list[Facility]:
     """Every facility."""
-    with reading() as session:
-        return list(session.exec(select(Facility).order_by(col(Facility.id))).all())
+    return facilities()
 
 
 @router.post("", status_code=201, response_model=FacilityIn)

@@ -26,21 +26,12 @@ from api.streams import resume_point, sse_events
 from audit.chain import append as audit
 from db.engine import writing
 from events.hub import EventHub
-from events.topics import consent_topic, family_appointments_topic, family_topic
+from events.topics import consent_topic
 from services.consent import Access, access_to, require_consent
+from services.family_view import UPDATE_SCOPES, update_topics
 from services.principal import Principal
 
 router = APIRouter(prefix="/patients", tags=["family"], responses=ERROR_RESPONSES)
-UPDATE_SCOPES = ("emergencies", "monitoring", "appointments")
-
-
-def _topics(patient_id: str, person_id: str, access: Access) -> dict[str, str]:
-    """Topic -> the consent scope it needs."""
-    topics = {family_topic(patient_id): "emergencies",
-              family_appointments_topic(patient_id): "appointments"}
-    if access.who != "staff":
-        topics[family_topic(patient_id, person_id)] = "monitoring"
-    return {topic: scope for topic, scope in topics.items() if scope in access.scopes}
 
 
 def _opened(principal: Principal, patient_id: str, scopes: frozenset[str]) -> None:
@@ -58,7 +49,7 @@ async def family_updates(patient_id: str, user: CurrentUser, hub: HubDep, reques
     access = await asyncio.to_thread(require_consent, user, patient_id, UPDATE_SCOPES)
     after = resume_point(last_event_id)
     await asyncio.to_thread(_opened, user, patient_id, access.scopes)
-    topics = _topics(patient_id, user.sub, access)
+    topics = update_topics(patient_id, user.sub, access)
     if access.who != "caregiver":
         return sse_events(hub, list(topics), last_event_id, request)
     return EventSourceResponse(_while_consented(hub, request, user, patient_id, topics, after),

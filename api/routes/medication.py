@@ -6,7 +6,7 @@ import asyncio
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
 from api.auth import Principal
@@ -15,6 +15,7 @@ from api.errors import ERROR_RESPONSES
 from api.streams import sse_events
 from db.models import MedicationSchedule
 from events.topics import medication_topic
+from services.dose_confirmations import confirm_dose
 from services.medication import (
     actor_for,
     check_schedule,
@@ -30,9 +31,10 @@ from services.medication import (
     schedule_from,
     start_schedule,
 )
+from services.medication_fhir import start_from_fhir
 from services.schemas.medication import ChangeBody, ConfirmBody, ScheduleCreate, SteerBody
 from workflows.medication import MedicationScheduleWorkflow as Wf
-from workflows.medication_types import ChangeTerms, ConfirmDose, ConfirmResult, SteerCommand
+from workflows.medication_types import ChangeTerms, ConfirmResult, SteerCommand
 
 router = APIRouter(prefix="/medication-schedules", tags=["medication"],
                    responses=ERROR_RESPONSES)
@@ -44,6 +46,13 @@ async def create(body: ScheduleCreate, user: Coordinator, client: TemporalDep,
                  hub: HubDep) -> MedicationSchedule:
     """Start a schedule; an impossible one is a 422 naming the field, and nothing starts."""
     return await start_schedule(client=client, hub=hub, body=body, user=user)
+
+
+@router.post("/fhir", status_code=201, response_model=MedicationSchedule)
+async def create_fhir(payload: Annotated[dict[str, Any], Body()], user: Coordinator,
+                      client: TemporalDep, hub: HubDep) -> MedicationSchedule:
+    """Start a schedule from a FHIR R4 MedicationRequest; a Timing Vigil cannot follow is a 422."""
+    return await start_from_fhir(client=client, hub=hub, payload=payload, user=user)
 
 
 @router.get("", response_model=list[MedicationSchedule])
@@ -64,9 +73,9 @@ async def read(schedule_id: str, user: CurrentUser, client: TemporalDep) -> dict
 async def confirm(schedule_id: str, body: ConfirmBody, user: CurrentUser,
                   client: TemporalDep) -> ConfirmResult:
     """Taken or skipped (with a reason); a caregiver or staff confirm on the patient's behalf."""
-    row = await asyncio.to_thread(get_schedule, schedule_id)
-    cmd = ConfirmDose(await asyncio.to_thread(actor_for, user, row), body.dose_id, body.outcome, body.reason, body.via)
-    return await run_command(client=client, row=row, update=Wf.confirm_dose, arg=cmd)
+    return await confirm_dose(client=client, user=user, schedule_id=schedule_id,
+                              dose_id=body.dose_id, outcome=body.outcome, reason=body.reason,
+                              via=body.via)
 
 
 async def _steer(client: Any, user: Principal, schedule_id: str, update: Any,

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
-from sqlmodel import col, select
 from sse_starlette.sse import EventSourceResponse
 
 from api.auth import Principal
@@ -18,6 +17,7 @@ from services.monitoring import (
     check_access,
     forget_for_intake,
     get_session,
+    list_sessions as sessions_for,
     live_state,
     readings_from_json,
     run_command,
@@ -46,7 +46,7 @@ from events.topics import session_topic
 from audit.chain import append as audit
 from clinical.thresholds import Thresholds
 from clinical.vitals import Reading
-from db.engine import reading, writing
+from db.engine import writing
 from db.models import MonitoringSession
 from workflows.monitoring import MonitoringSessionWorkflow as Wf
 from workflows.monitoring_types import (
@@ -74,15 +74,7 @@ async def start(body: SessionCreate, user: Coordinator, client: TemporalDep,
 def list_sessions(user: Staff, patient_id: str | None = None, status: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[MonitoringSession]:
     """Newest first; providers see only the sessions they are on."""
-    query = select(MonitoringSession).order_by(col(MonitoringSession.created_at).desc())
-    if patient_id:
-        query = query.where(MonitoringSession.patient_id == patient_id)
-    if status:
-        query = query.where(MonitoringSession.status == status)
-    with reading() as session:
-        rows = session.exec(query.limit(limit)).all()
-    mine = user.has_any(("coordinator", "admin", "auditor"))
-    return [r for r in rows if mine or user.sub in (*r.care_team, *r.viewers)]
+    return sessions_for(user, patient_id=patient_id, status=status, limit=limit)
 
 
 @router.get("/{session_id}", response_model=SessionDetail)

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/review", tags=["audit"], responses=ERROR_RESPONSES)
 
 
 @asynccontextmanager
-async def _temporal(workflow_id: str | None = None) -> AsyncIterator[None]:
+async def review_refusals(workflow_id: str | None = None) -> AsyncIterator[None]:
     """Temporal's refusals in the API's one error shape."""
     try:
         yield
@@ -48,21 +48,21 @@ async def search(user: Reviewer, client: TemporalDep, patient_id: str | None = N
     """Workflows by patient, kind, facility, severity, status and time range (newest first)."""
     f = WorkflowFilter(patient_id, kind, facility_id, severity, status, started_after,
                        started_before, closed_after, closed_before)
-    async with _temporal():
+    async with review_refusals():
         return await review.search(client, f, limit, reader=user.sub)
 
 
 @router.get("/workflows/{workflow_id}/history")
 async def history(workflow_id: str, user: Reviewer, client: TemporalDep) -> dict[str, Any]:
     """The recorded Temporal history of every kept run, in Temporal's JSON form."""
-    async with _temporal(workflow_id):
+    async with review_refusals(workflow_id):
         return await review.read_history(client, workflow_id, reader=user.sub)
 
 
 @router.get("/workflows/{workflow_id}/timeline", response_model=list[TimelineEntry])
 async def timeline(workflow_id: str, user: Reviewer, client: TemporalDep) -> list[dict[str, Any]]:
     """Who was paged, when, how, with what result; who acknowledged; every escalation."""
-    async with _temporal(workflow_id):
+    async with review_refusals(workflow_id):
         items = await review.read_timeline(client, workflow_id, reader=user.sub)
     return [item.as_dict() for item in items]
 
@@ -70,7 +70,7 @@ async def timeline(workflow_id: str, user: Reviewer, client: TemporalDep) -> lis
 @router.get("/workflows/{workflow_id}/timeline.html", response_class=HTMLResponse)
 async def timeline_html(workflow_id: str, user: Reviewer, client: TemporalDep) -> HTMLResponse:
     """The same timeline as a printable page."""
-    async with _temporal(workflow_id):
+    async with review_refusals(workflow_id):
         return HTMLResponse(await review.timeline_page(client, workflow_id, reader=user.sub))
 
 
@@ -78,7 +78,7 @@ async def timeline_html(workflow_id: str, user: Reviewer, client: TemporalDep) -
             responses={200: {"content": {"application/zip": {}}}})
 async def export(workflow_id: str, user: Reviewer, client: TemporalDep) -> Response:
     """A zip of history, timeline, audit entries and chain verification, with digests."""
-    async with _temporal(workflow_id):
+    async with review_refusals(workflow_id):
         data = await review.export_bundle(client, workflow_id, reader=user.sub)
     name = f"vigil-{workflow_id}.zip"
     return Response(data, media_type="application/zip",
@@ -88,7 +88,7 @@ async def export(workflow_id: str, user: Reviewer, client: TemporalDep) -> Respo
 @router.post("/workflows/{workflow_id}/replay", response_model=list[ReplayResult])
 async def replay_one(workflow_id: str, user: Reviewer, client: TemporalDep) -> list[dict[str, Any]]:
     """Replay every kept run of the workflow against today's code."""
-    async with _temporal(workflow_id):
+    async with review_refusals(workflow_id):
         outcomes = await review.replay_workflow(client, workflow_id, reader=user.sub)
     return [outcome.as_dict() for outcome in outcomes]
 
@@ -98,6 +98,6 @@ async def replay_range(body: ReplayRange, user: Reviewer, client: TemporalDep) -
     """Replay every workflow that closed in the range (at most `limit`)."""
     f = WorkflowFilter(kind=body.kind, closed_after=body.closed_after,
                        closed_before=body.closed_before)
-    async with _temporal():
+    async with review_refusals():
         outcomes = await review.replay_closed(client, f, body.limit, reader=user.sub)
     return [outcome.as_dict() for outcome in outcomes]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import Admin, TemporalDep
 from api.errors import ERROR_RESPONSES
 from services import webhook_endpoints as endpoints
+from services import webhook_replays
 from services.schemas.webhooks import (
     SecretRotation,
     WebhookDeliveryPublic,
@@ -17,6 +18,8 @@ from services.schemas.webhooks import (
     WebhookEndpointCreated,
     WebhookEndpointPublic,
     WebhookEndpointUpdate,
+    WebhookReplay,
+    WebhookReplayed,
 )
 
 router = APIRouter(prefix="/webhook-endpoints", tags=["webhook endpoints"],
@@ -66,3 +69,13 @@ def list_deliveries(endpoint_id: str, user: Admin,
                     limit: int = Query(100, ge=1, le=1000)) -> list:
     """The endpoint's events, newest first, with how their delivery went."""
     return endpoints.list_deliveries(endpoint_id, status, limit)
+
+
+@router.post("/{endpoint_id}/replay", response_model=WebhookReplayed)
+async def replay(endpoint_id: str, body: WebhookReplay, user: Admin,
+                 client: TemporalDep) -> WebhookReplayed:
+    """Send one event (`webhook_id`) or a time range (`since`, `until`) again, same webhook-id."""
+    replayed = await asyncio.to_thread(webhook_replays.replay, endpoint_id, body, user)
+    await endpoints.ensure_delivering(client, await asyncio.to_thread(endpoints.get_endpoint,
+                                                                      endpoint_id))
+    return replayed

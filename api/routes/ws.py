@@ -7,7 +7,10 @@ the pages about emergencies and sessions still open), {"type": "notice", "code",
 id ahead of the log starts from now), and {"type": "result", "ref", "ok",
 "code", "message", ...} answering a client frame.
 Frames from the client: {"type": "receipt", "attempt_id"},
-{"type": "ack", "emergency_id", "ref"}, {"type": "ping"}.
+{"type": "ack", "emergency_id", "ref"}, {"type": "ping"}, and from a patient's
+app (or a caregiver's, on the patient's behalf) {"type": "confirm", "schedule_id",
+"dose_id", "outcome": "taken"|"skipped", "reason", "ref"}, answered with the
+schedule's own word (taken, late, skipped) or the reason it refused.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from pydantic import ValidationError
 
 from api.auth import STAFF_ROLES, Principal, decode_token
 from services.emergencies import actor_for, run_command
 from api.errors import VigilError, error_json
 from api.limits import Limits
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
+from services.presence import REFRESH_EVERY, socket_closed, socket_opened, socket_seen
 from services.receipts import record_receipt
 from api.streams import notice_body, resume_point
 from events.hub import Notice
+from services.dose_confirmations import confirm_dose
 from services.inbox import open_pages, owns_inbox
+from services.schemas.medication import ConfirmFrame
 from events.topics import staff_topic
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import AcknowledgeInput
@@ -69,7 +76,26 @@ async def _answer(websocket: WebSocket, user: Principal, frame: dict[str, Any]) 
             arg=AcknowledgeInput(actor=await actor_for(user), via="websocket"))
         return {"type": "result", "ok": True, "owner_id": result.owner_id,
                 "owner_name": result.owner_name}
-    raise VigilError(400, "unknown_frame", "Frames are receipt, ack or ping.")
+    if kind == "confirm":
+        return await _confirm(websocket, user, frame)
+    raise VigilError(400, "unknown_frame", "Frames are receipt, ack, confirm or ping.")
+
+
+async def _confirm(websocket: WebSocket, user: Principal, frame: dict[str, Any]) -> dict[str, Any]:
+    """A dose taken or skipped, from the app: the same confirmation the API route sends."""
+    try:
+        body = ConfirmFrame.model_validate({k: v for k, v in frame.items()
+                                            if k not in ("type", "ref")})
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise VigilError(422, "invalid_frame", f"{field}: {first['msg']}", {"field": field})
+    result = await confirm_dose(client=websocket.app.state.temporal, user=user,
+                                schedule_id=body.schedule_id, dose_id=body.dose_id,
+                                outcome=body.outcome, reason=body.reason, via="websocket")
+    return {"type": "result", "ok": True, "dose_id": result.dose_id, "outcome": result.outcome,
+            "message": result.message,
+            "next_dose_at": result.next_dose_at.isoformat() if result.next_dose_at else None}
 
 
 @router.websocket("/ws")
@@ -113,7 +139,14 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
             await websocket.send_json({"type": "event", **item})
             LIVE_EVENTS_SENT.labels(kind="websocket").inc()
 
-    pusher = asyncio.create_task(push_events())
+    async def present() -> None:
+        """Keep this socket's presence row fresh: someone with it open is not offline."""
+        while True:
+            await asyncio.sleep(REFRESH_EVERY.total_seconds())
+            await asyncio.to_thread(socket_seen, socket_key)
+
+    await asyncio.to_thread(socket_opened, socket_key, user.sub)
+    pusher, presence = asyncio.create_task(push_events()), asyncio.create_task(present())
     try:
         while True:
             text = await websocket.receive_text()
@@ -123,8 +156,9 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
                 frame = None
             ref = frame.get("ref") if isinstance(frame, dict) else None
             try:
-                if not (isinstance(frame, dict) and frame.get("type") == "ack"):
-                    await limits.allow_frame(socket_key)  # an acknowledgement is never refused
+                if not (isinstance(frame, dict) and frame.get("type") in ("ack", "confirm")):
+                    # an acknowledgement or a dose's confirmation is never refused
+                    await limits.allow_frame(socket_key)
                 if not isinstance(frame, dict):
                     raise VigilError(400, "invalid_frame", "A frame is a JSON object.")
                 reply = await _answer(websocket, user, frame)
@@ -136,4 +170,6 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
         pass
     finally:
         pusher.cancel()
+        presence.cancel()
         LIVE_CLIENTS.labels(kind="websocket").dec()
+        await asyncio.to_thread(socket_closed, socket_key)

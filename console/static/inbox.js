@@ -68,8 +68,9 @@
     if (!page) return;
     page.state = state;
     page.owner = owner;
-    const words = { mine: "You have it.", taken: "Taken by " + owner + ".",
-                    closed: "Closed: " + (owner || "stood down") + "." };
+    const w = config.words;
+    const words = { mine: w.mine, taken: w.taken.replace("{name}", owner),
+                    closed: w.closed.replace("{status}", owner || w.stood_down) };
     page.el.classList.toggle("taken", state === "taken" || state === "mine");
     page.el.classList.toggle("closed", state === "closed");
     page.el.querySelector(".page-state").textContent = words[state] || "";
@@ -143,12 +144,12 @@
     const ref = "ack-" + (++refs);
     waiting.set(ref, subject);
     socket.send(JSON.stringify({ type: "ack", emergency_id: subject, ref: ref }));
-    pages.get(subject).el.querySelector(".page-state").textContent = "Acknowledging…";
+    pages.get(subject).el.querySelector(".page-state").textContent = config.words.acknowledging;
     return true;
   }
 
   function reconnectLater(why) {
-    setConnection("lost", "Connection lost (" + why + "). Pages may be arriving that you cannot see. Reconnecting…");
+    setConnection("lost", config.words.lost + " (" + why + ")");
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 10000);
   }
@@ -173,7 +174,7 @@
         socket = new WebSocket(url);
         socket.onopen = function () {
           retryMs = 1000;
-          setConnection("live", "Live: new pages appear here at once.");
+          setConnection("live", config.words.live);
         };
         socket.onmessage = function (message) {
           const frame = JSON.parse(message.data);

@@ -121,3 +121,18 @@ class FhirApplied(BaseModel):
     id: str
     applied: list[str]
     status: str
+
+
+class AppointmentReplyIn(Strict):
+    """The patient's answer to a reminder."""
+
+    answer: Literal["confirm", "reschedule"] = Field(
+        description="confirm: they are coming; reschedule: the clinic's coordinators are asked "
+        "to find another time")
+
+
+class ReplyApplied(BaseModel):
+    id: str
+    status: str
+    answer: str
+    starts_at: Utc

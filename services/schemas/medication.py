@@ -94,6 +94,15 @@ class ConfirmBody(Strict):
     via: Via = "app"
 
 
+class ConfirmFrame(Strict):
+    """A WebSocket `confirm` frame: the dose named by its schedule, as the reminder gave them."""
+
+    schedule_id: str = Field(min_length=1, max_length=100)
+    dose_id: str = Field(min_length=1, max_length=40)
+    outcome: Literal["taken", "skipped"]
+    reason: str = Field("", max_length=500, description="Required when skipped")
+
+
 class SteerBody(Strict):
     reason: str = Field("", max_length=500)
 

@@ -74,6 +74,9 @@ class ScheduleIn(Why):
     facility_id: str = Field(min_length=1, max_length=100)
     specialisation: str | None = Field(None, max_length=100, description="The team, if any.")
     time_zone: str = Field(description="IANA zone of the facility, e.g. Asia/Kuala_Lumpur.")
+    handoff_notice_minutes: int = Field(
+        30, ge=0, le=1440, description="How long before a shift the person coming on is told "
+                                       "(0: when it starts).")
 
     @field_validator("time_zone")
     @classmethod
@@ -100,6 +103,50 @@ class OverrideIn(Why):
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
+
+
+class SwapIn(Why):
+    colleague: str = Field(min_length=1, max_length=100, description="Who covers the time.")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    person: str | None = Field(None, min_length=1, max_length=100,
+                               description="Whose time it is; default the caller (an admin "
+                                           "imposing a swap names them).")
+    impose: bool = Field(False, description="Admins only: the override is made at once, "
+                                            "without the colleague's acceptance.")
+
+    @model_validator(mode="after")
+    def _forwards(self) -> SwapIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class ImportIn(Why):
+    calendar: str = Field(min_length=1, max_length=250_000,
+                          description="The text of an iCalendar (.ics) file.")
+
+
+class SwapPublic(BaseModel):
+    id: str
+    schedule_id: str
+    person: str
+    colleague: str
+    starts_at: Utc
+    ends_at: Utc
+    status: str = Field(description="requested, accepted, declined or imposed.")
+    reason: str | None
+    requested_by: str
+    decided_by: str | None
+    decision_reason: str | None
+    override_id: str | None
+    created_at: Utc
+    decided_at: Utc | None
+
+
+class CalendarLinkPublic(BaseModel):
+    url: str = Field(description="Subscribe to it in a calendar app; no token needed.")
+    expires_at: Utc
 
 
 class WindowPublic(BaseModel):
@@ -134,6 +181,7 @@ class SchedulePublic(BaseModel):
     facility_id: str
     specialisation: str | None
     time_zone: str
+    handoff_notice_minutes: int
     version: int
     layers: list[LayerPublic]
     overrides: list[OverridePublic]
@@ -154,3 +202,9 @@ class ShiftPublic(BaseModel):
     source: str | None
     starts_at: Utc
     ends_at: Utc
+
+
+class ImportPublic(BaseModel):
+    layers: list[str] = Field(description="Ids of the layers made from repeating events.")
+    overrides: list[str] = Field(description="Ids of the overrides made from one-off events.")
+    schedule: SchedulePublic

@@ -74,10 +74,12 @@ class QuietHours(Strict):
 
 
 class PrayerMethod(Strict):
-    """How prayer times are calculated. The default is JAKIM's (Malaysia)."""
+    """How prayer times are calculated. The default is what JAKIM publishes for Malaysia:
+    Fajr 18° since the National Fatwa Council's 2019 decision (20° before it), Isha 18°,
+    Shafi'i Asr; the same defaults as clinical/prayer_times.py `PrayerSettings`."""
 
     name: str = Field("JAKIM", min_length=1, max_length=50)
-    fajr_angle: float = Field(20.0, ge=10, le=25, description="Sun's depression at Fajr, degrees")
+    fajr_angle: float = Field(18.0, ge=10, le=25, description="Sun's depression at Fajr, degrees")
     isha_angle: float = Field(18.0, ge=10, le=25, description="Sun's depression at Isha, degrees")
     asr: Literal["shafii", "hanafi"] = Field("shafii", description="Asr shadow factor 1 or 2")
 

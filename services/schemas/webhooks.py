@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-EventType = Literal[
+EventType = Literal[  # activities/webhook_events.EVENT_TYPES (a unit test keeps them equal)
     "emergency.created", "emergency.acknowledged", "emergency.escalated", "emergency.resolved",
     "emergency.cancelled", "emergency.unacknowledged", "monitoring.alarm", "monitoring.ended",
+    "medication.dose_missed", "medication.dose_taken", "medication.dose_late",
+    "medication.dose_skipped", "medication.schedule_paused", "medication.schedule_resumed",
+    "medication.schedule_stopped", "appointment.created", "appointment.updated",
 ]
 PayloadShape = Literal["thin", "fhir"]
 DAY = 86_400.0
@@ -67,6 +70,19 @@ class SecretRotation(Strict):
                            description="How long the old secret still signs too")
 
 
+class WebhookReplay(Strict):
+    """One event by its `webhook_id`, or every event that occurred in [since, until)."""
+
+    webhook_id: str | None = Field(None, min_length=1, max_length=100)
+    since: AwareDatetime | None = Field(None, description="With its UTC offset")
+    until: AwareDatetime | None = Field(None, description="Defaults to now")
+
+
+class WebhookReplayed(BaseModel):
+    replayed: list[str]  # webhook ids queued again, in their original order
+    already_pending: list[str]  # still on their way: not queued twice
+
+
 class WebhookStats(BaseModel):
     sent: int = 0  # events delivered
     failed: int = 0  # events given up on
@@ -109,3 +125,5 @@ class WebhookDeliveryPublic(BaseModel):
     occurred_at: datetime
     delivered_at: datetime | None
     failed_at: datetime | None
+    replays: int = 0
+    replayed_at: datetime | None = None

@@ -4,18 +4,23 @@ words through their consent, and bad input changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from activities.directory import find_targets, on_duty_query
 from db.engine import reading
 from db.models import Appointment
 from tests.utils.api import as_user
-from tests.utils.live import next_frame, sse_events, staff_socket
+from tests.utils.history import events, idle
+from events.topics import family_topic
+from tests.utils.live import next_frame, publish_to, sse_events, staff_socket
 from tests.utils.people import authorise
 from tests.utils.records import attempts, audit_actions
 from tests.utils.waiting import eventually
@@ -59,6 +64,22 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     family = as_user(stack.api_url, "cg-appt-yes", "family")
     following = asyncio.create_task(sse_events(family, f"/patients/{patient}/updates", count=100,
                                                timeout_s=30, into=seen))
+    # The family member without appointments consent follows the same stream (their monitoring
+    # consent opens it). Markers on their own topic bracket the room change: the stream is
+    # in order, so whatever it would show of the change arrives before the second marker.
+    unconsented_seen: list[dict] = []
+    unconsented = as_user(stack.api_url, "cg-appt-no", "family")
+    their_topic = family_topic(patient, "cg-appt-no")
+    watching = asyncio.create_task(sse_events(
+        unconsented, f"/patients/{patient}/updates", count=100, timeout_s=30,
+        into=unconsented_seen))
+
+    async def marker(n: int) -> None:
+        publish_to(their_topic, "monitoring", [{"subject_id": f"marker-{n}", "text": "marker"}])
+        await eventually(lambda: any(e["data"]["payload"].get("subject_id") == f"marker-{n}"
+                                     for e in unconsented_seen), what=f"marker {n} streamed")
+
+    await marker(1)
     async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws, \
             staff_socket(stack.ws_url(), "nurse-siti") as nurse_ws, \
             staff_socket(stack.ws_url(), "dr-lim") as provider_ws, \
@@ -78,6 +99,11 @@ async def test_a_room_change_reaches_the_patient_the_provider_and_the_on_duty_nu
     assert told[0]["data"]["payload"]["subject_id"] == appointment_id
     following.cancel()
     await family.aclose()
+    await marker(2)  # published after the room change's family event
+    watching.cancel()
+    await unconsented.aclose()
+    assert [e["data"]["payload"]["subject_id"] for e in unconsented_seen] == [
+        "marker-1", "marker-2"], "without appointments consent: nothing of the appointment"
 
     on_duty = {t.staff_id for t in find_targets(on_duty_query("vigil-general"))}
     assert "nurse-siti" in on_duty
@@ -188,3 +214,134 @@ async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_
     with reading() as session:
         row = session.get(Appointment, appointment_id)
     assert row is not None and row.room == "9"
+
+
+def deliveries_scheduled(history: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """(recipient, task queue) of every `deliver` activity the workflow scheduled."""
+    found = []
+    for event in history:
+        if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == "deliver":
+            request = json.loads(scheduled.input.payloads[0].data)
+            found.append((request["recipient_id"], scheduled.task_queue.name))
+    return found
+
+
+async def test_an_emergency_appointment_pages_the_care_team_on_every_channel_through_the_emergency_queue(
+        stack, admin: httpx.AsyncClient, temporal_address: str) -> None:
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    booked = await admin.post("/appointments", json=booking(
+        patient, emergency=True, care_team=["dr-tan", "dr-kumar"]))
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    every = {"websocket", "push", "sms", "voice", "email"}
+
+    def care_team_channels() -> dict[str, set[str]]:
+        reached: dict[str, set[str]] = {}
+        for a in attempts(appointment_id):
+            if a.recipient_id in ("dr-tan", "dr-kumar") and a.outcome in ("sent", "delivered"):
+                reached.setdefault(a.recipient_id, set()).add(a.channel)
+        return reached
+
+    await eventually(lambda: care_team_channels() == {"dr-tan": every, "dr-kumar": every},
+                     what="the care team paged on every channel")
+    history = await idle_history(temporal_address, appointment_id)
+    scheduled = deliveries_scheduled(history)
+    care_team_queues = {queue for person, queue in scheduled if person in ("dr-tan", "dr-kumar")}
+    emergency_queue = stack.env["VIGIL_TASK_QUEUE"]
+    assert care_team_queues == {emergency_queue}, scheduled
+    assert {queue for _, queue in scheduled} == {emergency_queue}, "every page of it, the patient's too"
+    assert emergency_queue != stack.env["VIGIL_ROUTINE_TASK_QUEUE"]
+    started = (await Client.connect(temporal_address)).get_workflow_handle(appointment_id)
+    assert (await started.describe()).task_queue == stack.env["VIGIL_ROUTINE_TASK_QUEUE"], \
+        "the workflow itself stays routine: only its pages jump the queue"
+
+
+async def idle_history(temporal_address: str, workflow_id: str) -> list:  # type: ignore[type-arg]
+    await idle(temporal_address, workflow_id)
+    return await events(temporal_address, workflow_id)
+
+
+async def new_patient(admin: httpx.AsyncClient, **fields: object) -> str:
+    """A patient of this test's own, reachable by email and phone."""
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    created = await admin.post("/patients", json={
+        "id": patient, "name": "Patient", "time_zone": "Asia/Kuala_Lumpur",
+        "email": f"{patient}@patients.example",
+        "phone": f"+6019{uuid.uuid4().int % 10**7:07d}", **fields})
+    assert created.status_code == 201, created.text
+    return patient
+
+
+async def test_a_patient_offline_is_emailed_an_everyday_update_and_one_online_is_not(
+        stack, admin: httpx.AsyncClient) -> None:
+    patient = await new_patient(admin)
+    booked = await admin.post("/appointments", json=booking(patient))  # nobody has the app open
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+
+    def patient_channels(scope: str) -> set[str]:
+        return {a.channel for a in attempts(appointment_id, recipient_id=patient)
+                if f"/{scope}/" in a.id and a.outcome in ("sent", "delivered")}
+
+    await eventually(lambda: patient_channels("u1") == {"websocket", "email"},
+                     what="the booking by WebSocket and, offline, by email")
+    async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as ws:
+        delayed = await admin.post(f"/appointments/{appointment_id}/updates",
+                                   json={"type": "provider_delay", "delay_minutes": 15})
+        assert delayed.status_code == 200, delayed.text
+        frame = await next_frame(ws, subject_id=appointment_id, kind="appointment")
+        while frame["payload"]["detail"]["update"] != "provider_delay":
+            frame = await next_frame(ws, subject_id=appointment_id, kind="appointment")
+    await eventually(lambda: patient_channels("u2") == {"websocket"}, what="the delay's page")
+    history = await idle_history(stack.env["VIGIL_TEMPORAL_ADDRESS"], appointment_id)
+    answers = [json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
+               for e in history if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+               and _activity_type(history, e) == "person_online"]
+    assert answers == [False, True], "offline at booking, online at the delay: both recorded"
+    assert patient_channels("u2") == {"websocket"}, "online: no email"
+
+
+def _activity_type(history: list, completed) -> str:  # type: ignore[no-untyped-def,type-arg]
+    scheduled_id = completed.activity_task_completed_event_attributes.scheduled_event_id
+    scheduled = next(e for e in history if e.event_id == scheduled_id)
+    return scheduled.activity_task_scheduled_event_attributes.activity_type.name
+
+
+async def test_impossible_updates_are_422_naming_the_field_and_change_nothing(
+        admin: httpx.AsyncClient) -> None:
+    patient = await new_patient(admin)
+    appointment_id = (await admin.post("/appointments", json=booking(patient))).json()["id"]
+    await eventually(lambda: "appointment.reminders_planned" in audit_actions(appointment_id),
+                     what="the workflow settled after booking")
+    before, row = audit_actions(appointment_id), appointments_of(patient)[0]
+    now = datetime.now(UTC)
+    refused = {
+        "body.starts_at": {"type": "rescheduled", "starts_at": (now - timedelta(hours=1)).isoformat(),
+                           "ends_at": now.isoformat()},
+        "body.ends_at": {"type": "rescheduled", "starts_at": (now + timedelta(days=5)).isoformat(),
+                         "ends_at": (now + timedelta(days=4)).isoformat()},
+        "body.provider_id": {"type": "provider_change", "provider_id": "dr-nobody"},
+        "room": {"type": "room_change"},
+        "body.delay_minutes": {"type": "provider_delay", "delay_minutes": 0},
+        "body.urgency": {"type": "urgency_change", "urgency": "apocalyptic"},
+        "body.type": {"type": "teleported"},
+    }
+    for field, body in refused.items():
+        answer = await admin.post(f"/appointments/{appointment_id}/updates", json=body)
+        assert answer.status_code == 422, (field, answer.text)
+        named = {d.get("field") for d in answer.json()["error"]["details"]} \
+            if isinstance(answer.json()["error"]["details"], list) \
+            else {answer.json()["error"]["details"].get("field")}
+        assert field in named, (field, answer.text)
+    malformed = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={"resourceType": "Appointment", "status": "booked",
+                                      "participant": "everyone"})
+    assert malformed.status_code == 422, malformed.text
+    assert audit_actions(appointment_id) == before, "no update recorded"
+    after = appointments_of(patient)[0]
+    assert (after.room, after.starts_at, after.provider_id, after.urgency, after.last_update) == (
+        row.room, row.starts_at, row.provider_id, row.urgency, row.last_update)

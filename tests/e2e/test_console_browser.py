@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import jwt
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from cli.browser import launch_options
 from settings import get_settings
 from tests.utils.api import fast_policy, token
 from tests.utils.browser import live_inbox, signed_in_page
@@ -20,15 +18,6 @@ from tests.utils.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 ON_CALL_TIER = [{"name": "Everyone on call", "targets": "on_call", "ack_timeout_s": 120}]
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    """One Chromium for the whole session; each test opens its own contexts."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(**launch_options())
-        yield launched
-        await launched.close()
 
 
 async def test_a_nurse_sees_a_critical_page_arrive_hears_it_and_a_colleague_sees_who_took_it(

@@ -20,7 +20,7 @@ def test_migrations_create_every_table(any_db: str) -> None:
     tables = set(inspect(engines(get_settings().database_url)[0]).get_table_names())
     assert {"staff", "facility", "escalationpolicy", "emergency", "deliveryattempt",
             "outboxmessage", "event", "auditentry", "alembic_version", "oncallschedule",
-            "oncalllayer", "oncalloverride"} <= tables
+            "oncalllayer", "oncalloverride", "oncallswap"} <= tables
 
 
 def test_concurrent_audit_appends_form_one_unbroken_chain(any_db: str) -> None:

@@ -53,7 +53,7 @@ async def test_patients_are_kept_with_their_preferences_and_bad_input_names_the_
     assert created.status_code == 201, created.text
     patient = created.json()
     prayer = patient["preferences"]["prayer"]
-    assert prayer["method"] == {"name": "JAKIM", "fajr_angle": 20.0, "isha_angle": 18.0,
+    assert prayer["method"] == {"name": "JAKIM", "fajr_angle": 18.0, "isha_angle": 18.0,
                                 "asr": "shafii"}, "JAKIM is the default method"
     assert prayer["adjustments"]["maghrib"] == 2 and patient["preferences"]["halal_only"]
 

@@ -38,7 +38,9 @@ END = ("POST", f"{V1}/sessions/{{session_id}}/end")
 # nothing), then allowed, since the first allowed call changes what the others see.
 LAST = (END, ("DELETE", f"{V1}/schedules/{{schedule_id}}/layers/{{layer_id}}"),
         ("DELETE", f"{V1}/schedules/{{schedule_id}}/overrides/{{override_id}}"),
-        ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"))
+        ("POST", f"{V1}/patients/{{patient_id}}/consents/{{consent_id}}/revoke"),
+        ("POST", f"{V1}/schedules/{{schedule_id}}/swaps/{{swap_id}}/accept"),
+        ("POST", f"{V1}/schedules/{{schedule_id}}/swaps/{{swap_id}}/decline"))
 
 
 def _steering(verb: str) -> tuple[str, str]:
@@ -81,6 +83,8 @@ def _judge(rule: Rule, caller: Caller, status: int, body: Any) -> str | None:
         return None if ok else f"{status} {body}, wanted 403 invalid_signature"
     if rule.access is Access.LINK:  # a forged link: 404, whatever the bearer
         return None if status == 404 else f"{status}, wanted 404 for a forged link"
+    if rule.access is Access.FEED:  # a forged feed link: 403, whatever the bearer
+        return None if status == 403 else f"{status}, wanted 403 for a forged feed link"
     if caller.valid and rule.allows(caller.roles, caller.scopes):
         return None if status not in (401, 403) and status < 500 else f"{status} {body}, allowed"
     wanted = 401 if not caller.valid else 403

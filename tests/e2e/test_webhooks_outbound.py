@@ -12,10 +12,9 @@ from fhir.resources.R4B.bundle import Bundle
 from standardwebhooks.webhooks import Webhook
 
 from tests.utils.waiting import eventually
-from tests.utils.webhook_receiver import Receiver, webhook_receiver
+from tests.utils.webhook_receiver import Receiver, subscribe, webhook_receiver
 
 pytestmark = pytest.mark.e2e
-FAST_RETRY = {"initial_s": 0.2, "max_s": 0.5, "window_s": 120}
 
 
 @pytest.fixture
@@ -25,11 +24,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 async def _endpoint(admin: httpx.AsyncClient, url: str, **fields: Any) -> dict[str, Any]:
-    body = {"url": url, "event_types": ["emergency.created", "emergency.acknowledged"],
-            "retry": FAST_RETRY, **fields}
-    response = await admin.post("/webhook-endpoints", json=body)
-    assert response.status_code == 201, response.text
-    created = response.json()
+    created = await subscribe(admin, url, ["emergency.created", "emergency.acknowledged"],
+                              **fields)
     assert created["secret"].startswith("whsec_")
     return created
 

@@ -11,9 +11,11 @@ import json
 from collections.abc import Awaitable, Callable
 
 import httpx
+from sqlmodel import select
 from temporalio.client import Client
 
 from audit.history import audit_entries
+from db.engine import reading
 from tests.utils.api import as_user, emergency_body, fast_policy
 from tests.utils.live import next_frame, staff_socket
 from tests.utils.monitoring import NEWS2_5, NORMAL, a_reading, session_body
@@ -194,6 +196,38 @@ async def appointment_room_change_to_completed(api: str, client: Client,
             answer = await coordinator.post(f"/appointments/{aid}/updates", json=update)
             assert answer.status_code == 200, answer.text
     return await _closed(client, aid)
+async def appointment_emergency_answered_and_cancelled(api: str, client: Client,
+                                                       patient_id: str = "patient-003") -> str:
+    """An emergency appointment (its pages on the emergency queue, the patient offline so
+    emailed too): the patient asks to reschedule in the app (the coordinators are told), the
+    provider runs late, and it is cancelled."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime.now(timezone.utc) + timedelta(days=3)
+    async with as_user(api, "coord-lee", "coordinator") as coordinator, \
+            as_user(api, patient_id, "patient") as patient:
+        response = await coordinator.post("/appointments", json={
+            "patient_id": patient_id, "provider_id": "dr-lim", "facility_id": "vigil-general",
+            "room": "5", "starts_at": start.isoformat(), "care_team": ["dr-tan"],
+            "emergency": True, "ends_at": (start + timedelta(minutes=20)).isoformat()})
+        assert response.status_code == 201, response.text
+        aid = response.json()["id"]
+
+        async def recorded(change: str) -> None:
+            await eventually(lambda: any(e["action"] == f"appointment.{change}"
+                                         for e in audit_entries(aid)), timeout_s=30,
+                             what=f"appointment.{change} recorded")
+
+        await recorded("reminders_planned")
+        asked = await patient.post(f"/appointments/{aid}/reply", json={"answer": "reschedule"})
+        assert asked.status_code == 200, asked.text
+        await recorded("reschedule_requested")
+        for update in ({"type": "provider_delay", "delay_minutes": 10}, {"type": "cancelled"}):
+            answer = await coordinator.post(f"/appointments/{aid}/updates", json=update)
+            assert answer.status_code == 200, answer.text
+    return await _closed(client, aid)
+
+
 async def medication_schedule_steered_and_stopped(
         api: str, client: Client, patient_id: str | None = None) -> str:
     """A coordinator starts a twice-daily plan with prayer-time awareness in Kuala Lumpur,
@@ -230,6 +264,92 @@ async def medication_schedule_steered_and_stopped(
     return await _closed(client, sid)
 
 
+async def oncall_watch_notice_gap_and_schedule_gone(api: str, client: Client,
+                                                    patient_id: str | None = None) -> str:
+    """A rota whose first turn starts in 30 minutes with an hour's notice: the watcher reports
+    the gap until then to the admins and tells Dr Tan at once; an override wakes it (the same
+    gap, not reported again); then the schedule is removed (no route does that yet, so the rows
+    go directly) and the watcher, woken, finds it gone and ends."""
+    import uuid
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import delete
+
+    from db.engine import writing
+    from db.models import DeliveryAttempt, OnCallLayer, OnCallOverride, OnCallSchedule
+    from workflows.oncall_watch_types import WAKE_SIGNAL, workflow_id_for
+
+    schedule_id = f"rota-{uuid.uuid4().hex[:8]}"
+    watcher = workflow_id_for(schedule_id)
+    starts = datetime.now(ZoneInfo("Asia/Kuala_Lumpur")) + timedelta(minutes=30)
+    async with as_user(api, "admin-raj", "admin") as admin:
+        made = await admin.post("/schedules", json={
+            "id": schedule_id, "name": "Corpus rota", "facility_id": "vigil-general",
+            "time_zone": "Asia/Kuala_Lumpur", "handoff_notice_minutes": 60, "layers": [{
+                "name": "days", "members": ["dr-tan", "dr-lim"], "turn": "daily",
+                "rotation_start": starts.replace(tzinfo=None, microsecond=0).isoformat()}]})
+        assert made.status_code == 201, made.text
+
+        def sent(kind: str) -> bool:
+            with reading() as session:
+                return session.exec(select(DeliveryAttempt).where(
+                    DeliveryAttempt.subject_id == watcher, DeliveryAttempt.kind == kind,
+                    DeliveryAttempt.outcome != "sending")).first() is not None
+
+        await eventually(lambda: sent("rota_gap") and sent("shift_handoff"), timeout_s=30,
+                         what="the gap alarm and the hand-off notice")
+        later = datetime.now(timezone.utc) + timedelta(days=3)
+        cover = await admin.post(f"/schedules/{schedule_id}/overrides", json={
+            "person": "dr-lim", "starts_at": later.isoformat(),
+            "ends_at": (later + timedelta(hours=1)).isoformat(), "reason": "corpus"})
+        assert cover.status_code == 201, cover.text
+    handle = client.get_workflow_handle(watcher)
+    await eventually(lambda: _looks(handle, 2), timeout_s=30, what="the watcher woken")
+    with writing() as session:
+        for table in (OnCallOverride, OnCallLayer):
+            session.exec(delete(table).where(table.schedule_id == schedule_id))  # type: ignore[call-overload]
+        session.exec(delete(OnCallSchedule).where(OnCallSchedule.id == schedule_id))  # type: ignore[call-overload]
+    await handle.signal(WAKE_SIGNAL)
+    await handle.result()
+    return watcher
+
+
+async def _looks(handle, at_least: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await handle.query("state"))["looks"] >= at_least
+
+
+async def medication_dose_missed_then_confirmed(api: str, client: Client) -> str:
+    """A patient's first dose goes unconfirmed and is told to the caregiver whose consent
+    covers medication; the next is confirmed by the patient; the coordinator stops the plan."""
+    from tests.utils.medication_stack import (consent, dose_id, minutes_ahead, new_caregiver,
+                                              new_patient, plan_body, start_plan)
+
+    async with as_user(api, "coord-lee", "coordinator") as coordinator:
+        patient = await new_patient(coordinator)
+        carer = await new_caregiver(coordinator)
+        await consent(coordinator, patient["id"], carer["id"], ["medication"])
+        first, second = minutes_ahead(2)
+        sid = await start_plan(coordinator, plan_body(patient["id"], [first, second]))
+        handle = client.get_workflow_handle(sid)
+
+        async def second_open() -> dict:
+            state = await handle.query("state")
+            return state if (state.get("open_dose") or {}).get("dose_id") == dose_id(second) else {}
+
+        state = await eventually(second_open, timeout_s=150, what="the second dose open")
+        (missed,) = state["recent"]
+        assert (missed["outcome"], missed["escalated_to"]) == ("missed", [carer["id"]])
+        async with as_user(api, patient["id"], "patient") as own:
+            taken = await own.post(f"/medication-schedules/{sid}/doses/confirm",
+                                   json={"dose_id": dose_id(second), "outcome": "taken"})
+            assert taken.status_code == 200, taken.text
+        stopped = await coordinator.post(f"/medication-schedules/{sid}/stop",
+                                         json={"reason": "course finished"})
+        assert stopped.status_code == 200, stopped.text
+    return await _closed(client, sid)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "emergency_acknowledged": emergency_acknowledged,
     "emergency_exhausted": emergency_exhausted,
@@ -237,9 +357,15 @@ SCENARIOS: dict[str, Scenario] = {
     "emergency_handed_over": emergency_handed_over,
     "emergency_escalated_by_hand": emergency_escalated_by_hand,
     "monitoring_session_acknowledged_and_ended": monitoring_session_acknowledged_and_ended,
-    "webhook_endpoint_delivered": webhook_endpoint_delivered,
+    "webhook_endpoint_delivered": webhook_endpoint_delivered,  # recorded before batches
+    # The same, recorded since first tries go in batches (workflow.patched): the refused first
+    # try ends a batch, is retried on its own and delivered.
+    "webhook_endpoint_batched": webhook_endpoint_delivered,
     "appointment_room_change_to_completed": appointment_room_change_to_completed,
+    "appointment_emergency_answered_and_cancelled": appointment_emergency_answered_and_cancelled,
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
+    "oncall_watch_notice_gap_and_schedule_gone": oncall_watch_notice_gap_and_schedule_gone,
+    "medication_dose_missed_then_confirmed": medication_dose_missed_then_confirmed,
     # Recorded again once pages went out as one `deliver_batch` per timeout (workflow.patched
     # "deliver-in-batches"); the histories above keep the one-`deliver`-per-message path.
     "emergency_exhausted_in_batches": emergency_exhausted,

@@ -52,3 +52,30 @@ def test_a_bearer_token_is_not_a_link_and_a_link_is_not_a_bearer_token():
     with pytest.raises(VigilError) as refused:
         decode_token(link)
     assert refused.value.status == 401
+
+
+def test_a_medication_reminders_link_also_names_its_dose():
+    reminder = a_page("email", kind="medication_reminder", detail={"dose_id": "2026-03-29T08:00"})
+    link = ack_link_builder("https://vigil.example/", secret=SECRET, ttl_s=60)(reminder)
+    claim = read_ack_token(link.rsplit("/", 1)[1], secret=SECRET)
+    assert claim == AckClaim("att-0001", "staff-17", dose_id="2026-03-29T08:00")
+
+
+def test_a_reminder_email_links_to_its_answer_page_and_appointment_news_carries_no_link() -> None:
+    from channels.ack_links import ack_link_builder, read_ack_token
+    from channels.base import OutboundMessage, Recipient
+
+    link = ack_link_builder("https://vigil.example", secret="s" * 32, ttl_s=60)
+
+    def message(kind: str) -> OutboundMessage:
+        return OutboundMessage(attempt_id="a-1", channel="email", subject_id="appointment-1",
+                               kind=kind, recipient=Recipient(staff_id="patient-1", name="P"),
+                               severity="", short_code="", location_text="", safe_text="x")
+
+    reminder = link(message("appointment_reminder"))
+    assert reminder is not None and reminder.startswith("https://vigil.example/ack/appointment/")
+    claim = read_ack_token(reminder.rsplit("/", 1)[1], secret="s" * 32)
+    assert (claim.attempt_id, claim.staff_id) == ("a-1", "patient-1")
+    assert link(message("appointment")) is None and link(message("appointment_family")) is None
+    page = link(message("page"))
+    assert page is not None and page.startswith("https://vigil.example/ack/") and "/appointment/" not in page

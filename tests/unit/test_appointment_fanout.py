@@ -36,3 +36,18 @@ def test_a_no_show_tells_the_coordinators_and_a_delay_does_not_reach_on_duty_sta
     assert "coord-d" in told("no_show")
     assert set(told("provider_delay", urgency="low")) == {"patient-1", "dr-a", "cg-e"}
     assert "cg-e" not in told("urgency_change"), "family hear the patient's news, not triage"
+
+
+def test_an_offline_patient_gets_email_below_high_urgency_only() -> None:
+    from workflows.appointment_fanout import fan_out as rule
+
+    def patient_channels(update: str, offline: bool) -> list[str]:
+        pages = rule(update, urgency="normal", emergency=False, patient_id="p", provider_id="d",
+                     care_team=[], on_duty=[], coordinators=[], family=["f"],
+                     patient_offline=offline)
+        assert "email" not in next(pg for pg in pages if pg.person_id == "f").channels
+        return next(pg for pg in pages if pg.person_id == "p").channels
+
+    assert patient_channels("provider_delay", offline=True) == ["websocket", "email"]
+    assert patient_channels("provider_delay", offline=False) == ["websocket"]
+    assert patient_channels("room_change", offline=True) == ["websocket", "push"], "high: no"

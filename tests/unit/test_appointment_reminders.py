@@ -32,3 +32,33 @@ def test_a_reminder_whose_moment_has_passed_is_not_planned() -> None:
     planned = plan_reminders(starts_at=start, offsets_s=[86400, 7200], time_zone=KL, now=NOW,
                              quiet_hours=None)
     assert [p.offset_s for p in planned] == [7200]
+
+
+ASR = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # a prayer window 16:00-16:20 local
+WINDOWS = [("asr", ASR, ASR + timedelta(minutes=20))]
+
+
+def test_a_reminder_in_a_prayer_window_moves_to_the_windows_end() -> None:
+    start = ASR + timedelta(minutes=5, hours=2)
+    planned = plan_reminders(starts_at=start, offsets_s=[7200], time_zone=KL, now=NOW,
+                             quiet_hours=None, prayer_windows=WINDOWS)
+    assert planned[0].due_at == ASR + timedelta(minutes=20)
+    assert planned[0].moved_from == ASR + timedelta(minutes=5)
+    assert planned[0].moved_for == ("prayer:asr",)
+
+
+def test_a_prayer_window_never_moves_a_reminder_to_or_past_the_start() -> None:
+    start = ASR + timedelta(minutes=15)  # the window ends after the appointment starts
+    planned = plan_reminders(starts_at=start, offsets_s=[600], time_zone=KL, now=NOW,
+                             quiet_hours=None, prayer_windows=WINDOWS)
+    assert planned[0].due_at == ASR + timedelta(minutes=5) and planned[0].moved_for == ()
+
+
+def test_stored_prayer_awareness_becomes_the_clinical_rules_settings() -> None:
+    from activities.appointment_plans import prayer_settings_of
+
+    assert prayer_settings_of({"enabled": False}) is None
+    settings = prayer_settings_of({"enabled": True, "method": {
+        "fajr_angle": 20.0, "isha_angle": 18.0, "asr": "hanafi"}, "adjustments": {"asr": 3}})
+    assert settings is not None and settings.madhab == "hanafi" and settings.fajr_angle == 20.0
+    assert settings.adjustments == {"asr": 3}

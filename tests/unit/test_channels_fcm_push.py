@@ -168,3 +168,13 @@ def test_token_endpoint_unreachable_is_transient(fcm):
             FcmPushChannel(app).send(a_page("push"))
     finally:
         firebase_admin.delete_app(app)
+
+
+def test_a_dose_reminder_push_names_the_dose_for_its_confirm_action_not_the_medicine(fcm, push):
+    push.send(a_page("push", kind="medication_reminder", subject_id="medication-1",
+                     safe_text="Vigil: it is time for your 8:00 medicine. Open the app to confirm.",
+                     detail={"dose_id": "2026-12-01T08:00", "medications": [{"name": "Metformin"}]}))
+    (send,) = fcm.sends()
+    data = send.body["message"]["data"]
+    assert (data["schedule_id"], data["dose_id"]) == ("medication-1", "2026-12-01T08:00")
+    assert b"Metformin" not in send.raw

@@ -86,3 +86,15 @@ def test_timeout_is_transient():
     with unresponsive_server() as url:
         with pytest.raises(TransientChannelError, match="unreachable"):
             email_channel(url, timeout=0.3).send(a_page("email"))
+
+
+def test_a_medication_email_lists_the_medicines_in_its_body_never_its_subject(sendgrid):
+    reminder = a_page("email", kind="medication_reminder",
+                      safe_text="Vigil: it is time for your 8:00 medicine.",
+                      detail={"medications": [{"name": "Metformin", "dose": "500 mg",
+                                               "instructions": "with food"}]})
+    email_channel(sendgrid.url).send(reminder)
+    mail = sendgrid.requests[0].body
+    text, html = (c["value"] for c in mail["content"])
+    assert "Metformin 500 mg (with food)" in text and "Metformin 500 mg (with food)" in html
+    assert f"Confirm: {ACK_LINK}" in text and "Metformin" not in mail["subject"]

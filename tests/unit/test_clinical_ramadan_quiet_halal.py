@@ -10,7 +10,7 @@ from clinical.dose_times import DoseSchedule
 from clinical.halal import halal_warnings
 from clinical.prayer_times import PrayerSettings
 from clinical.quiet_hours import QuietHours, hold_for_quiet
-from clinical.ramadan import is_ramadan, map_ramadan, ramadan_bounds
+from clinical.ramadan import is_ramadan, map_ramadan, ramadan_bounds, ramadan_year
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
 FAJR = datetime(2026, 3, 1, 6, 8, tzinfo=KL)
@@ -26,6 +26,13 @@ def test_an_admin_calendar_overrides_the_computed_dates() -> None:
     sighted = [("2026-02-19", "2026-03-20")]
     assert not is_ramadan(date(2026, 2, 18), sighted)
     assert is_ramadan(date(2026, 3, 20), sighted)
+
+
+def test_a_sighting_sets_its_own_hijri_year_only_even_when_a_gregorian_year_has_two() -> None:
+    sighted = [("2030-01-06", "2030-02-04")]  # 1451 sighted a day late; 1452 not yet set
+    assert not is_ramadan(date(2030, 1, 5), sighted) and is_ramadan(date(2030, 2, 4), sighted)
+    assert is_ramadan(date(2030, 12, 27), sighted)  # 1452, computed: not overruled by 1451
+    assert ramadan_year(date(2030, 1, 6), date(2030, 2, 4)) == 1451
 
 
 def test_once_daily_goes_to_iftar_or_to_suhoor_with_breakfast() -> None:

@@ -120,7 +120,8 @@ def test_location_text_skips_missing_parts():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_reply_exists_in_every_language_and_fills_in(language):
     for key in _SMS:
-        text = sms_reply(key, language, code="4821", codes="4821, 1234", owner="Dr Tan")
+        text = sms_reply(key, language, code="4821", codes="4821, 1234", owner="Dr Tan",
+                         time="8:00")
         assert text and not re.search(r"[{}]", text)
     for key in _VOICE:
         assert not re.search(r"[{}]", voice_reply(key, language, owner="Dr Tan"))
@@ -135,3 +136,16 @@ def test_every_reply_exists_in_every_language_and_fills_in(language):
 ])
 def test_sms_acknowledgements_are_recognised(text, parsed):
     assert parse_ack(text) == parsed
+
+
+def test_a_patient_answers_a_reminder_in_any_of_the_four_languages() -> None:
+    from channels.appointment_replies import REPLY_WORDS, appointment_answer, answer_text
+
+    for answer, words in REPLY_WORDS.items():
+        for word in words:
+            assert appointment_answer(f"  {word.lower()} thanks") == answer, word
+    assert appointment_answer("确认") == "confirm" and appointment_answer("ACK 1234") is None
+    assert appointment_answer("") is None and appointment_answer("1") is None
+    for key in ("confirmed", "reschedule_asked", "no_appointment", "unavailable"):
+        for lang in ("en", "ms", "zh", "ta"):
+            assert answer_text(key, lang, when="1 Dec 09:30").startswith("VIGIL")

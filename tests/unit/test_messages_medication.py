@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.messages import LANGUAGES, safe_text
+from channels.messages import LANGUAGES, medication_detail, safe_text
 
 CONTENT = {"dose_time": "8:00", "severity": "", "patient_id": "patient-001",
            "medications": [{"name": "Metformin", "dose": "500 mg", "instructions": "diabetes"}]}
@@ -30,3 +30,18 @@ def test_each_language_has_its_own_words() -> None:
     texts = {lang: safe_text("medication_reminder", CONTENT, lang, "sms") for lang in LANGUAGES}
     assert len(set(texts.values())) == 4
     assert all("TAKEN" in text for text in texts.values())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("channel", ["sms", "push", "websocket"])
+def test_a_caregiver_is_told_whose_dose_by_first_name_only(channel: str, language: str) -> None:
+    content = {**CONTENT, "patient_name": "Aminah binti Ali"}
+    text = safe_text("medication_missed", content, language, channel)
+    assert "Aminah" in text and "binti" not in text and "Ali" not in text
+    for secret in ("Metformin", "500 mg", "diabetes", "patient-001"):
+        assert secret not in text
+
+
+def test_the_app_and_email_detail_lists_each_medicine() -> None:
+    assert medication_detail(CONTENT, "ms") == ["Ubat:", "Metformin 500 mg (diabetes)"]
+    assert medication_detail({"medications": []}, "en") == []

@@ -25,6 +25,7 @@ DECIDES_IN_BODY = {("GET", f"{V1}/patients/{{patient_id}}/updates"), ("WS", f"{V
                    ("GET", f"{V1}/caregivers"), ("GET", f"{V1}/caregivers/{{person_id}}"),
                    ("GET", f"{V1}/appointments"), ("GET", f"{V1}/appointments/{{appointment_id}}"),
                    ("GET", f"{V1}/appointments/{{appointment_id}}/events"),
+                   ("GET", f"{V1}/patients/{{patient_id}}/medication-administrations"),
                    *((m, f"{V1}/medication-schedules{path}") for m, path in (
                        ("GET", ""), ("GET", "/{schedule_id}"), ("POST", "/{schedule_id}/doses/confirm"),
                        ("GET", "/{schedule_id}/adherence"), ("GET", "/{schedule_id}/events")))}
@@ -104,7 +105,8 @@ def test_family_and_patients_reach_only_what_is_theirs() -> None:
                           ("GET", f"{V1}/medication-schedules/{{schedule_id}}"),
                           ("POST", f"{V1}/medication-schedules/{{schedule_id}}/doses/confirm"),
                           ("GET", f"{V1}/medication-schedules/{{schedule_id}}/adherence"),
-                          ("GET", f"{V1}/medication-schedules/{{schedule_id}}/events"))}}
+                          ("GET", f"{V1}/medication-schedules/{{schedule_id}}/events"),
+                          ("GET", f"{V1}/patients/{{patient_id}}/medication-administrations"))}}
     assert {rule.scoped["patient"] for rule in RULES if "patient" in rule.scoped} == \
         {Scope.PATIENT_SELF, Scope.OWN_INBOX}
 

@@ -17,11 +17,13 @@ from api.permissions import Scope
 from settings import get_settings
 from tests.utils.api import token
 
-PROVIDER = "dr-tan"  # paged for the matrix's emergency, on its session's care team
+PROVIDER = "dr-tan"  # paged for the matrix's emergency, on its session's care team,
+# and the colleague the matrix's swaps ask
 # Every scope the in-scope provider meets. OWNER holds while the steering steps run: dr-tan
 # acknowledges before anyone is refused or allowed a hand-over or a resolve.
 PROVIDER_SCOPES = frozenset({Scope.PAGED, Scope.PAGED_OR_RAISED, Scope.OWNER, Scope.SELF,
-                             Scope.ON_SESSION, Scope.CARE_TEAM, Scope.OWN_INBOX})
+                             Scope.ON_SESSION, Scope.CARE_TEAM, Scope.OWN_INBOX,
+                             Scope.SWAP_COLLEAGUE, Scope.SWAP_PARTY})
 OWN = frozenset({Scope.OWN_INBOX})  # a real person of the token's kind: their own socket
 
 

@@ -18,18 +18,23 @@ from api.permissions import V1
 from db.engine import reading
 from db.models import (
     Appointment,
+    AuditEntry,
     Caregiver,
     Consent,
     EscalationPolicy,
     Facility,
+    MedicationSchedule,
     MonitoringSession,
     OnCallLayer,
     OnCallOverride,
     OnCallSchedule,
+    OnCallSwap,
     Patient,
+    RamadanDates,
     Staff,
     WebhookEndpoint,
 )
+from clinical.ramadan import ramadan_bounds
 from services.emergencies import find_by_key
 from tests.utils.api import emergency_body
 from tests.utils.callers import PROVIDER, Call, Caller
@@ -40,11 +45,14 @@ from tests.utils.matrix_world import (
     medication_body,
     override,
     policy,
+    rota_file,
     staff,
+    swap,
 )
+from tests.utils.medication_fhir import medication_request
 from tests.utils.monitoring import NORMAL, a_reading, session_body
 
-OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack")
+OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack", "/calendar")
 
 
 def _observation(patient_id: str, rate: int) -> dict[str, Any]:
@@ -84,6 +92,8 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
     e, s, r = f"{V1}/emergencies/{w.emergency_id}", f"{V1}/sessions/{w.session_id}", f"{V1}/review"
     forged_link = jwt.encode({"att": "x", "sub": PROVIDER, "aud": "x", "exp": 2**31},
                              "not-our-secret-" * 3, algorithm="HS256")
+    forged_feed = jwt.encode({"sub": f"schedule:{w.schedule_id}", "aud": "vigil:calendar-feed",
+                              "exp": 2**31}, "not-our-secret-" * 3, algorithm="HS256")
     since = (datetime.now(timezone.utc) - timedelta(minutes=10)).isoformat()
     n = w.numbers
     table: dict[str, Callable[[Caller], Call]] = {
@@ -177,8 +187,12 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
             data={"CallSid": f"CA{w.slug(c)}", "Digits": "1"}),
         "POST /webhooks/sendgrid/events": lambda c: Call(
             "POST", "/webhooks/sendgrid/events", [{"event": "bounce", "attempt_id": "x"}]),
+        "GET /calendar/{token}.ics": lambda c: Call("GET", f"/calendar/{forged_feed}.ics"),
         "GET /ack/{token}": lambda c: Call("GET", f"/ack/{forged_link}"),
         "POST /ack/{token}": lambda c: Call("POST", f"/ack/{forged_link}"),
+        "GET /ack/appointment/{token}": lambda c: Call("GET", f"/ack/appointment/{forged_link}"),
+        "POST /ack/appointment/{token}": lambda c: Call(
+            "POST", f"/ack/appointment/{forged_link}", data={"answer": "confirm"}),
     }
     table.update(_people(w))
     table.update(_schedules(w))
@@ -237,6 +251,23 @@ def _override_for(schedule_id: str, reason: str) -> Callable[[], bool]:
     return probe
 
 
+def _swap_for(schedule_id: str, reason: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            return session.exec(select(OnCallSwap).where(
+                OnCallSwap.schedule_id == schedule_id, OnCallSwap.reason == reason)).first() \
+                is not None
+    return probe
+
+
+def _swap_decided(swap_id: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            row = session.get(OnCallSwap, swap_id)
+            return row is not None and row.status != "requested"
+    return probe
+
+
 def _webhook_endpoints(w: World) -> dict[str, Callable[[Caller], Call]]:
     e = f"{V1}/webhook-endpoints/{w.webhook_endpoint_id}"
     return {
@@ -251,6 +282,8 @@ def _webhook_endpoints(w: World) -> dict[str, Callable[[Caller], Call]]:
         "POST /webhook-endpoints/{endpoint_id}/rotate-secret": lambda c: Call(
             "POST", f"{e}/rotate-secret", {"overlap_s": 0}),
         "GET /webhook-endpoints/{endpoint_id}/deliveries": lambda c: Call("GET", f"{e}/deliveries"),
+        "POST /webhook-endpoints/{endpoint_id}/replay": lambda c: Call(
+            "POST", f"{e}/replay", {"since": "2000-01-01T00:00:00Z"}),
     }
 
 
@@ -268,6 +301,9 @@ def _appointments(w: World) -> dict[str, Callable[[Caller], Call]]:
         "POST /appointments/{appointment_id}/updates": lambda c: Call(
             "POST", f"{a}/updates", {"type": "room_change", "room": f"r-{w.slug(c)}"},
             created=_appointment_in(f"r-{w.slug(c)}")),
+        "POST /appointments/{appointment_id}/reply": lambda c: Call(
+            "POST", f"{a}/reply", {"answer": "confirm"},
+            created=_audited(w.appointment_id, "appointment.patient_confirmed", _sub(c))),
         "GET /appointments/{appointment_id}/events": lambda c: Call("GET", f"{a}/events",
                                                                     stream=True),
         "GET /appointments/facilities/{facility_id}/events": lambda c: Call(
@@ -295,7 +331,56 @@ def _medication(w: World) -> dict[str, Callable[[Caller], Call]]:
             "GET", f"{m}/adherence"),
         "GET /medication-schedules/{schedule_id}/events": lambda c: Call(
             "GET", f"{m}/events", stream=True),
+        "POST /medication-schedules/fhir": lambda c: Call(
+            "POST", f"{V1}/medication-schedules/fhir",
+            medication_request(w.patient_id, w.slug(c)),
+            created=_schedule_with(w.patient_id, w.slug(c))),
+        "GET /patients/{patient_id}/medication-administrations": lambda c: Call(
+            "GET", f"{V1}/patients/{w.patient_id}/medication-administrations"),
+        "GET /ramadan-calendar": lambda c: Call("GET", f"{V1}/ramadan-calendar"),
+        # 1497's computed dates, so an allowed call changes no one's reminders.
+        "PUT /ramadan-calendar/{hijri_year}": lambda c: Call(
+            "PUT", f"{V1}/ramadan-calendar/1497", {
+                "first_day": ramadan_bounds(1497)[0].isoformat(),
+                "last_day": ramadan_bounds(1497)[1].isoformat(), "note": w.slug(c)},
+            created=_ramadan_noted(1497, w.slug(c))),
+        "DELETE /ramadan-calendar/{hijri_year}": lambda c: Call(
+            "DELETE", f"{V1}/ramadan-calendar/1498"),  # never set: allowed is a 404
     }
+
+
+def _sub(caller: Caller) -> str | None:
+    """Whom the caller's token names (read, not trusted: only to look for their trace)."""
+    if not caller.bearer:
+        return None
+    return jwt.decode(caller.bearer, options={"verify_signature": False}).get("sub")
+
+
+def _audited(subject: str, action: str, actor: str | None) -> Callable[[], bool]:
+    """Whether `actor` left this audit entry on `subject`."""
+    def probe() -> bool:
+        with reading() as session:
+            return session.exec(select(AuditEntry).where(
+                AuditEntry.subject == subject, AuditEntry.action == action,
+                AuditEntry.actor == actor)).first() is not None
+    return probe
+
+
+def _schedule_with(patient_id: str, medicine_id: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            rows = session.exec(select(MedicationSchedule).where(
+                MedicationSchedule.patient_id == patient_id)).all()
+        return any(m["id"] == medicine_id for r in rows for m in r.medications)
+    return probe
+
+
+def _ramadan_noted(hijri_year: int, note: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        with reading() as session:
+            row = session.get(RamadanDates, hijri_year)
+        return row is not None and row.note == note
+    return probe
 
 
 def _appointment_in(room: str) -> Callable[[], bool]:
@@ -366,6 +451,24 @@ def _schedules(w: World) -> dict[str, Callable[[Caller], Call]]:
         "GET /schedules/{schedule_id}/on-call": lambda c: Call("GET", f"{sc}/on-call"),
         "GET /schedules/{schedule_id}/shifts": lambda c: Call("GET", f"{sc}/shifts"),
         "GET /schedules/{schedule_id}/calendar.ics": lambda c: Call("GET", f"{sc}/calendar.ics"),
+        "GET /schedules/{schedule_id}/calendar-link": lambda c: Call(
+            "GET", f"{sc}/calendar-link"),
+        "POST /schedules/{schedule_id}/import": lambda c: Call(
+            "POST", f"{sc}/import", rota_file(w.staff_id, 40 + w.numbers[c.name],
+                                              f"import by {c.name}"),
+            created=_override_for(w.schedule_id, f"import by {c.name}")),
+        "GET /schedules/{schedule_id}/swaps": lambda c: Call("GET", f"{sc}/swaps"),
+        "POST /schedules/{schedule_id}/swaps": lambda c: Call(
+            "POST", f"{sc}/swaps", swap(w.staff_id, 60 + w.numbers[c.name], f"swap by {c.name}"),
+            created=_swap_for(w.schedule_id, f"swap by {c.name}")),
+        "POST /schedules/{schedule_id}/swaps/{swap_id}/accept": lambda c: Call(
+            "POST", f"{sc}/swaps/{w.swap_to_accept}/accept", {"reason": f"by {c.name}"},
+            created=_swap_decided(w.swap_to_accept)),
+        "POST /schedules/{schedule_id}/swaps/{swap_id}/decline": lambda c: Call(
+            "POST", f"{sc}/swaps/{w.swap_to_decline}/decline", {"reason": f"by {c.name}"},
+            created=_swap_decided(w.swap_to_decline)),
+        "GET /on-call/people/{staff_id}/calendar-link": lambda c: Call(
+            "GET", f"{V1}/on-call/people/{PROVIDER}/calendar-link"),
         "GET /on-call": lambda c: Call("GET", f"{V1}/on-call?facility_id={w.facility_id}"),
         "GET /on-call/people/{staff_id}/shifts": lambda c: Call(
             "GET", f"{V1}/on-call/people/{w.staff_id}/shifts"),

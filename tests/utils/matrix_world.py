@@ -62,6 +62,8 @@ class World:
     layer_id: str = ""  # replaced by PUT
     layer_to_delete: str = ""
     override_to_delete: str = ""
+    swap_to_accept: str = ""  # both ask dr-tan (PROVIDER) to cover the put-me member's time
+    swap_to_decline: str = ""
     link: str = ""  # a genuine acknowledge link for dr-tan's page
     webhook_endpoint_id: str = ""
     appointment_id: str = ""
@@ -108,6 +110,23 @@ def override(person: str, reason: str) -> dict[str, Any]:
             "ends_at": (start + timedelta(hours=8)).isoformat(), "reason": reason}
 
 
+def swap(colleague: str, days: int, reason: str = "matrix") -> dict[str, Any]:
+    """A swap of an hour `days` from now (clear of the matrix's other overrides)."""
+    start = datetime.now(timezone.utc) + timedelta(days=days)
+    return {"colleague": colleague, "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(), "reason": reason}
+
+
+def rota_file(person: str, days: int, reason: str) -> dict[str, Any]:
+    """An import body: one event putting `person` on for an hour `days` from now."""
+    start = (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y%m%dT%H%M%SZ")
+    end = (datetime.now(timezone.utc) + timedelta(days=days, hours=1)).strftime("%Y%m%dT%H%M%SZ")
+    calendar = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
+                f"UID:{reason}\r\nDTSTART:{start}\r\nDTEND:{end}\r\n"
+                f"ATTENDEE:urn:vigil:staff:{person}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    return {"calendar": calendar, "reason": reason}
+
+
 async def _ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code in (200, 201), response.text
     return response.json()
@@ -144,6 +163,10 @@ async def build(stack: Stack) -> World:
         with_override = await _ok(await coordinator.post(
             f"/schedules/{w.schedule_id}/overrides", json=override(w.staff_id, "delete me")))
         w.override_to_delete = with_override["overrides"][0]["id"]
+        async with as_user(stack.api_url, w.staff_id, "provider") as member:
+            w.swap_to_accept, w.swap_to_decline = [(await _ok(await member.post(
+                f"/schedules/{w.schedule_id}/swaps", json=swap(PROVIDER, days))))["id"]
+                for days in (30, 32)]
         w.webhook_endpoint_id = (await _ok(await admin.post("/webhook-endpoints", json={
             "url": "http://127.0.0.1:9/matrix", "event_types": ["emergency.created"],
             "enabled": False})))["id"]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+# Tries a fraction of a second apart, for two minutes: a test sees retries without waiting.
+FAST_RETRY = {"initial_s": 0.2, "max_s": 0.5, "window_s": 120}
 
 
 @dataclass
@@ -20,11 +27,26 @@ class Received:
 class Receiver:
     url: str
     status: int = 200  # what it answers now; tests change it
+    script: list[int] = field(default_factory=list)  # answers for the next requests, then `status`
     headers: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
 
     def accepted(self) -> list[Received]:
         return [r for r in self.received if 200 <= r.answered < 300]
+
+    def about(self, key: str, value: str, accepted_only: bool = True) -> list[Received]:
+        """Requests whose `data[key]` is `value` (thin bodies), in arrival order."""
+        kept = self.accepted() if accepted_only else self.received
+        return [r for r in kept if json.loads(r.body)["data"].get(key) == value]
+
+
+async def subscribe(admin: httpx.AsyncClient, url: str, event_types: list[str],
+                    **fields: Any) -> dict[str, Any]:
+    """A new endpoint with the fast retry schedule; the answer carries its secret."""
+    response = await admin.post("/webhook-endpoints", json={
+        "url": url, "event_types": event_types, "retry": FAST_RETRY, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 @contextmanager
@@ -35,7 +57,7 @@ def webhook_receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 - the http.server name
             length = int(self.headers.get("content-length", 0))
             body = self.rfile.read(length).decode()
-            status = receiver.status
+            status = receiver.script.pop(0) if receiver.script else receiver.status
             receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()},
                                               body, status))
             self.send_response(status)

@@ -20,11 +20,13 @@ from activities.delivery_types import DeliveryRequest, DeliveryResult
 from tests.utils.standins import batched
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 from workflows.webhook_delivery_types import (
+    BatchOutcome,
     GiveUp,
     OutboxBatch,
     OutboxQuery,
     PendingDelivery,
     RetrySchedule,
+    SendBatch,
     SendOutcome,
     SendRequest,
     WebhookDeliveryInput,
@@ -68,6 +70,15 @@ async def _run(env: WorkflowEnvironment, answers: dict[int, list[SendOutcome]],
         script = answers[request.seq]
         return script[min(request.attempt, len(script)) - 1]
 
+    @activity.defn(name="webhook_send_batch")
+    async def send_batch(batch: SendBatch) -> BatchOutcome:
+        """First tries in order, as the real batch sends them: each scripted like `send`."""
+        for done, seq in enumerate(batch.seqs):
+            outcome = await send(SendRequest(batch.endpoint_id, seq, 1, batch.scheduled_at))
+            if outcome.outcome != "delivered":
+                return BatchOutcome(done, outcome)
+        return BatchOutcome(len(batch.seqs))
+
     @activity.defn(name="webhook_give_up")
     async def give_up(request: GiveUp) -> list[str]:
         given_up.append(request)
@@ -82,7 +93,8 @@ async def _run(env: WorkflowEnvironment, answers: dict[int, list[SendOutcome]],
 
     queue = f"unit-{uuid.uuid4().hex[:8]}"
     async with Worker(env.client, task_queue=queue, workflows=[WebhookDeliveryWorkflow],
-                      activities=[next_deliveries, send, give_up, deliver, batched(deliver)],
+                      activities=[next_deliveries, send, send_batch, give_up, deliver,
+                                  batched(deliver)],
                       workflow_runner=SANDBOX):
         return await env.client.execute_workflow(
             WebhookDeliveryWorkflow.run, WebhookDeliveryInput("ep-1", poll_interval_s=60),

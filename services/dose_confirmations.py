@@ -1,0 +1,98 @@
+"""Confirming a dose, from every path: the API (the app, a push action), the WebSocket, an SMS
+reply and the email's signed link. Each ends in the schedule's validated `confirm_dose` update,
+which refuses a dose that is not open and says why.
+
+Who confirms is decided as the API decides it (services.medication.actor_for): the patient for
+themself, staff and caregivers on the patient's behalf, a caregiver only while a consent with
+the `medication` scope is in force.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from channels.replies import sms_reply
+from clinical.dose_plan import dose_label
+from clinical.dose_replies import parse_dose_reply
+from clinical.dose_times import zone_named
+from db.engine import reading
+from db.models import DoseRecord, MedicationSchedule, Patient, as_utc
+from services.errors import VigilError
+from services.medication import actor_for, get_schedule, run_command
+from services.people import patient_by_phone
+from services.principal import Principal
+from workflows.medication import MedicationScheduleWorkflow as Wf
+from workflows.medication_types import ConfirmDose, ConfirmResult
+
+# A workflow's refusal, as the SMS answer that explains it.
+_REFUSAL_REPLY = {"dose_not_open": "dose_too_late", "schedule_closed": "no_open_dose",
+                  "invalid_confirmation": "dose_skip_reason",
+                  "temporal_unavailable": "dose_unavailable"}
+
+
+def _actor(user: Principal, schedule_id: str) -> tuple[MedicationSchedule, Any]:
+    row = get_schedule(schedule_id)
+    return row, actor_for(user, row)
+
+
+async def confirm_dose(*, client: Any, user: Principal, schedule_id: str, dose_id: str,
+                       outcome: str, reason: str = "", via: str = "app") -> ConfirmResult:
+    """Taken or skipped (with a reason), as `user`; a refusal is the VigilError it names."""
+    if client is None:
+        raise VigilError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
+    row, actor = await asyncio.to_thread(_actor, user, schedule_id)
+    return await run_command(client=client, row=row, update=Wf.confirm_dose,
+                             arg=ConfirmDose(actor, dose_id, outcome, reason, via))
+
+
+# --- by SMS ---------------------------------------------------------------------------------
+
+def confirmable_doses(patient_id: str) -> list[DoseRecord]:
+    """What a bare "TAKEN" means: the patient's open doses; with none open, the newest missed
+    dose of each running schedule (the workflow takes it as late, or says it is too late)."""
+    running = select(MedicationSchedule.id).where(
+        MedicationSchedule.patient_id == patient_id, col(MedicationSchedule.status) == "active")
+    query = (select(DoseRecord).where(DoseRecord.patient_id == patient_id,
+                                      col(DoseRecord.schedule_id).in_(running))
+             .order_by(col(DoseRecord.remind_at).desc()))
+    with reading() as session:
+        opened = session.exec(query.where(DoseRecord.outcome == "open")).all()
+        if opened:
+            return list(opened)
+        missed = session.exec(query.where(DoseRecord.outcome == "missed").limit(20)).all()
+    newest: dict[str, DoseRecord] = {}
+    for dose in missed:
+        newest.setdefault(dose.schedule_id, dose)
+    return list(newest.values())
+
+
+def _label(remind_at: datetime, zone: str) -> str:
+    return dose_label(as_utc(remind_at) or remind_at, zone_named(zone))
+
+
+async def answer_dose_sms(*, client: Any, patient: Patient, text: str) -> str:
+    """The reply to a patient's SMS after confirming the doses it answers (in their language)."""
+    lang = patient.language
+    reply = parse_dose_reply(text)
+    if reply is None:
+        return sms_reply("dose_help", lang)
+    doses = await asyncio.to_thread(confirmable_doses, patient.id)
+    if not doses:
+        return sms_reply("no_open_dose", lang)
+    user = Principal(patient.id, ("patient",))
+    answers = []
+    for dose in doses:  # one reminder can stand for several schedules' doses at that time
+        time = _label(dose.remind_at, patient.time_zone)
+        try:
+            result = await confirm_dose(client=client, user=user, schedule_id=dose.schedule_id,
+                                        dose_id=dose.dose_id, outcome=reply.outcome,
+                                        reason=reply.reason, via="sms")
+        except VigilError as error:
+            answers.append(sms_reply(_REFUSAL_REPLY.get(error.code, "dose_too_late"), lang))
+            continue
+        answers.append(sms_reply(f"dose_{result.outcome}", lang, time=time))
+    return " ".join(dict.fromkeys(answers))  # the same answer once
