@@ -66,7 +66,8 @@ MAX_CACHED_WORKFLOWS = 12_000
 def activities_for(settings: Settings) -> list:
     """Every activity, bound to the clients it needs."""
     channels = build_channels(settings)
-    delivery, calls = DeliveryActivities(channels), CallActivities(channels["voice"])
+    delivery = DeliveryActivities(channels, send_threads=settings.activity_threads)
+    calls = CallActivities(channels["voice"])
     directory = DirectoryActivities()
     records = EmergencyRecordActivities()
     monitoring, planning = MonitoringRecordActivities(), MonitoringEmergencyActivities()
@@ -75,8 +76,9 @@ def activities_for(settings: Settings) -> list:
     medication = MedicationPlanActivities(PatientDirectory())
     medication_records = MedicationRecordActivities()
     rota = OnCallWatchActivities()
-    return [delivery.deliver, directory.resolve_targets, records.record_change,
-            monitoring.record_change, monitoring.store_readings, planning.plan_emergency,
+    return [delivery.deliver, delivery.deliver_batch, directory.resolve_targets,
+            records.record_change, monitoring.record_change, monitoring.store_readings,
+            planning.plan_emergency,
             calls.end_ringing_calls, webhooks.next_deliveries, webhooks.send_webhook,
             webhooks.send_batch, webhooks.give_up_delivery, appointments.record_change,
             appointment_plans.plan_reminders, appointment_plans.family, medication.plan_day,

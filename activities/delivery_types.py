@@ -1,9 +1,13 @@
-"""What the `deliver` activity takes and returns: plain data that workflows carry too."""
+"""What the delivery activities take and return: plain data that workflows carry too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+# A batch's outcome for a delivery whose provider had a passing fault: the attempt is
+# still open ("sending", its try counted) and the delivery's own retries take it over.
+RETRYING = "retrying"
 
 
 @dataclass
@@ -23,6 +27,18 @@ class DeliveryResult:
     attempt_id: str
     channel: str
     recipient_id: str
-    outcome: str  # sent, delivered, failed
+    outcome: str  # sent, delivered, failed (and, from `deliver_batch` only, retrying)
     provider_message_id: str | None = None
     error: str | None = None
+
+
+@dataclass
+class DeliveryBatch:
+    """Every delivery of one page (its people times its channels), sent by one activity."""
+
+    requests: list[DeliveryRequest] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryBatchResult:
+    results: list[DeliveryResult] = field(default_factory=list)  # one per request, same order

@@ -129,6 +129,29 @@ def _matches(person: Staff, query: TargetQuery, rota: Rota) -> bool:
     raise ValueError(f"unknown target selector {selector!r}")
 
 
+def _candidates(session: Session, query: TargetQuery) -> list[Staff]:
+    """Everyone who might match (`_matches` decides): narrowed in SQL, so a tier's lookup
+    reads its few candidates, not the whole directory."""
+    selector, wanted = query.selector, select(Staff)
+    if selector.startswith("staff:"):
+        person = session.get(Staff, selector.removeprefix("staff:"))
+        return [person] if person else []
+    if selector == "all_admins":
+        wanted = wanted.where(Staff.role == "admin")
+    else:
+        wanted = wanted.where(Staff.facility_id == query.facility_id)
+    if selector == "admins":
+        wanted = wanted.where(Staff.role == "admin")
+    elif selector == "on_call":
+        wanted = wanted.where(Staff.role == "provider")
+    elif selector == "charge_nurse":
+        wanted = wanted.where(Staff.charge_nurse == True)  # noqa: E712 - SQL, not Python
+    elif selector == "responders":
+        wanted = wanted.where(Staff.role == "provider",
+                              Staff.emergency_capable == True)  # noqa: E712
+    return list(session.exec(wanted).all())
+
+
 def find_targets(query: TargetQuery) -> list[Target]:
     """Everyone the selector names, in the order they should be paged."""
     with reading() as session:
@@ -137,7 +160,7 @@ def find_targets(query: TargetQuery) -> list[Target]:
             people = [p for p in [session.get(Staff, person)] if p] if person else []
         else:
             rota = rota_now(session)
-            people = [p for p in session.exec(select(Staff)).all() if _matches(p, query, rota)]
+            people = [p for p in _candidates(session, query) if _matches(p, query, rota)]
         lat, lon = query.latitude, query.longitude
         if lat is None or lon is None:
             facility = session.get(Facility, query.facility_id)

@@ -7,10 +7,15 @@ readings three ways and times each until every one has been processed:
 
 - bare: signals to a do-nothing workflow (Temporal's own ceiling on this machine);
 - raw: signals carrying a reading straight to the sessions, until scored and stored;
-- api: POST /sessions/{id}/readings, until scored and stored.
+- api: POST /sessions/{id}/readings, until scored and stored; meanwhile, every
+  --alarm-every seconds, one alarming reading to one of --alarm-probes sessions
+  of their own, timed from its POST to the care team's alarm frame (WebSocket).
 
 Senders keep at most --window readings unprocessed, so a burst never turns
-into a backlog that measures queueing instead of throughput. It stops by itself.
+into a backlog that measures queueing instead of throughput. Readings go to the
+sessions in turn, --burst at a time to each (1: one reading per session per
+pass; more: a device sending several in a row, as a ward monitor does, or one
+catching up after a dropout). It stops by itself.
 
     .venv/bin/python bench/monitoring_ingest.py                   # 2,000 sessions
     .venv/bin/python bench/monitoring_ingest.py --sessions 10000
@@ -57,6 +62,59 @@ class SignalCounter:
     @workflow.run
     async def run(self) -> None:
         await workflow.wait_condition(lambda: self.count < 0)
+
+
+# NEWS2 5 with no single score of 3: a medium alarm, paged to the care team at once.
+ALARMING = {**NORMAL, "respiratory_rate": 22, "spo2": 94, "heart_rate": 105, "temperature_c": 38.2}
+PROBE_CARE_TEAM = "rrt-wong"  # a demo responder
+
+
+async def open_probe_sessions(api: httpx.AsyncClient, count: int) -> list[str]:
+    body = {"monitoring_type": "continuous_vitals", "expected_interval_s": 3600,
+            "location": {"facility_id": "vigil-general", "department": "Ward 5B"},
+            "devices": [{"id": "dev-1", "type": "pulse_oximeter"}],
+            "care_team": [PROBE_CARE_TEAM]}
+    ids = []
+    for i in range(count):
+        response = await api.post("/sessions", json={**body, "patient_id": f"probe-{i}"})
+        response.raise_for_status()
+        ids.append(response.json()["id"])
+    return ids
+
+
+async def alarm_probes(api: httpx.AsyncClient, ws_url: str, sessions: list[str],
+                       stop: asyncio.Event, every_s: float) -> tuple[list[float], int]:
+    """While the flood runs: one alarming reading per probe session, every `every_s`; seconds
+    from each POST to the care team's first alarm frame for that session, and how many sent."""
+    from websockets.asyncio.client import connect
+
+    from api.auth import mint_token
+
+    seen: dict[str, float] = {}
+    posted: dict[str, float] = {}
+    url = f"{ws_url}?token={mint_token(PROBE_CARE_TEAM, ['provider'], 3600)}"
+    async with connect(url, max_queue=None) as ws:
+        async def listen() -> None:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame.get("kind") == "alarm":
+                    seen.setdefault(frame["payload"].get("subject_id"), time.perf_counter())
+
+        listener = asyncio.create_task(listen())
+        for sid in sessions:
+            await asyncio.sleep(every_s)
+            if stop.is_set():
+                break
+            taken = datetime.now(timezone.utc) - timedelta(seconds=1)
+            posted[sid] = time.perf_counter()
+            response = await api.post(f"/sessions/{sid}/readings", json={
+                "device_id": "dev-1", "taken_at": taken.isoformat(), "vitals": ALARMING})
+            response.raise_for_status()
+        deadline = time.monotonic() + 30
+        while [sid for sid in posted if sid not in seen] and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        listener.cancel()
+    return [seen[sid] - posted[sid] for sid in posted if sid in seen], len(posted)
 
 
 def rss_mb(pid: int) -> float:
@@ -218,6 +276,7 @@ async def run(args: argparse.Namespace) -> dict:
         began = time.perf_counter()
         async with api() as starter:
             sessions = await open_sessions(starter, args.sessions, args.concurrency)
+            probes = await open_probe_sessions(starter, args.alarm_probes)
         accepted_per_s = args.sessions / (time.perf_counter() - began)
         while started_count() < args.sessions:  # each session records its own start
             await asyncio.sleep(0.5)
@@ -230,8 +289,11 @@ async def run(args: argparse.Namespace) -> dict:
 
         client = await Client.connect(f"127.0.0.1:{port}")
         cpu_before = {k: cpu_s(p) for k, p in pids.items()}
+        def session_for(i: int) -> str:
+            return sessions[(i // args.burst) % len(sessions)]
+
         raw_s = await push(args.readings, lambda i: client.get_workflow_handle(
-            sessions[i % len(sessions)]).signal("add_readings", ReadingBatch([Reading(
+            session_for(i)).signal("add_readings", ReadingBatch([Reading(
                 "dev-1", datetime.now(timezone.utc) - timedelta(seconds=1),
                 VitalSigns(**a_reading(i)["vitals"]))])), stored,
             concurrency=args.concurrency, window=args.window, timeout_s=args.timeout)
@@ -239,12 +301,19 @@ async def run(args: argparse.Namespace) -> dict:
 
         async with api() as feeder:
             async def post(i: int) -> None:
-                response = await feeder.post(f"/sessions/{sessions[i % len(sessions)]}/readings",
+                response = await feeder.post(f"/sessions/{session_for(i)}/readings",
                                              json=a_reading(i))
                 response.raise_for_status()
 
+            flooded = asyncio.Event()
+            prober = api()  # a device of its own: not queued behind the flood's connections
+            probing = asyncio.create_task(alarm_probes(prober, stack.ws_url(), probes, flooded,
+                                                       args.alarm_every))
             api_s = await push(args.readings, post, stored, concurrency=args.concurrency,
                                window=args.window, timeout_s=args.timeout)
+            flooded.set()
+            alarm_s, alarms_sent = await probing
+            await prober.aclose()
         cpu_after = {k: cpu_s(p) for k, p in pids.items()}
         memory["after_readings"] = rss_mb(stack.worker.pid)
         bare = await bare_rate(client, args)
@@ -256,7 +325,7 @@ async def run(args: argparse.Namespace) -> dict:
         return {
             "sessions": args.sessions, "readings_per_way": args.readings, "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
-            "concurrency": args.concurrency, "window": args.window,
+            "concurrency": args.concurrency, "window": args.window, "burst": args.burst,
             "sessions_started_per_s": {"api_accepted": round(accepted_per_s, 1),
                                        "workflow_recorded": round(opened_per_s, 1)},
             "readings_per_s": {"bare_temporal_signals": round(bare, 1),
@@ -264,6 +333,10 @@ async def run(args: argparse.Namespace) -> dict:
                                "api_scored_and_stored": round(through_api, 1)},
             "ratio_api_to_raw": round(through_api / raw, 2),
             "ratio_api_to_bare": round(through_api / bare, 2),
+            "alarm_paged_during_api_flood": {
+                "sent": alarms_sent, "paged": len(alarm_s),
+                "p50_ms": round(1000 * sorted(alarm_s)[len(alarm_s) // 2]) if alarm_s else None,
+                "max_ms": round(1000 * max(alarm_s)) if alarm_s else None},
             "cpu_ms_per_reading": {"raw": ms_per_reading(cpu_before, cpu_between),
                                    "api": ms_per_reading(cpu_between, cpu_after)},
             "worker_rss_mb": memory,
@@ -282,6 +355,10 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=3000, help="readings sent each way")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
     parser.add_argument("--window", type=int, default=200, help="most readings unprocessed")
+    parser.add_argument("--burst", type=int, default=1, help="readings to a session in a row")
+    parser.add_argument("--alarm-probes", type=int, default=10,
+                        help="sessions that each get one alarming reading during the API flood")
+    parser.add_argument("--alarm-every", type=float, default=2.0, help="seconds between them")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the rest")
     args = parser.parse_args()
     os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret

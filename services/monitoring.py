@@ -23,6 +23,7 @@ from events.hub import EventHub
 from events.topics import session_topic
 from services.principal import Principal
 from services.projections import await_first_record
+from services.reading_signals import ReadingSignals
 from services.errors import VigilError, not_found
 from services.schemas.monitoring import ReadingBatchIn, ReadingIn, SessionCreate
 from services.workflow_commands import send_update
@@ -43,6 +44,8 @@ from workflows.monitoring_types import (
 )
 from workflows.search_attributes import for_start
 
+# Readings for a session that arrive while its last signal is in flight go out together.
+_signals = ReadingSignals()
 SERIES = ("heart_rate", "systolic_bp", "diastolic_bp", "respiratory_rate", "temperature_c", "spo2",
           "blood_glucose", "pain_scale")
 
@@ -220,12 +223,17 @@ def readings_from_json(body: ReadingBatchIn | ReadingIn, row: MonitoringSession)
 
 
 async def send_readings(*, client: Client, row: MonitoringSession, readings: list[Reading]) -> int:
-    """One signal per request: the workflow scores them in order."""
+    """Signal the readings, with any others that reach the session meanwhile (see
+    services/reading_signals.py): the workflow scores them in order."""
     if row.status != "active":
         raise VigilError(409, "session_ended", "This monitoring session has ended.")
     handle = client.get_workflow_handle(row.id)
+
+    async def signal(batch: list[Reading]) -> None:
+        await handle.signal(MonitoringSessionWorkflow.add_readings, ReadingBatch(batch))
+
     try:
-        await handle.signal(MonitoringSessionWorkflow.add_readings, ReadingBatch(readings))
+        await _signals.send(row.id, readings, signal)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise VigilError(409, "session_ended", "This monitoring session has ended.")

@@ -1,9 +1,12 @@
 """The workflow side of the one delivery path: page people, fall through failed channels.
 
-Every workflow that needs to reach a person uses `Pager`. It runs each
-delivery as the `deliver` activity (transient provider errors are retried by
-Temporal with backoff) and, when a channel fails for good, tries that
-person's next untried channel at once. A failure can also arrive later, from
+Every workflow that needs to reach a person uses `Pager`. It sends each page
+(its people times its channels) as one `deliver_batch` activity per timeout
+(our own channels, the providers'), which records one attempt per message; a message whose provider had a passing fault
+goes on as a `deliver` activity of its own, retried by Temporal with backoff.
+When a channel fails for good, the pager tries that person's next untried
+channel at once. (Runs recorded before batches sent each message as its own
+`deliver` activity, and replay so.) A failure can also arrive later, from
 the provider's own callback (an SMS undelivered, a call not answered, an
 email bounced); the owning workflow hands it to `fall_through`.
 """
@@ -20,7 +23,13 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.delivery import DeliveryActivities
-    from activities.delivery_types import DeliveryRequest, DeliveryResult
+    from activities.delivery_types import (
+        RETRYING,
+        DeliveryBatch,
+        DeliveryBatchResult,
+        DeliveryRequest,
+        DeliveryResult,
+    )
     from workflows.paging_types import DeliveryFailed, OpenAttempt
 
 # How long one try of a delivery may take before Temporal tries again. A try lost with a
@@ -40,6 +49,17 @@ DELIVERY_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=20),
     maximum_attempts=6,
 )
+# A batch is tried again only when a crash or a timeout cut it short (provider faults come back
+# as results); if its retry fails too, every message goes on as a `deliver` of its own.
+BATCH_RETRY = RetryPolicy(initial_interval=DELIVERY_RETRY.initial_interval, maximum_attempts=2)
+# A delivery whose first try (in a batch) met a passing fault goes on with the same backoff.
+LATER_TRIES = RetryPolicy(
+    initial_interval=DELIVERY_RETRY.initial_interval * DELIVERY_RETRY.backoff_coefficient,
+    backoff_coefficient=DELIVERY_RETRY.backoff_coefficient,
+    maximum_interval=DELIVERY_RETRY.maximum_interval,
+    maximum_attempts=DELIVERY_RETRY.maximum_attempts - 1,
+)
+BATCHED = "deliver-in-batches"  # the workflow.patched id of the batch path
 
 
 class Pager:
@@ -73,6 +93,7 @@ class Pager:
         instead of the workflow's own: an emergency appointment's pages go on the emergency
         queue, out of the way of routine work."""
         # Channel by channel, so every WebSocket page (the fastest) is queued first.
+        requests: list[DeliveryRequest] = []
         for channel in channels:
             for staff_id in people:
                 request = DeliveryRequest(
@@ -86,19 +107,52 @@ class Pager:
                 tried.add(channel)
                 self._started[request.attempt_id] = (request, fallback or [], scope)
                 self._started_at[request.attempt_id] = workflow.now()
-                self._tasks.append(asyncio.create_task(self._send(request, task_queue)))
+                requests.append(request)
+        if requests and workflow.patched(BATCHED):
+            # One batch per timeout: our own channels' batch is retried as soon as theirs
+            # would have been alone, however long the providers may take.
+            timeouts = sorted({_timeout(r) for r in requests})
+            self._tasks.extend(asyncio.create_task(self._send_batch(
+                [r for r in requests if _timeout(r) == t], t, task_queue)) for t in timeouts)
+        else:
+            self._tasks.extend(asyncio.create_task(self._send(r, task_queue=task_queue))
+                               for r in requests)
 
-    async def _send(self, request: DeliveryRequest, task_queue: str | None = None) -> None:
+    async def _send_batch(self, requests: list[DeliveryRequest], timeout: timedelta,
+                          task_queue: str | None) -> None:
+        try:
+            batch: DeliveryBatchResult = await workflow.execute_activity_method(
+                DeliveryActivities.deliver_batch, DeliveryBatch(requests), task_queue=task_queue,
+                start_to_close_timeout=timeout, retry_policy=BATCH_RETRY,
+            )
+        except ActivityError:
+            # Finished attempts answer from their records; the rest are sent on their own.
+            await asyncio.gather(*(self._send(r, task_queue=task_queue) for r in requests))
+            return
+        retrying = []
+        for request, result in zip(requests, batch.results):
+            if result.outcome == RETRYING:
+                retrying.append(request)
+            else:
+                self._settle(request, result, task_queue)
+        if retrying:
+            await workflow.sleep(DELIVERY_RETRY.initial_interval)
+            await asyncio.gather(*(self._send(r, LATER_TRIES, task_queue) for r in retrying))
+
+    async def _send(self, request: DeliveryRequest, retry: RetryPolicy = DELIVERY_RETRY,
+                    task_queue: str | None = None) -> None:
         try:
             result = await workflow.execute_activity_method(
                 DeliveryActivities.deliver, request, task_queue=task_queue,
-                start_to_close_timeout=DELIVERY_TIMEOUTS.get(request.channel,
-                                                             PROVIDER_DELIVERY_TIMEOUT),
-                retry_policy=DELIVERY_RETRY,
+                start_to_close_timeout=_timeout(request), retry_policy=retry,
             )
         except ActivityError as error:
             result = DeliveryResult(request.attempt_id, request.channel, request.recipient_id,
                                     "failed", None, str(error.cause or error))
+        self._settle(request, result, task_queue)
+
+    def _settle(self, request: DeliveryRequest, result: DeliveryResult,
+                task_queue: str | None) -> None:
         self.results.append(result)
         if result.outcome == "failed":
             self._next_channel(request.attempt_id, task_queue)
@@ -151,3 +205,7 @@ class Pager:
         while self._tasks:
             pending, self._tasks = self._tasks, []
             await asyncio.gather(*pending)
+
+
+def _timeout(request: DeliveryRequest) -> timedelta:
+    return DELIVERY_TIMEOUTS.get(request.channel, PROVIDER_DELIVERY_TIMEOUT)

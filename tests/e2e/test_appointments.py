@@ -217,15 +217,20 @@ async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_
 
 
 def deliveries_scheduled(history: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-    """(recipient, task queue) of every `deliver` activity the workflow scheduled."""
+    """(recipient, task queue) of every delivery the workflow scheduled: each `deliver`
+    activity, and each request of each `deliver_batch`."""
     found = []
     for event in history:
         if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             continue
         scheduled = event.activity_task_scheduled_event_attributes
-        if scheduled.activity_type.name == "deliver":
+        name, queue = scheduled.activity_type.name, scheduled.task_queue.name
+        if name == "deliver":
             request = json.loads(scheduled.input.payloads[0].data)
-            found.append((request["recipient_id"], scheduled.task_queue.name))
+            found.append((request["recipient_id"], queue))
+        elif name == "deliver_batch":
+            batch = json.loads(scheduled.input.payloads[0].data)
+            found.extend((request["recipient_id"], queue) for request in batch["requests"])
     return found
 
 

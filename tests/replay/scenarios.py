@@ -366,4 +366,8 @@ SCENARIOS: dict[str, Scenario] = {
     "medication_schedule_steered_and_stopped": medication_schedule_steered_and_stopped,
     "oncall_watch_notice_gap_and_schedule_gone": oncall_watch_notice_gap_and_schedule_gone,
     "medication_dose_missed_then_confirmed": medication_dose_missed_then_confirmed,
+    # Recorded again once pages went out as one `deliver_batch` per timeout (workflow.patched
+    # "deliver-in-batches"); the histories above keep the one-`deliver`-per-message path.
+    "emergency_exhausted_in_batches": emergency_exhausted,
+    "monitoring_session_in_batches": monitoring_session_acknowledged_and_ended,
 }

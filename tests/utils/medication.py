@@ -28,6 +28,7 @@ from activities.medication_plans import (
 )
 from activities.medication_records import MedicationChange
 from clinical.dose_times import DoseSchedule
+from tests.utils.standins import batched
 from workflows.medication import MedicationScheduleWorkflow
 from workflows.medication_types import (
     ConfirmDose,
@@ -104,7 +105,7 @@ def stand_ins(seen: Seen, script: Script | None, handle_of: Callable[[], Workflo
     async def record(change: MedicationChange) -> None:
         seen.changes.append(change)
 
-    return [deliver, plan_day, contacts, record]
+    return [deliver, batched(deliver), plan_day, contacts, record]
 
 
 def schedule_input(times: list[str], start: str, end: str | None = None, *, zone: str = "UTC",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,7 +11,12 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from activities.delivery_types import DeliveryRequest, DeliveryResult
+from activities.delivery_types import (
+    DeliveryBatch,
+    DeliveryBatchResult,
+    DeliveryRequest,
+    DeliveryResult,
+)
 from activities.directory import TargetQuery
 from activities.emergency_records import StateChange
 from workflows.emergency import EmergencyEscalationWorkflow
@@ -19,9 +24,19 @@ from workflows.emergency_types import EmergencyInput, Target
 from workflows.policy import ChannelStep, PolicySnapshot, TierSpec
 
 
+def batched(deliver: Callable[[DeliveryRequest], Awaitable[DeliveryResult]]) -> Callable:
+    """The `deliver_batch` stand-in: each request of a page through the test's own `deliver`
+    stand-in, in the page's order (as the real batch records one attempt per request)."""
+    @activity.defn(name="deliver_batch")
+    async def deliver_batch(batch: DeliveryBatch) -> DeliveryBatchResult:
+        return DeliveryBatchResult([await deliver(request) for request in batch.requests])
+
+    return deliver_batch
+
+
 def stand_ins(fails: Callable[[DeliveryRequest], bool], sent: list[DeliveryRequest],
               changes: list[StateChange] | None = None) -> list:
-    """deliver (recording each request; `fails` decides the outcome), a one-person
+    """deliver and deliver_batch (recording each request; `fails` decides the outcome), a one-person
     directory, and a recorder that keeps each state change in `changes`."""
     @activity.defn(name="deliver")
     async def deliver(request: DeliveryRequest) -> DeliveryResult:
@@ -38,7 +53,7 @@ def stand_ins(fails: Callable[[DeliveryRequest], bool], sent: list[DeliveryReque
         if changes is not None:
             changes.append(change)
 
-    return [deliver, resolve_targets, record]
+    return [deliver, batched(deliver), resolve_targets, record]
 
 
 def emergency_input(channels: list[ChannelStep], tiers: list[TierSpec] | None = None,

@@ -35,6 +35,7 @@ from activities.directory import TargetQuery
 from clinical.appointment_reminders import plan_reminders
 from clinical.prayer_times import prayer_times_on
 from worker import SANDBOX
+from tests.utils.standins import batched
 from workflows.appointment import AppointmentWorkflow
 from workflows.appointment_types import (
     AppointmentInput,
@@ -94,7 +95,7 @@ class Recorder:
             self.presence_asked += 1
             return self.online
 
-        return [deliver, resolve_targets, record, plan, family, online]
+        return [deliver, batched(deliver), resolve_targets, record, plan, family, online]
 
     def recorded(self, change: str) -> list[AppointmentChange]:
         return [c for c in self.changes if c.change == change]

@@ -18,7 +18,7 @@ from temporalio.worker import Worker
 from activities.delivery_types import DeliveryRequest, DeliveryResult
 from activities.directory import TargetQuery
 from activities.emergency_records import StateChange
-from tests.utils.standins import emergency_input
+from tests.utils.standins import batched, emergency_input
 from worker import SANDBOX
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import AcknowledgeInput, Actor, EmergencyInput, Target
@@ -53,7 +53,7 @@ class Recorder:
         async def record(change: StateChange) -> None:
             self.changes.append(change)
 
-        return [deliver, resolve_targets, record]
+        return [deliver, batched(deliver), resolve_targets, record]
 
     def recorded(self, change: str) -> list[StateChange]:
         return [c for c in self.changes if c.change == change]

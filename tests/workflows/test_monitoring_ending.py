@@ -21,6 +21,7 @@ from activities.monitoring_records import ReadingsFlush, SessionChange
 from clinical.thresholds import default_thresholds
 from clinical.vitals import Reading, VitalSigns
 from worker import SANDBOX
+from tests.utils.standins import batched
 from workflows.emergency_types import Target
 from workflows.monitoring import MonitoringSessionWorkflow
 from workflows.monitoring_types import (
@@ -71,7 +72,7 @@ class SessionRecorder:
             self.plans.append(request)
             return EmergencyPlan(f"emergency-{request.idempotency_key}", already_open=True)
 
-        return [record, store, deliver, resolve_targets, plan]
+        return [record, store, deliver, batched(deliver), resolve_targets, plan]
 
     def recorded(self, change: str) -> list[SessionChange]:
         return [c for c in self.changes if c.change == change]

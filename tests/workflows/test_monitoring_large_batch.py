@@ -23,6 +23,7 @@ from activities.directory import TargetQuery
 from activities.monitoring_records import ReadingsFlush, SessionChange
 from clinical.thresholds import default_thresholds
 from clinical.vitals import Reading, VitalSigns
+from tests.utils.standins import batched
 from workflows.emergency_types import Target
 from workflows.monitoring import MonitoringSessionWorkflow
 from workflows.monitoring_types import (
@@ -52,7 +53,7 @@ def _stand_ins(stored: list[int]) -> list:
     async def resolve_targets(query: TargetQuery) -> list[Target]:
         return []
 
-    return [record, store, deliver, resolve_targets]
+    return [record, store, deliver, batched(deliver), resolve_targets]
 
 
 @asynccontextmanager

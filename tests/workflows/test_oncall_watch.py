@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from activities.delivery_types import DeliveryRequest, DeliveryResult
 from clinical.oncall import Layer, Schedule
 from clinical.oncall_watch import watch
+from tests.utils.standins import batched
 from workflows.oncall_watch import OnCallWatchWorkflow
 from workflows.oncall_watch_types import (
     GapNotice,
@@ -74,7 +75,7 @@ async def _run(env: WorkflowEnvironment, history_limit: int = 2000
 
     queue = f"unit-{uuid.uuid4().hex[:8]}"
     async with Worker(env.client, task_queue=queue, workflows=[OnCallWatchWorkflow],
-                      activities=[look, deliver], workflow_runner=SANDBOX):
+                      activities=[look, deliver, batched(deliver)], workflow_runner=SANDBOX):
         state = await env.client.execute_workflow(
             OnCallWatchWorkflow.run,
             OnCallWatchInput("cardio", recheck_s=3600, history_limit=history_limit),

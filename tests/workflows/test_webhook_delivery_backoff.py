@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.delivery_types import DeliveryRequest, DeliveryResult
+from tests.utils.standins import batched
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 from workflows.webhook_delivery_types import (
     BatchOutcome,
@@ -92,7 +93,8 @@ async def _run(env: WorkflowEnvironment, answers: dict[int, list[SendOutcome]],
 
     queue = f"unit-{uuid.uuid4().hex[:8]}"
     async with Worker(env.client, task_queue=queue, workflows=[WebhookDeliveryWorkflow],
-                      activities=[next_deliveries, send, send_batch, give_up, deliver],
+                      activities=[next_deliveries, send, send_batch, give_up, deliver,
+                                  batched(deliver)],
                       workflow_runner=SANDBOX):
         return await env.client.execute_workflow(
             WebhookDeliveryWorkflow.run, WebhookDeliveryInput("ep-1", poll_interval_s=60),
