@@ -57,8 +57,10 @@ class SignInRequired(Exception):
 class ConsoleRefusal(Exception):
     """A refusal shown as a page, with the status the matching API route would answer."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        self.status, self.code, self.message = status, code, message
+    def __init__(self, status: int, code: str, message: str, **values: object) -> None:
+        # `words` is the English the page translates; `message` is it filled in with `values`.
+        self.status, self.code, self.words, self.values = status, code, message, values
+        self.message = message.format(**values) if values else message
 
     @classmethod
     def of(cls, error: VigilError) -> ConsoleRefusal:
@@ -92,7 +94,8 @@ def session_principal(request: Request, roles: tuple[str, ...], next_url: str) -
     except VigilError as error:
         raise SignInRequired(next_url, "expired" if error.code == "token_expired" else "invalid")
     if not user.has_any(roles):
-        raise ConsoleRefusal(403, "forbidden", f"This page needs one of the roles: {', '.join(roles)}.")
+        raise ConsoleRefusal(403, "forbidden", "This page needs one of the roles: {roles}.",
+                             roles=", ".join(roles))
     return user
 
 
@@ -130,7 +133,8 @@ def form_body(model: type[BaseModel], **fields: Any) -> Any:
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise ConsoleRefusal(422, "invalid_request", f"{field}: {first['msg']}")
+        raise ConsoleRefusal(422, "invalid_request", "{field}: {message}", field=field,
+                             message=first["msg"])
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,

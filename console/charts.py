@@ -22,6 +22,15 @@ LABELS = {"news2": ("NEWS2 score", ""), "heart_rate": ("Heart rate", "/min"),
           "diastolic_bp": ("Diastolic blood pressure", "mmHg"),
           "temperature_c": ("Temperature", "°C"), "blood_glucose": ("Blood glucose", "mmol/L"),
           "pain_scale": ("Pain", "/10")}
+# What each limit of `Thresholds` is called on a form.
+LIMIT_LABELS = {"heart_rate_low": "Heart rate, low", "heart_rate_high": "Heart rate, high",
+                "spo2_low": "SpO₂, low", "spo2_critical": "SpO₂, critical",
+                "systolic_low": "Systolic blood pressure, low",
+                "systolic_high": "Systolic blood pressure, high",
+                "rr_low": "Respiratory rate, low", "rr_high": "Respiratory rate, high",
+                "temp_low": "Temperature, low", "temp_high": "Temperature, high",
+                "glucose_low": "Blood glucose, low", "glucose_high": "Blood glucose, high",
+                "spo2_scale": "SpO₂ scale (1 or 2)"}
 LIMITS = {"heart_rate": ("heart_rate_low", "heart_rate_high"), "spo2": ("spo2_low", None),
           "respiratory_rate": ("rr_low", "rr_high"),
           "systolic_bp": ("systolic_low", "systolic_high"),

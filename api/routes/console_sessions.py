@@ -26,7 +26,7 @@ from api.console_session import (
 )
 from api.permissions import COORDINATORS, RESPONDERS, STAFF
 from clinical.thresholds import MONITORING_TYPES, Thresholds, default_thresholds
-from console.charts import session_charts
+from console.charts import LIMIT_LABELS, session_charts
 from console.forms import TOP, refusal_errors, validation_errors
 from services.directory_reads import facilities, staff_people
 from services.errors import VigilError
@@ -69,7 +69,8 @@ def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, A
     people = staff_people()
     return {"values": values, "errors": errors, "top_error": errors.get(TOP),
             "types": MONITORING_TYPES, "device_types": DEVICE_TYPES, "device_rows": DEVICE_ROWS,
-            "limits": LIMITS, "defaults": defaults, "facilities": facilities(),
+            "limits": LIMITS, "limit_labels": LIMIT_LABELS, "defaults": defaults,
+            "facilities": facilities(),
             "care_team_choices": [p for p in people if p.role in ("provider", "coordinator")],
             "viewer_choices": [p for p in people if p.role == "provider"]}
 
@@ -169,8 +170,8 @@ def _page(user: Any, session_id: str) -> dict[str, Any]:
     thresholds = Thresholds(**row.thresholds)
     series = time_series(session_id, None, None, CHART_POINTS)["series"]
     names = {person.id: person.name for person in staff_people()}
-    return {"s": row, "thresholds": asdict(thresholds), "names": names,
-            "charts": session_charts(series, thresholds)}
+    return {"s": row, "thresholds": asdict(thresholds), "limit_labels": LIMIT_LABELS,
+            "names": names, "charts": session_charts(series, thresholds)}
 
 
 async def _session_page(request: Request, user: Any, session_id: str, *, done: str | None = None,
