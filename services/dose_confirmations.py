@@ -45,8 +45,25 @@ async def confirm_dose(*, client: Any, user: Principal, schedule_id: str, dose_i
     if client is None:
         raise VigilError(503, "temporal_unavailable", "The workflow engine is not reachable yet.")
     row, actor = await asyncio.to_thread(_actor, user, schedule_id)
-    return await run_command(client=client, row=row, update=Wf.confirm_dose,
-                             arg=ConfirmDose(actor, dose_id, outcome, reason, via))
+    try:
+        return await run_command(client=client, row=row, update=Wf.confirm_dose,
+                                 arg=ConfirmDose(actor, dose_id, outcome, reason, via))
+    except VigilError as error:
+        if error.code != "schedule_closed":
+            raise
+        # The schedule ended (its last dose just settled, say): what became of this dose is
+        # the clearer answer than the schedule's status.
+        done = await asyncio.to_thread(_recorded_outcome, schedule_id, dose_id)
+        if done is None:
+            raise
+        raise VigilError(409, "dose_not_open", f"Dose {dose_id} is already recorded {done}.",
+                         {"dose_id": dose_id}) from error
+
+
+def _recorded_outcome(schedule_id: str, dose_id: str) -> str | None:
+    with reading() as session:
+        dose = session.get(DoseRecord, f"{schedule_id}/{dose_id}")
+    return dose.outcome if dose is not None and dose.outcome != "open" else None
 
 
 # --- by SMS ---------------------------------------------------------------------------------

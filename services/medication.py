@@ -206,7 +206,9 @@ def actor_for(user: Principal, row: MedicationSchedule) -> ScheduleActor:
 
 
 async def run_command(*, client: Client, row: MedicationSchedule, update: Any, arg: Any) -> Any:
-    gone = VigilError(409, "schedule_closed", f"Schedule {row.id} is {row.status}.")
+    # The engine no longer runs it, whatever the projection row has caught up to yet.
+    closed = "has ended" if row.status == "active" else f"is {row.status}"
+    gone = VigilError(409, "schedule_closed", f"Schedule {row.id} {closed}.")
     return await send_update(client=client, workflow_id=row.id, update=update, arg=arg,
                              when_gone=gone)
 
