@@ -26,8 +26,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# Most of the suite waits on timers and sockets, so files run side by side in TEST_PROCESSES
+# processes, each with its own Temporal dev server, databases and stack.
+TEST_PROCESSES ?= 4
 test: $(BIN)/.installed chromium node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile
 
 # The console's main pages at 360 and 1280 px, into screenshots/ (ignored by git).
 screenshots: $(BIN)/.installed chromium

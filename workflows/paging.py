@@ -72,6 +72,10 @@ class Pager:
         self._started: dict[str, tuple[DeliveryRequest, list[str], str]] = {}
         self._started_at: dict[str, datetime] = {}
         self._failed: set[str] = set()
+        # Asked once, as the run starts and before any command: asked later, at the first page,
+        # its marker could follow a local activity's in the same workflow task, and a replay
+        # (for a query, after eviction) then failed with a nondeterminism error.
+        self._batched = workflow.patched(BATCHED)
         self.recall(carried or [])
 
     def page(
@@ -108,7 +112,7 @@ class Pager:
                 self._started[request.attempt_id] = (request, fallback or [], scope)
                 self._started_at[request.attempt_id] = workflow.now()
                 requests.append(request)
-        if requests and workflow.patched(BATCHED):
+        if requests and self._batched:
             # One batch per timeout: our own channels' batch is retried as soon as theirs
             # would have been alone, however long the providers may take.
             timeouts = sorted({_timeout(r) for r in requests})

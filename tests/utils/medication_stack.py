@@ -14,9 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlmodel import select
 
 from db.engine import reading
-from db.models import DeliveryAttempt, DoseRecord
+from db.models import DeliveryAttempt, DoseRecord, OutboxMessage
 from tests.utils.records import attempts
 
 ZONE = "Asia/Kuala_Lumpur"
@@ -99,3 +100,10 @@ def dose_is(schedule_id: str, at: datetime, outcome: str) -> DoseRecord | None:
 
 def reminders(schedule_id: str, **where: object) -> list[DeliveryAttempt]:
     return attempts(schedule_id, kind="medication_reminder", **where)
+
+
+def outbox(attempt_id: str) -> list[OutboxMessage]:
+    """The outbox rows an attempt wrote (the SMS and email text as sent)."""
+    with reading() as session:
+        return list(session.exec(select(OutboxMessage)
+                                 .where(OutboxMessage.attempt_id == attempt_id)).all())
