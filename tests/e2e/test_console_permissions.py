@@ -1,6 +1,6 @@
 """Every console route refuses what the API route it stands in for refuses, caller by caller.
 
-Table-driven from api.permissions.CONSOLE: each console route is called by every kind of
+Table-driven from api.console_permissions.CONSOLE: each console route is called by every kind of
 caller of the permissions matrix (a session cookie carrying their token, and a valid CSRF
 token so a refusal can only be the permission's), and so is its API twin. Refused by the API
 with 401 means sent to sign-in by the console; any other refusal is the same status. Writes
@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from api.console_session import _csrf_for
-from api.permissions import BY_KEY, CONSOLE, V1, Access, ConsoleRoute
+from api.console_permissions import CONSOLE, ConsoleRoute
+from api.permissions import BY_KEY, V1, Access
 from cli.stack import Stack
 from tests.utils import matrix_world as world
 from tests.utils.callers import Call, Caller

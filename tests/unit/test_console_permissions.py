@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi.routing import APIRoute
 
 from api.main import CONSOLE_ROUTERS
-from api.permissions import BY_KEY, CONSOLE, CONSOLE_BY_KEY, Access
+from api.console_permissions import CONSOLE, CONSOLE_BY_KEY
+from api.permissions import BY_KEY, Access
 
 
 def _served() -> set[tuple[str, str]]:
@@ -15,8 +16,8 @@ def _served() -> set[tuple[str, str]]:
 
 def test_every_console_route_has_exactly_one_row() -> None:
     served, rows = _served(), set(CONSOLE_BY_KEY)
-    assert served - rows == set(), "add a row to api.permissions.CONSOLE for each console route"
-    assert rows - served == set(), "api.permissions.CONSOLE names routes the console lacks"
+    assert served - rows == set(), "add a row to api.console_permissions.CONSOLE for each console route"
+    assert rows - served == set(), "api.console_permissions.CONSOLE names routes the console lacks"
 
 
 def test_a_console_write_mirrors_an_api_write_and_only_sign_in_is_public() -> None:
