@@ -118,7 +118,8 @@ class EventHub:
                 log.warning("dropping live event %s for a stalled subscriber", event["id"])
 
     async def stream(self, topics: list[str], after_id: int | None = None, *,
-                     opening: Opening | None = None) -> AsyncIterator[dict[str, Any] | Notice]:
+                     opening: Opening | None = None,
+                     opened_at: int | None = None) -> AsyncIterator[dict[str, Any] | Notice]:
         """Every event the client has not seen, oldest first, then every new one: no gaps, no
         duplicates, however far behind it is.
 
@@ -126,6 +127,9 @@ class EventHub:
         "everything kept" unless `opening` says what to replay before going live from now.
         An id ahead of the log (a restore, another deployment) cannot be trusted: the stream
         starts from now as if nothing was seen, and says so with a Notice first.
+        `opened_at` is the newest id when the client's connection was accepted: with an
+        opening, what arrived between then and this stream's start is caught up too, so a
+        page sent the moment a socket opens is never lost.
         """
         sub = self.subscribe(topics)  # before reading the log, so nothing falls in between
         try:
@@ -148,8 +152,14 @@ class EventHub:
                     seen.add(event["id"])
                     yield event
                 # Live events up to `latest` were in the log before this stream began: the
-                # opening chose among them already (the SQLite tailer may still dispatch them).
-                floor = last = latest
+                # opening chose among them already (the SQLite tailer may still dispatch them),
+                # but for what came after the client connected (`opened_at`).
+                floor = last = latest if opened_at is None else min(opened_at, latest)
+                if last < latest:
+                    async for event in self._catch_up(topics, last, seen):
+                        last = max(last, event["id"])
+                        yield event
+                floor = max(floor, last)
             else:
                 async for event in self._catch_up(topics, last, seen):
                     last = max(last, event["id"])

@@ -32,7 +32,7 @@ from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
 from services.presence import REFRESH_EVERY, socket_closed, socket_opened, socket_seen
 from services.receipts import record_receipt
 from api.streams import notice_body, resume_point
-from events.hub import Notice
+from events.hub import Notice, latest_id
 from services.dose_confirmations import confirm_dose
 from services.inbox import open_pages, owns_inbox
 from services.schemas.medication import ConfirmFrame
@@ -125,6 +125,7 @@ async def staff_socket(websocket: WebSocket, token: str | None = None,
 
 
 async def _serve(websocket: WebSocket, user: Principal, after: int | None, limits: Limits) -> None:
+    opened_at = await asyncio.to_thread(latest_id)  # what came after this is the client's
     await websocket.accept()
     socket_key = uuid.uuid4().hex
     hub = websocket.app.state.hub
@@ -132,7 +133,8 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
 
     async def push_events() -> None:
         opening = partial(open_pages, user.sub)
-        async for item in hub.stream([staff_topic(user.sub)], after, opening=opening):
+        async for item in hub.stream([staff_topic(user.sub)], after, opening=opening,
+                                     opened_at=opened_at):
             if isinstance(item, Notice):
                 await websocket.send_json({"type": "notice", **notice_body(item)})
                 continue
