@@ -208,16 +208,14 @@ async def one_rate(args: argparse.Namespace, rate: float, temporal, api: httpx.A
 
 
 async def run(args: argparse.Namespace) -> dict:
-    from api.auth import mint_token
-    from cli.stack import Stack
-    from cli.temporal_server import free_port, start_dev_server
-    from db.migrate import upgrade
     from temporalio.client import Client
 
-    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
-    port = free_port()
-    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
-                              log_file=data / "temporal.log", headless=True)
+    from api.auth import mint_token
+    from bench.bench_temporal import fresh_temporal
+    from cli.stack import Stack
+    from db.migrate import upgrade
+
+    data, port, server = fresh_temporal()
     stack = None
     try:
         upgrade()

@@ -34,7 +34,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,6 +50,7 @@ async def run(args: argparse.Namespace) -> dict:
     from temporalio.client import Client
 
     from bench.bare_start import bare_start_seconds
+    from bench.bench_temporal import fresh_temporal
     from bench.emergency_latency import seed
     from bench.emergency_probe import EmergencyProbe, ratio
     from bench.medication_fleet import (
@@ -63,14 +64,10 @@ async def run(args: argparse.Namespace) -> dict:
     )
     from bench.monitoring_ingest import cpu_s, rss_mb
     from cli.stack import Stack
-    from cli.temporal_server import free_port, start_dev_server
     from db.migrate import upgrade
 
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
-    port = free_port()
-    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
-                              log_file=data / "temporal.log", headless=True)
+    data, port, server = fresh_temporal()
     stack = probe = None
     try:
         upgrade()

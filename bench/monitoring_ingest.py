@@ -241,18 +241,15 @@ async def run(args: argparse.Namespace) -> dict:
     from temporalio.client import Client
 
     from api.auth import mint_token
+    from bench.bench_temporal import fresh_temporal
     from cli.demo_data import seed_demo
     from cli.stack import Stack
-    from cli.temporal_server import free_port, start_dev_server
     from clinical.vitals import Reading, VitalSigns
     from db.migrate import upgrade
     from workflows.monitoring_types import ReadingBatch
 
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
-    port = free_port()
-    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
-                              log_file=data / "temporal.log", headless=True)
+    data, port, server = fresh_temporal()
     stack = None
     try:
         upgrade()

@@ -69,6 +69,7 @@ async def run(args: argparse.Namespace) -> dict:
     from temporalio.client import Client
 
     from api.auth import mint_token
+    from bench.bench_temporal import fresh_temporal
     from bench.emergency_latency import seed
     from bench.emergency_probe import EmergencyProbe, ratio
     from bench.medication_fleet import (
@@ -82,14 +83,10 @@ async def run(args: argparse.Namespace) -> dict:
     )
     from bench.monitoring_ingest import cpu_s, open_sessions, stored_count
     from cli.stack import Stack
-    from cli.temporal_server import free_port, start_dev_server
     from db.migrate import upgrade
 
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
-    port = free_port()
-    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
-                              log_file=data / "temporal.log", headless=True)
+    data, port, server = fresh_temporal()
     stack = probe = emergency_worker = None
     worker_env = dict(item.split("=", 1) for item in args.worker_env)
     try:

@@ -141,16 +141,13 @@ async def run(args: argparse.Namespace) -> dict:
 
     from api.auth import mint_token
     from bench.bare_temporal import bare_round_trips
+    from bench.bench_temporal import fresh_temporal
     from cli.demo_data import seed_demo
     from cli.stack import Stack
-    from cli.temporal_server import free_port, start_dev_server
     from db.migrate import upgrade
 
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    data = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
-    port = free_port()
-    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
-                              log_file=data / "temporal.log", headless=True)
+    data, port, server = fresh_temporal()
     arrivals = Arrivals()
     slow_index = args.endpoints - 1
     receivers = [start_receiver(i, args.slow_s if i == slow_index else 0.0, arrivals)
