@@ -32,6 +32,7 @@ __all__ = ["GENESIS", "PRUNED", "ChainProblem", "ChainReport", "append", "entry_
 GENESIS = "0" * 64
 PRUNED = "audit.pruned"  # the marker retention leaves where it removed old entries
 _PG_LOCK_KEY = 0x56494749  # "VIGI"
+_HEAD = "audit.chain.head"  # session.info: (the transaction, the entry it appended last)
 
 
 def entry_hash(
@@ -45,10 +46,20 @@ def entry_hash(
 def append(
     session: Session, *, actor: str, action: str, subject: str, detail: dict[str, Any] | None = None
 ) -> AuditEntry:
-    """Chain one entry onto the log inside the caller's write transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
+    """Chain one entry onto the log inside the caller's write transaction.
+
+    The first append of a transaction takes the lock and reads the newest entry;
+    later ones in the same transaction chain onto the entry it appended last
+    (nobody else can append while the lock is held), without reading it back.
+    """
+    held = session.info.get(_HEAD)
+    if held is not None and held[0] is not None and held[0] is session.get_transaction():
+        last = held[1]
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        last = session.exec(
+            select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
     at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
@@ -60,6 +71,7 @@ def append(
                        mac=entry_mac(audit_key(), **fields, prev_mac=last.mac if last and last.mac else ""))
     session.add(entry)
     session.flush()
+    session.info[_HEAD] = (session.get_transaction(), entry)
     return entry
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from audit.chain import append, verify
 from audit.export import bundle_zip, read_bundle
 from audit.retention import prune_audit_log
-from db.engine import reading, writing
+from db.engine import database_url, engines, reading, writing
 from db.models import AuditEntry
 
 
@@ -147,3 +147,19 @@ def test_an_altered_export_bundle_is_caught() -> None:
             out.writestr(name, data)
     with pytest.raises(ValueError, match="audit.json"):
         read_bundle(altered.getvalue())
+
+
+def test_entries_of_one_transaction_chain_on_each_other_and_the_next_transaction_reads_the_head(
+        any_db: str) -> None:
+    """Appends within a transaction reuse its head; after a commit, another writer's entry
+    may come first, and the session's next append must chain onto that one, not its own."""
+    with Session(engines(database_url())[1], expire_on_commit=False) as session:
+        together = [append(session, actor="test", action="test.batch", subject=uuid.uuid4().hex,
+                           detail={"n": n}).seq for n in range(3)]
+        session.commit()
+        (between,) = own_entries(1)
+        after = append(session, actor="test", action="test.batch", subject=uuid.uuid4().hex).seq
+        session.commit()
+    assert together == [together[0], together[0] + 1, together[0] + 2]
+    assert between == together[-1] + 1 and after == between + 1
+    assert not {p for p in problems() if p[1] in (*together, between, after)}
