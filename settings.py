@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         " `emergency` and another with `routine` to keep them apart")
     routine_workflow_task_slots: int = Field(
         20, ge=2, description="Routine-queue workflow tasks a worker runs at once")
+    reminder_spread_s: float = Field(
+        60, ge=0, le=300, description="Medication reminders due at the same time are spread over"
+        " this many seconds (each schedule keeps one fixed offset): thousands of timers firing at"
+        " one instant would hold up emergencies at the Temporal server (docs/PERFORMANCE.md)")
     forbid_db_on_event_loop: bool = Field(
         False, description="Fail any synchronous database call made on an event loop (tests turn"
         " it on to prove no API route blocks the loop)"

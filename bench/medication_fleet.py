@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from temporalio.client import Client
 
-from clinical.dose_times import DoseSchedule
+from clinical.dose_times import DoseSchedule, reminder_offset_s
 from workflows.medication import MedicationScheduleWorkflow
 from workflows.medication_types import Medication, Preferences, ReminderPolicy, ScheduleInput, Terms
 from workflows.search_attributes import for_start
@@ -39,15 +39,19 @@ def next_minute_after(seconds: float) -> datetime:
     return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def schedule_input(i: int, due: datetime, channels: list[str], prefix: str = "bp") -> ScheduleInput:
-    """One medication, one dose a day at `due` (UTC), one reminder, no escalation during a run."""
+def schedule_input(i: int, due: datetime, channels: list[str], prefix: str = "bp",
+                   spread_s: float = 60.0) -> ScheduleInput:
+    """One medication, one dose a day at `due` (UTC), one reminder, no escalation during a run;
+    its timers offset within `spread_s` as `services.medication.start_schedule` offsets them."""
     schedule = DoseSchedule(start_date=due.date().isoformat(), times=[due.strftime("%H:%M")])
     reminders = ReminderPolicy(channels=channels, confirm_window_min=720, re_reminders=0,
                                escalation_channels=["websocket"])
     terms = Terms([Medication("m1", "Metformin", "500 mg")], schedule, reminders)
-    return ScheduleInput(schedule_id=f"medication-bench-{prefix}-{i}", patient_id=f"{prefix}-{i}",
+    schedule_id = f"medication-bench-{prefix}-{i}"
+    return ScheduleInput(schedule_id=schedule_id, patient_id=f"{prefix}-{i}",
                          terms=terms, preferences=Preferences(zone="UTC"),
-                         created_by="bench-coordinator")
+                         created_by="bench-coordinator",
+                         reminder_offset_s=reminder_offset_s(schedule_id, spread_s))
 
 
 async def start_schedules(client: Client, queue: str, inputs: list[ScheduleInput],

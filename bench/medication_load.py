@@ -89,14 +89,14 @@ async def run(args: argparse.Namespace) -> dict:
         # The quiet ones first: their rate tells how far ahead the burst's minute must be.
         channels = args.channels.split(",")
         quiet_due = next_minute_after(6 * 3600)
-        quiet = [schedule_input(i, quiet_due, channels) for i in range(args.burst, args.schedules)]
+        quiet = [schedule_input(i, quiet_due, channels, spread_s=args.spread_s) for i in range(args.burst, args.schedules)]
         began = time.perf_counter()
         accept_s = await start_schedules(client, queue, quiet, args.concurrency)
         await wait_for(recorded_schedules, len(quiet), args.timeout)
         quiet_s = time.perf_counter() - began
         per_start = quiet_s / max(1, len(quiet))
         burst_at = next_minute_after(args.burst * per_start * 1.5 + args.seconds + 30)
-        burst = [schedule_input(i, burst_at, channels) for i in range(args.burst)]
+        burst = [schedule_input(i, burst_at, channels, spread_s=args.spread_s) for i in range(args.burst)]
         began = time.perf_counter()
         accept_s += await start_schedules(client, queue, burst, args.concurrency)
         await wait_for(recorded_schedules, args.schedules, args.timeout)
@@ -145,6 +145,7 @@ async def run(args: argparse.Namespace) -> dict:
                                      "temporal": round(server_mb * 1024 / args.schedules, 1)},
             "burst": {
                 "reminders": args.burst, "channels": channels, "due_at": burst_at.isoformat(),
+                "spread_s": args.spread_s,
                 "sent_while_emergencies_posted": sent_in_phase,
                 "all_sent_s_after_due": round((last.replace(tzinfo=timezone.utc)
                                                - burst_at).total_seconds(), 1) if last else None,
@@ -177,6 +178,8 @@ def main() -> None:
     parser.add_argument("--bare", type=int, default=1000, help="bare workflows for the yardstick")
     parser.add_argument("--concurrency", type=int, default=32, help="starts in flight")
     parser.add_argument("--clients", type=int, default=100, help="staff WebSocket clients")
+    parser.add_argument("--spread-s", type=float, default=60.0,
+                        help="reminders spread over this many seconds (VIGIL_REMINDER_SPREAD_S); 0: all at once")
     parser.add_argument("--responders", type=int, default=5)
     parser.add_argument("--rate", type=float, default=1.0, help="emergencies per second")
     parser.add_argument("--seconds", type=float, default=40.0, help="per emergency phase")

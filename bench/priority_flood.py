@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace) -> dict:
             sessions = await open_sessions(opener, args.sessions, 16)
         client = await Client.connect(f"127.0.0.1:{port}")
         due = next_minute_after(args.reminders * 0.1 + args.seconds + 30)
-        inputs = [schedule_input(i, due, args.channels.split(",")) for i in range(args.reminders)]
+        inputs = [schedule_input(i, due, args.channels.split(","), spread_s=args.spread_s) for i in range(args.reminders)]
         await start_schedules(client, stack.env["VIGIL_ROUTINE_TASK_QUEUE"], inputs, 32)
         await wait_for(recorded_schedules, args.reminders, args.timeout)
         stored_before = await asyncio.to_thread(stored_count)
@@ -209,6 +209,8 @@ def main() -> None:
     parser.add_argument("--reminders", type=int, default=1000, help="reminders due at once")
     parser.add_argument("--channels", default="websocket,push", help="reminder channels")
     parser.add_argument("--clients", type=int, default=100, help="staff WebSocket clients")
+    parser.add_argument("--spread-s", type=float, default=60.0,
+                        help="reminders spread over this many seconds (VIGIL_REMINDER_SPREAD_S); 0: all at once")
     parser.add_argument("--responders", type=int, default=5)
     parser.add_argument("--rate", type=float, default=1.0, help="emergencies per second")
     parser.add_argument("--seconds", type=float, default=40.0, help="per phase")

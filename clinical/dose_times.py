@@ -16,6 +16,7 @@ interval between doses means pharmacologically.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -157,3 +158,15 @@ def next_day_with_doses(schedule: DoseSchedule, zone: str, after: date,
             return day
         day += timedelta(days=1)
     return None
+
+
+def reminder_offset_s(schedule_id: str, spread_s: float) -> float:
+    """A schedule's fixed place within `spread_s` seconds, from its id (whole milliseconds).
+
+    Schedules whose doses fall at the same time (08:00 is everyone's favourite) fire
+    their timers spread evenly over this window instead of at one instant.
+    """
+    if spread_s <= 0:
+        return 0.0
+    digest = int.from_bytes(hashlib.sha256(schedule_id.encode()).digest()[:8], "big")
+    return round(digest / 2**64 * spread_s, 3)

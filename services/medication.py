@@ -19,7 +19,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from activities.medication_records import projection_from_input
-from clinical.dose_times import DoseSchedule, ScheduleError, validate_schedule
+from clinical.dose_times import DoseSchedule, ScheduleError, reminder_offset_s, validate_schedule
 from clinical.halal import halal_warnings
 from clinical.prayer_times import JAKIM_ADJUSTMENTS, PrayerSettings
 from clinical.quiet_hours import QuietHours, validate_quiet_hours
@@ -123,6 +123,7 @@ async def start_schedule(*, client: Client, hub: EventHub | None, body: Schedule
         terms=Terms(meds, schedule, reminders_from(body.reminders)), preferences=prefs,
         created_by=user.sub, escalation_contacts=list(body.escalation_contacts),
         warnings=halal_warnings([(m.name, m.halal) for m in meds], prefs.halal_only))
+    data.reminder_offset_s = reminder_offset_s(data.schedule_id, get_settings().reminder_spread_s)
     try:
         await client.start_workflow(
             MedicationScheduleWorkflow.run, data, id=data.schedule_id,

@@ -30,6 +30,9 @@ def checkpoint_dir(database_url: str) -> str:
 os.environ["VIGIL_AUDIT_CHECKPOINT_DIR"] = checkpoint_dir(os.environ["VIGIL_DATABASE_URL"])
 # Tests escalate in fractions of a second; production keeps the 5 s floor.
 os.environ["VIGIL_POLICY_MIN_ACK_TIMEOUT_S"] = "0.2"
+# Reminders at their minute, not up to a minute into it: every stack's tests wait on them
+# (the spread itself: tests/workflows/test_medication_spread.py).
+os.environ["VIGIL_REMINDER_SPREAD_S"] = "0"
 os.environ.setdefault("VIGIL_POSTGRES_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 from cli.demo_data import seed_demo  # noqa: E402

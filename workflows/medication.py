@@ -54,6 +54,8 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
         self._init_paging(input.schedule_id, input.carried_attempts)
         self._language = input.preferences.language
         self._patient_name = ""  # from the directory with each day's plan
+        # This schedule's place in its minute: every dose timer fires this much later.
+        self._offset = timedelta(seconds=input.reminder_offset_s)
 
     @workflow.run
     async def run(self, input: ScheduleInput) -> ScheduleView:
@@ -133,7 +135,7 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
                                   self._medication_ids(), list(dose.moves), reason=dose.suppressed)
             await self._record("dose_suppressed", dose=outcome)
             return
-        if await self._sleep_until(dose.remind_at):
+        if await self._sleep_until(dose.remind_at + self._offset):
             return  # a command arrived: the loop applies it, then comes back here
         await self._open(dose)
 
@@ -159,7 +161,7 @@ class MedicationScheduleWorkflow(MedicationCommands, PagingWorkflow):
         o, policy = s.open, s.open.policy
         re_due = o.dose.remind_at + timedelta(minutes=policy.re_reminder_every_min * o.reminders)
         reminding = o.reminders <= policy.re_reminders and re_due < o.closes_at
-        if await self._sleep_until(re_due if reminding else o.closes_at):
+        if await self._sleep_until((re_due if reminding else o.closes_at) + self._offset):
             return
         if reminding:
             await self._remind()

@@ -128,6 +128,9 @@ class ScheduleInput:
     carried: ScheduleState | None = None
     carried_attempts: list[OpenAttempt] = field(default_factory=list)
     history_limit: int = 8_000
+    # Every timer of this schedule's doses fires this long after its time (reminder_offset_s):
+    # schedules due at the same minute spread over it. 0 in histories from before it existed.
+    reminder_offset_s: float = 0.0
 
 
 @dataclass

@@ -69,3 +69,14 @@ def test_an_impossible_schedule_names_its_field(plan: DoseSchedule, zone: str, f
     with pytest.raises(ScheduleError) as raised:
         validate_schedule(plan, zone)
     assert raised.value.field == field
+
+
+def test_reminder_offsets_are_fixed_per_schedule_and_spread_evenly_over_the_window() -> None:
+    from clinical.dose_times import reminder_offset_s
+
+    offsets = [reminder_offset_s(f"medication-{n:05d}", 60) for n in range(6000)]
+    assert offsets[:50] == [reminder_offset_s(f"medication-{n:05d}", 60) for n in range(50)]
+    assert all(0 <= o < 60 for o in offsets)
+    per_ten_seconds = [sum(1 for o in offsets if lo <= o < lo + 10) for lo in range(0, 60, 10)]
+    assert all(900 <= count <= 1100 for count in per_ten_seconds), per_ten_seconds
+    assert reminder_offset_s("medication-00001", 0) == 0.0
