@@ -26,7 +26,7 @@ def record(tries: list[Tried]) -> WebhookEndpoint | None:
     is now (a 410 among them has disabled it), or None if it is gone."""
     with writing() as session:
         deliveries = {d.seq: d for d in session.exec(select(WebhookDelivery).where(
-            col(WebhookDelivery.seq).in_({t.seq for t in tries})))}
+            col(WebhookDelivery.seq).in_(sorted({t.seq for t in tries}))))}
         endpoint = session.get(WebhookEndpoint, tries[0].endpoint_id)
         # One multi-row INSERT: no attempt's id is read back, so none needs a statement of its own.
         session.execute(insert(WebhookAttempt), [
