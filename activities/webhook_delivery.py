@@ -1,30 +1,27 @@
 """The side of outbound webhooks that acts: read the outbox, send tries, give up on one.
 
 Every try is recorded (`WebhookAttempt`: status code, latency, error) and
-audited in one transaction with the delivery's new state. The URL is checked
-again before each try (SSRF: a host may since resolve somewhere private), the
-request is signed per Standard Webhooks with the endpoint's secret, and with
-the previous one too while a rotation's overlap lasts.
+audited, with the delivery's new state (activities/webhook_try_records.py); a
+batch's tries are recorded several to a transaction. The request is signed per
+Standard Webhooks with the endpoint's secret, and with the previous one too
+while a rotation's overlap lasts, and goes only to an address the SSRF check
+approved (activities/webhook_sender.py: checked once per batch, and again
+whenever the endpoint's URL changes).
 """
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import datetime, timezone
 
-import httpx
 from sqlmodel import col, select
 from temporalio import activity
 
-from activities.webhook_payloads import body as render_body
+from activities.webhook_sender import EndpointSender, Tried
+from activities.webhook_try_records import TryRecords, record
 from audit.chain import append as audit
 from channels import webhook_http
-from channels.webhook_addresses import UnsafeWebhookUrl, check_url
-from channels.webhook_http import Answer
-from channels.webhook_secrets import decrypt, signature_header
 from db.engine import reading, writing
-from db.models import Staff, WebhookAttempt, WebhookDelivery, WebhookEndpoint, as_utc, utcnow
+from db.models import Staff, WebhookDelivery, WebhookEndpoint, as_utc, utcnow
 from settings import Settings
 from workflows.webhook_delivery_types import (
     BatchOutcome,
@@ -38,16 +35,10 @@ from workflows.webhook_delivery_types import (
     SendRequest,
 )
 
-RETRY_LATER_STATUSES = (429, 503)  # the receiver may say when, in Retry-After
-
-
-def classify(answer: Answer) -> str:
-    """delivered for 2xx, gone for 410, retry for everything else (3xx included)."""
-    if answer.status_code is not None and 200 <= answer.status_code < 300:
-        return "delivered"
-    if answer.status_code == 410:
-        return "gone"
-    return "retry"
+# A batch's tries are recorded this many to a transaction at most, and none waits for its
+# record much longer than RECORD_WITHIN_S (a try not delivered is recorded at once).
+RECORD_AT_ONCE = 50
+RECORD_WITHIN_S = 1.0
 
 
 class WebhookActivities:
@@ -84,83 +75,50 @@ class WebhookActivities:
     @activity.defn(name="webhook_send_batch")
     def send_batch(self, batch: SendBatch) -> BatchOutcome:
         """First tries of the endpoint's next events, in order, each recorded and audited as
-        `send_webhook` records it, stopping at the first that is not delivered (so the workflow
-        retries that one before any later event) or when the batch's time budget is spent."""
+        its own try, stopping at the first that is not delivered (so the workflow retries that
+        one before any later event) or when the batch's time budget is spent.
+
+        The endpoint and the events are read once, and the tries recorded several to a
+        transaction (`RECORD_AT_ONCE`, `RECORD_WITHIN_S`; always before returning). A worker
+        killed between a try and its group's commit loses that try's record, not the event:
+        the event is still pending, so it is sent again with the same webhook-id, which is
+        what the webhook-id is for (a receiver drops a webhook-id it has already accepted).
+        """
         began = time.monotonic()
+        with reading() as session:
+            endpoint = session.get(WebhookEndpoint, batch.endpoint_id)
+            deliveries = {d.seq: d for d in session.exec(select(WebhookDelivery).where(
+                col(WebhookDelivery.seq).in_(batch.seqs)))}
+        records = TryRecords(RECORD_AT_ONCE, RECORD_WITHIN_S)
         with webhook_http.client(self.settings.webhook_timeout_s) as http:
-            for done, seq in enumerate(batch.seqs):
-                if done and time.monotonic() - began > batch.budget_s:
-                    return BatchOutcome(done)
-                activity.heartbeat(done)
-                outcome = self._try(
-                    SendRequest(batch.endpoint_id, seq, 1, batch.scheduled_at), http)
-                if outcome.outcome != "delivered":
-                    return BatchOutcome(done, outcome)
+            sender = EndpointSender(self.settings, endpoint, http)
+            try:
+                for done, seq in enumerate(batch.seqs):
+                    if done and time.monotonic() - began > batch.budget_s:
+                        return BatchOutcome(done)
+                    activity.heartbeat(done)
+                    tried = sender.send(deliveries.get(seq), attempt=1)
+                    if not isinstance(tried, Tried):
+                        outcome = tried  # nothing sent: the endpoint disabled, or already settled
+                    else:
+                        outcome = tried.result()
+                        if records.add(tried) and outcome.outcome == "delivered":
+                            sender.refresh(records.write())  # and see the endpoint as it is now
+                    if outcome.outcome != "delivered":
+                        return BatchOutcome(done, outcome)
+            finally:
+                records.write()  # what was sent is recorded, however the batch ends
         return BatchOutcome(len(batch.seqs))
 
-    def _try(self, request: SendRequest, http: httpx.Client | None = None) -> SendOutcome:
+    def _try(self, request: SendRequest) -> SendOutcome:
         with reading() as session:
             endpoint = session.get(WebhookEndpoint, request.endpoint_id)
             delivery = session.get(WebhookDelivery, request.seq)
-        if endpoint is None or not endpoint.enabled:
-            return SendOutcome("disabled", error="the endpoint is disabled")
-        if delivery is None or delivery.status != "pending":
-            return SendOutcome("delivered")  # settled by an earlier try whose answer was lost
-        try:
-            text = json.dumps(render_body(delivery, endpoint.payload), separators=(",", ":"))
-        except ValueError as error:
-            return self._record(request, "refused", Answer(None, 0.0, error=str(error)))
-        try:
-            target = check_url(endpoint.url, dev_mode=self.settings.dev_mode)
-        except UnsafeWebhookUrl as error:
-            return self._record(request, "retry", Answer(None, 0.0, error=f"refused: {error}"))
-        now = datetime.now(timezone.utc)
-        headers = {"webhook-id": delivery.webhook_id,
-                   "webhook-timestamp": str(int(now.timestamp())),
-                   "webhook-signature": signature_header(self._secrets(endpoint, now),
-                                                         delivery.webhook_id, now, text),
-                   "user-agent": "Vigil-Webhooks/1"}
-        answer = webhook_http.post(target, text, headers, timeout_s=self.settings.webhook_timeout_s,
-                                   max_bytes=self.settings.webhook_max_response_bytes, using=http)
-        return self._record(request, classify(answer), answer)
-
-    def _secrets(self, endpoint: WebhookEndpoint, now: datetime) -> list[str]:
-        """The current secret, and the previous one while the rotation overlap lasts."""
-        found = [decrypt(endpoint.secret_encrypted, self.settings)]
-        until = as_utc(endpoint.previous_secret_expires_at)
-        if endpoint.previous_secret_encrypted and until and until > now:
-            found.append(decrypt(endpoint.previous_secret_encrypted, self.settings))
-        return found
-
-    def _record(self, request: SendRequest, outcome: str, answer: Answer) -> SendOutcome:
-        error = answer.error
-        if error is None and outcome != "delivered":
-            error = f"HTTP {answer.status_code}: {answer.body[:200]}".strip()
-        with writing() as session:
-            delivery = session.get(WebhookDelivery, request.seq)
-            assert delivery is not None
-            session.add(WebhookAttempt(
-                delivery_seq=request.seq, endpoint_id=request.endpoint_id, number=request.attempt,
-                status_code=answer.status_code, latency_ms=round(answer.latency_ms, 3),
-                outcome=outcome, error=error))
-            delivery.attempts = max(delivery.attempts, request.attempt)
-            delivery.last_status_code, delivery.last_error = answer.status_code, error
-            if outcome == "delivered":
-                delivery.status, delivery.delivered_at = "delivered", utcnow()
-            if outcome == "gone":
-                endpoint = session.get(WebhookEndpoint, request.endpoint_id)
-                assert endpoint is not None
-                endpoint.enabled, endpoint.updated_at = False, utcnow()
-                endpoint.disabled_reason = "the receiver answered 410 Gone"
-                session.add(endpoint)
-            session.add(delivery)
-            audit(session, actor="vigil", action=f"webhook.{outcome}", subject=request.endpoint_id,
-                  detail={"webhook_id": delivery.webhook_id, "event_type": delivery.event_type,
-                          "attempt": request.attempt, "status_code": answer.status_code,
-                          "latency_ms": round(answer.latency_ms, 3), "error": error})
-        return SendOutcome(outcome, answer.status_code,
-                           answer.retry_after_s if answer.status_code in RETRY_LATER_STATUSES
-                           else None, error)
+        tried = EndpointSender(self.settings, endpoint).send(delivery, request.attempt)
+        if not isinstance(tried, Tried):
+            return tried
+        record([tried])
+        return tried.result()
 
     @activity.defn(name="webhook_give_up")
     def give_up_delivery(self, request: GiveUp) -> list[str]:

@@ -8,6 +8,8 @@ host name still names the server for TLS and the Host header), at most
 from __future__ import annotations
 
 import contextlib
+import functools
+import ssl
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -51,10 +53,17 @@ def _pinned(target: Target) -> str:
     return urlunsplit((parts.scheme, f"{address}:{target.port}", parts.path or "/", parts.query, ""))
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings every webhook client shares (certificates verified against the CA
+    bundle): loading the bundle takes tens of milliseconds, more than a loopback try's own CPU."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def client(timeout_s: float) -> httpx.Client:
     """An HTTP client for webhook requests: never a redirect, no proxy from the environment.
     One client may serve a batch of requests to one endpoint (its connection is kept)."""
-    return httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
+    return httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False, verify=_tls())
 
 
 def post(target: Target, body: str, headers: dict[str, str], *, timeout_s: float,

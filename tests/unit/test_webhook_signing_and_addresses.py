@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from channels.webhook_addresses import UnsafeWebhookUrl, check_url
 from channels.webhook_http import Answer, retry_after_seconds
 from channels.webhook_secrets import decrypt, encrypt, new_secret, signature_header
-from activities.webhook_delivery import classify
+from activities.webhook_sender import classify
 from settings import Settings
 
 BODY = '{"type":"emergency.created","timestamp":"2026-11-29T00:00:00+00:00","data":{}}'
