@@ -11,6 +11,7 @@ only what is still open (services/inbox.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from api.errors import VigilError
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT
-from events.hub import EventHub, Notice, Opening
+from events.hub import EventHub, Notice, Opening, latest_id
 
 
 def resume_point(last_event_id: str | None) -> int | None:
@@ -40,19 +41,25 @@ def notice_body(notice: Notice) -> dict[str, Any]:
     return {"code": notice.code, "message": notice.message, "last_event_id": notice.last_event_id}
 
 
-def sse_events(hub: EventHub, topics: list[str], last_event_id: str | None,
-               request: Request, *, opening: Opening | None = None,
-               named: bool = True) -> EventSourceResponse:
+async def sse_events(hub: EventHub, topics: list[str], last_event_id: str | None,
+                     request: Request, *, opening: Opening | None = None,
+                     named: bool = True) -> EventSourceResponse:
     """Stream `topics` as SSE: one event per row, its id the event id; notices as `notice`.
 
     `named=False` sends rows as plain `message` events (the kind stays in the data): the
-    console's pages listen with one handler whatever the kind."""
+    console's pages listen with one handler whatever the kind.
+    The newest id is read as the request is accepted: the stream subscribes only once the
+    response has started, and an event published in between is caught up, not lost (a stream
+    with an opening otherwise goes live from the newest id at subscribing)."""
     after = resume_point(last_event_id)
+    opened_at = (await asyncio.to_thread(latest_id)
+                 if after is None and opening is not None else None)
 
     async def events() -> AsyncIterator[dict]:
         LIVE_CLIENTS.labels(kind="sse").inc()
         try:
-            async for item in hub.stream(topics, after, opening=opening):
+            async for item in hub.stream(topics, after, opening=opening,
+                                         opened_at=opened_at):
                 if await request.is_disconnected():
                     break
                 if isinstance(item, Notice):

@@ -190,8 +190,8 @@ def safe_text(kind: str, content: dict[str, Any], language: str = "en",
     summary = _SUMMARY.get(key, _GENERIC)[lang]
     action = _ACTION.get(channel, {}).get(lang, "") if kind in _ASKS_FOR_ACK else ""
     if kind in ("medication_reminder", "medication_missed"):
-        action = _MEDICATION_ACTION["sms" if channel == "sms" and kind == "medication_reminder"
-                                    else "other"][lang]
+        # A caregiver's SMS reply confirms for the patient too (services/caregiver_dose_replies.py).
+        action = _MEDICATION_ACTION["sms" if channel == "sms" else "other"][lang]
 
     def render(location: str) -> str:
         gap = "" if summary.endswith("。") else " "  # Chinese sentences run on without spaces

@@ -120,6 +120,67 @@ _SMS = {
         "zh": "Vigil：暂时无法记录您的回复。请在 Vigil 应用中确认。",
         "ta": "Vigil: உங்கள் பதிலைப் பதிவு செய்ய இயலவில்லை. Vigil செயலியில் உறுதிப்படுத்தவும்.",
     },
+    # Answers to a caregiver's reply to a medication message (services/caregiver_dose_replies.py):
+    # the patient by first name, as the caregiver's escalation names them; never the medicine.
+    "carer_dose_taken": {
+        "en": "Vigil: {patient}'s {time} medicine is recorded as taken, confirmed by you. "
+              "Thank you.",
+        "ms": "Vigil: ubat {patient} pada {time} direkodkan sebagai sudah diambil, disahkan oleh "
+              "anda. Terima kasih.",
+        "zh": "Vigil：{patient} {time} 的药已由您确认记录为已服用。谢谢。",
+        "ta": "Vigil: {patient} அவர்களின் {time} மருந்து எடுக்கப்பட்டதாக உங்களால் பதிவு "
+              "செய்யப்பட்டது. நன்றி.",
+    },
+    "carer_dose_late": {
+        "en": "Vigil: {patient}'s {time} medicine is recorded as taken late, confirmed by you. "
+              "The next one at its usual time; never two doses together.",
+        "ms": "Vigil: ubat {patient} pada {time} direkodkan sebagai diambil lewat, disahkan oleh "
+              "anda. Dos seterusnya pada masa biasa; jangan dua dos sekali gus.",
+        "zh": "Vigil：{patient} {time} 的药已由您确认记录为延迟服用。下一次按平常时间服用；切勿一次服用两剂。",
+        "ta": "Vigil: {patient} அவர்களின் {time} மருந்து தாமதமாக எடுக்கப்பட்டதாக உங்களால் பதிவு "
+              "செய்யப்பட்டது. அடுத்தது வழக்கமான நேரத்தில்; இரண்டு அளவுகள் ஒன்றாக வேண்டாம்.",
+    },
+    "carer_dose_skipped": {
+        "en": "Vigil: {patient}'s {time} medicine is recorded as skipped, confirmed by you.",
+        "ms": "Vigil: ubat {patient} pada {time} direkodkan sebagai dilangkau, disahkan oleh anda.",
+        "zh": "Vigil：{patient} {time} 的药已由您确认记录为跳过。",
+        "ta": "Vigil: {patient} அவர்களின் {time} மருந்து தவிர்க்கப்பட்டதாக உங்களால் பதிவு "
+              "செய்யப்பட்டது.",
+    },
+    "carer_not_allowed": {
+        "en": "Vigil: you are not authorised to confirm this person's medicines (consent for "
+              "medication is not in force). Nothing was recorded.",
+        "ms": "Vigil: anda tidak dibenarkan mengesahkan ubat orang ini (kebenaran untuk ubat "
+              "tidak berkuat kuasa). Tiada apa-apa direkodkan.",
+        "zh": "Vigil：您无权确认此人的用药（用药授权未生效）。未作任何记录。",
+        "ta": "Vigil: இவரின் மருந்துகளை உறுதிப்படுத்த உங்களுக்கு அனுமதி இல்லை (மருந்துக்கான "
+              "ஒப்புதல் நடைமுறையில் இல்லை). எதுவும் பதிவு செய்யப்படவில்லை.",
+    },
+    "carer_no_open_dose": {
+        "en": "Vigil: there is no medicine to confirm just now for the people you care for.",
+        "ms": "Vigil: tiada ubat untuk disahkan sekarang bagi orang yang anda jaga.",
+        "zh": "Vigil：您照顾的人目前没有需要确认的药。",
+        "ta": "Vigil: நீங்கள் கவனிப்பவர்களுக்கு இப்போது உறுதிப்படுத்த வேண்டிய மருந்து எதுவும் "
+              "இல்லை.",
+    },
+    "carer_which": {
+        "en": "Vigil: more than one person you care for has a medicine to confirm. Please confirm "
+              "in the Vigil app.",
+        "ms": "Vigil: lebih daripada seorang yang anda jaga mempunyai ubat untuk disahkan. Sila "
+              "sahkan dalam aplikasi Vigil.",
+        "zh": "Vigil：您照顾的多位人士都有需要确认的药。请在 Vigil 应用中确认。",
+        "ta": "Vigil: நீங்கள் கவனிக்கும் ஒருவருக்கு மேற்பட்டோருக்கு உறுதிப்படுத்த வேண்டிய மருந்து "
+              "உள்ளது. Vigil செயலியில் உறுதிப்படுத்தவும்.",
+    },
+    "carer_dose_too_late": {
+        "en": "Vigil: that dose can no longer be confirmed. The next one at its usual time; "
+              "never two doses together.",
+        "ms": "Vigil: dos itu tidak lagi boleh disahkan. Dos seterusnya pada masa biasa; jangan "
+              "dua dos sekali gus.",
+        "zh": "Vigil：该剂药已无法确认。下一次按平常时间服用；切勿一次服用两剂。",
+        "ta": "Vigil: அந்த அளவை இனி உறுதிப்படுத்த இயலாது. அடுத்தது வழக்கமான நேரத்தில்; இரண்டு "
+              "அளவுகள் ஒன்றாக வேண்டாம்.",
+    },
 }
 
 _VOICE = {

@@ -29,7 +29,7 @@ from workflows.medication import MedicationScheduleWorkflow as Wf
 from workflows.medication_types import ConfirmDose, ConfirmResult
 
 # A workflow's refusal, as the SMS answer that explains it.
-_REFUSAL_REPLY = {"dose_not_open": "dose_too_late", "schedule_closed": "no_open_dose",
+REFUSAL_REPLY = {"dose_not_open": "dose_too_late", "schedule_closed": "no_open_dose",
                   "invalid_confirmation": "dose_skip_reason",
                   "temporal_unavailable": "dose_unavailable"}
 
@@ -87,7 +87,8 @@ def confirmable_doses(patient_id: str) -> list[DoseRecord]:
     return list(newest.values())
 
 
-def _label(remind_at: datetime, zone: str) -> str:
+def dose_time_label(remind_at: datetime, zone: str) -> str:
+    """The dose's time as its messages say it ("8:00"), on the patient's clock."""
     return dose_label(as_utc(remind_at) or remind_at, zone_named(zone))
 
 
@@ -103,13 +104,13 @@ async def answer_dose_sms(*, client: Any, patient: Patient, text: str) -> str:
     user = Principal(patient.id, ("patient",))
     answers = []
     for dose in doses:  # one reminder can stand for several schedules' doses at that time
-        time = _label(dose.remind_at, patient.time_zone)
+        time = dose_time_label(dose.remind_at, patient.time_zone)
         try:
             result = await confirm_dose(client=client, user=user, schedule_id=dose.schedule_id,
                                         dose_id=dose.dose_id, outcome=reply.outcome,
                                         reason=reply.reason, via="sms")
         except VigilError as error:
-            answers.append(sms_reply(_REFUSAL_REPLY.get(error.code, "dose_too_late"), lang))
+            answers.append(sms_reply(REFUSAL_REPLY.get(error.code, "dose_too_late"), lang))
             continue
         answers.append(sms_reply(f"dose_{result.outcome}", lang, time=time))
     return " ".join(dict.fromkeys(answers))  # the same answer once

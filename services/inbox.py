@@ -1,4 +1,5 @@
-"""A staff member's inbox when they connect fresh: the pages about things still open.
+"""A staff member's inbox when they connect fresh: the pages about things still open (and a
+patient's, the doses waiting for them: services/open_doses.py).
 
 A staff app that connects without a resume point has seen nothing, but replaying
 everyone's whole paging history would bury the page that matters under old ones.
@@ -12,6 +13,7 @@ is in their inbox too, marked `on_call_by`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_
@@ -20,9 +22,10 @@ from sqlmodel import col, select
 from activities.directory import on_schedule_now
 from db.engine import reading
 from db.models import Caregiver, Emergency, Event, MonitoringSession, Patient, Staff
-from events.hub import Notice
+from events.hub import Notice, Opening
 from events.publish import event_dict
 from events.topics import emergency_topic, staff_topic
+from services.open_doses import open_doses
 from services.principal import STAFF_ROLES, Principal
 from workflows.emergency_types import CLOSED
 
@@ -63,6 +66,19 @@ def open_pages(staff_id: str, up_to_id: int) -> tuple[list[dict[str, Any]], Noti
     return events, Notice("older_pages_skipped",
                           f"Only the newest {MAX_OPEN_PAGES} events about open emergencies and "
                           "sessions are replayed; GET /emergencies lists every open one.", None)
+
+
+def opening_for(principal: Principal) -> Opening:
+    """What a fresh socket replays: the open pages; for a patient, their open doses too."""
+    if "patient" not in principal.roles:
+        return partial(open_pages, principal.sub)
+    return partial(_pages_and_doses, principal.sub)
+
+
+def _pages_and_doses(patient_id: str, up_to_id: int) -> tuple[list[dict[str, Any]], Notice | None]:
+    pages, notice = open_pages(patient_id, up_to_id)
+    doses = [e for e in open_doses(patient_id, up_to_id) if e["id"] not in {p["id"] for p in pages}]
+    return sorted(pages + doses, key=lambda e: e["id"]), notice
 
 
 def _with_rota_emergencies(staff_id: str, up_to_id: int,

@@ -4,7 +4,8 @@ SMS: "ACK 4821" takes the emergency with that short code; "ACK" or "1" alone
 takes the sender's one open page (and, if they have several, asks which).
 The sender is the staff member whose phone number Twilio reports in `From`.
 A patient's reply to a medication reminder ("TAKEN", "1", "SKIP <reason>", in
-their language) goes to services.dose_confirmations instead.
+their language) goes to services.dose_confirmations instead; a caregiver's, to
+services.caregiver_dose_replies (the patient's dose, on their behalf).
 A patient's CONFIRM or RESCHEDULE (services/appointment_replies.py) answers
 their next appointment's reminder.
 Call: 1 acknowledges, 2 escalates to the next person now, anything else
@@ -22,6 +23,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from clinical.dose_replies import parse_dose_reply
 from services.acknowledgements import command_as
+from services.caregiver_dose_replies import (
+    answer_caregiver_dose_sms,
+    caregiver_by_phone,
+    newest_medication_sms,
+)
 from services.dose_confirmations import answer_dose_sms
 from services.people import patient_by_phone
 from services.appointment_replies import answer_patient_sms
@@ -80,9 +86,9 @@ async def answer_sms(*, client: Any, sender: str, text: str) -> str:
     is_ack, code = parse_ack(text)
     # Staff answer pages; a patient answers reminders ("1" is a page's ack for staff).
     if person is None or (not is_ack and parse_dose_reply(text) is not None):
-        patient = await asyncio.to_thread(patient_by_phone, sender)
-        if patient is not None:
-            return await answer_dose_sms(client=client, patient=patient, text=text)
+        dose_answer = await _answer_dose_reply(client=client, sender=sender, text=text)
+        if dose_answer is not None:
+            return dose_answer
     if person is None:
         return sms_reply("unknown_sender")
     lang = person.language
@@ -106,6 +112,22 @@ async def answer_sms(*, client: Any, sender: str, text: str) -> str:
                               lambda actor: AcknowledgeInput(actor=actor, via="sms"))
     key = "acknowledged" if answer.key == "done" else answer.key
     return sms_reply(key, lang, code=emergency.short_code, owner=answer.owner)
+
+
+async def _answer_dose_reply(*, client: Any, sender: str, text: str) -> str | None:
+    """A patient's reply confirms their own dose, a caregiver's the patient's (on their behalf);
+    a number that is both answers the newest medication SMS it was sent. None: neither."""
+    patient = await asyncio.to_thread(patient_by_phone, sender)
+    carer = await asyncio.to_thread(caregiver_by_phone, sender)
+    if patient is not None and carer is not None:
+        newest = await asyncio.to_thread(newest_medication_sms, [patient.id, carer.id])
+        if newest is None or newest.recipient_id != carer.id:
+            carer = None
+    if carer is not None:
+        return await answer_caregiver_dose_sms(client=client, caregiver=carer, text=text)
+    if patient is not None:
+        return await answer_dose_sms(client=client, patient=patient, text=text)
+    return None
 
 
 def _spoken(text: str, language: str) -> str:

@@ -102,11 +102,11 @@ async def appointment_events(appointment_id: str, user: CurrentUser, hub: HubDep
                              ) -> EventSourceResponse:
     """Server-Sent Events of one appointment's updates, reminders and deliveries."""
     await asyncio.to_thread(check_stream, user, appointment_id)
-    return sse_events(hub, [appointment_topic(appointment_id)], last_event_id, request)
+    return await sse_events(hub, [appointment_topic(appointment_id)], last_event_id, request)
 
 
 @router.get("/facilities/{facility_id}/events")
 async def board_events(facility_id: str, user: Staff, hub: HubDep, request: Request,
                        last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of every appointment change at a facility: the clinic board."""
-    return sse_events(hub, [facility_appointments_topic(facility_id)], last_event_id, request)
+    return await sse_events(hub, [facility_appointments_topic(facility_id)], last_event_id, request)

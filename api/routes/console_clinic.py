@@ -55,5 +55,5 @@ async def board_events(request: Request, facility_id: str,
                        last_event_id: LastEventId = None) -> EventSourceResponse:
     """Every appointment change at the facility (the API's clinic-board stream)."""
     session_principal(request, STAFF, f"/console/clinic/{facility_id}")
-    return sse_events(request.app.state.hub, [facility_appointments_topic(facility_id)],
-                      last_event_id, request, named=False)
+    return await sse_events(request.app.state.hub, [facility_appointments_topic(facility_id)],
+                            last_event_id, request, named=False)

@@ -191,5 +191,5 @@ async def plan_events(request: Request, schedule_id: str,
     user = session_principal(request, ROLES, f"/console/medication/{schedule_id}")
     with as_page():
         await asyncio.to_thread(lambda: check_read(get_schedule(schedule_id), user))
-    return sse_events(request.app.state.hub, [medication_topic(schedule_id)], last_event_id,
-                      request, named=False)
+    return await sse_events(request.app.state.hub, [medication_topic(schedule_id)], last_event_id,
+                            request, named=False)

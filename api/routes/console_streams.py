@@ -38,8 +38,8 @@ async def emergency_events(request: Request, emergency_id: str,
     """The emergency's changes and deliveries, as GET /api/v1/emergencies/{id}/events."""
     session_principal(request, STAFF, f"/console/emergencies/{emergency_id}")
     await _checked(get_emergency, emergency_id)
-    return sse_events(request.app.state.hub, [emergency_topic(emergency_id)], last_event_id,
-                      request, named=False)
+    return await sse_events(request.app.state.hub, [emergency_topic(emergency_id)], last_event_id,
+                            request, named=False)
 
 
 def _session_check(session_id: str, user) -> None:  # type: ignore[no-untyped-def]
@@ -52,5 +52,5 @@ async def session_events(request: Request, session_id: str,
     """Every reading, score and alarm change, as GET /api/v1/sessions/{id}/events."""
     user = session_principal(request, STAFF, f"/console/sessions/{session_id}")
     await _checked(_session_check, session_id, user)
-    return sse_events(request.app.state.hub, [session_topic(session_id)], last_event_id,
-                      request, named=False)
+    return await sse_events(request.app.state.hub, [session_topic(session_id)], last_event_id,
+                            request, named=False)

@@ -97,7 +97,7 @@ async def emergency_events(emergency_id: str, user: Staff, hub: HubDep, request:
                            last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of this emergency's changes and deliveries; resumes from Last-Event-ID."""
     await asyncio.to_thread(get_emergency, emergency_id)
-    return sse_events(hub, [emergency_topic(emergency_id)], last_event_id, request)
+    return await sse_events(hub, [emergency_topic(emergency_id)], last_event_id, request)
 
 
 def _outcome(emergency_id: str, result) -> CommandOutcome:  # type: ignore[no-untyped-def]

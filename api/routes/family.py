@@ -51,7 +51,7 @@ async def family_updates(patient_id: str, user: CurrentUser, hub: HubDep, reques
     await asyncio.to_thread(_opened, user, patient_id, access.scopes)
     topics = update_topics(patient_id, user.sub, access)
     if access.who != "caregiver":
-        return sse_events(hub, list(topics), last_event_id, request)
+        return await sse_events(hub, list(topics), last_event_id, request)
     return EventSourceResponse(_while_consented(hub, request, user, patient_id, topics, after),
                                ping=15)
 

@@ -136,4 +136,4 @@ async def events(schedule_id: str, user: CurrentUser, hub: HubDep, request: Requ
                  last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Server-Sent Events of every reminder, confirmation and change; resumes from Last-Event-ID."""
     await asyncio.to_thread(lambda: check_read(get_schedule(schedule_id), user))
-    return sse_events(hub, [medication_topic(schedule_id)], last_event_id, request)
+    return await sse_events(hub, [medication_topic(schedule_id)], last_event_id, request)

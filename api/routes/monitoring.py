@@ -163,4 +163,4 @@ async def session_events(session_id: str, user: Staff, hub: HubDep, request: Req
                          ) -> EventSourceResponse:
     """Server-Sent Events of every reading, score and alarm change; resumes from Last-Event-ID."""
     check_access(await asyncio.to_thread(get_session, session_id), user)
-    return sse_events(hub, [session_topic(session_id)], last_event_id, request)
+    return await sse_events(hub, [session_topic(session_id)], last_event_id, request)

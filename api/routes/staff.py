@@ -64,5 +64,5 @@ async def inbox(staff_id: str, user: Staff, hub: HubDep, request: Request,
     # The sub alone is not enough: a family or patient token may carry a sub equal to a staff id.
     if not user.is_staff or (user.sub != staff_id and not user.is_admin):
         raise VigilError(403, "forbidden", "Staff read their own inbox; admins read any.")
-    return sse_events(hub, [staff_topic(staff_id)], last_event_id, request,
-                      opening=partial(open_pages, staff_id))
+    return await sse_events(hub, [staff_topic(staff_id)], last_event_id, request,
+                            opening=partial(open_pages, staff_id))

@@ -2,7 +2,8 @@
 
 Frames from the server: {"type": "event", "id", "kind", "payload", ...} for each
 event in the staff member's inbox (resumed after `last_event_id`; without one,
-the pages about emergencies and sessions still open), {"type": "notice", "code",
+the pages about emergencies and sessions still open and, for a patient, one event
+per dose of theirs still open: services/open_doses.py), {"type": "notice", "code",
 "message", "last_event_id"} when the stream is not what was asked for (a resume
 id ahead of the log starts from now), and {"type": "result", "ref", "ok",
 "code", "message", ...} answering a client frame.
@@ -34,7 +35,7 @@ from services.receipts import record_receipt
 from api.streams import notice_body, resume_point
 from events.hub import Notice, latest_id
 from services.dose_confirmations import confirm_dose
-from services.inbox import open_pages, owns_inbox
+from services.inbox import opening_for, owns_inbox
 from services.schemas.medication import ConfirmFrame
 from events.topics import staff_topic
 from workflows.emergency import EmergencyEscalationWorkflow
@@ -132,7 +133,7 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
     LIVE_CLIENTS.labels(kind="websocket").inc()
 
     async def push_events() -> None:
-        opening = partial(open_pages, user.sub)
+        opening = opening_for(user)
         async for item in hub.stream([staff_topic(user.sub)], after, opening=opening,
                                      opened_at=opened_at):
             if isinstance(item, Notice):

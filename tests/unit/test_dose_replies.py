@@ -6,6 +6,7 @@ import pytest
 
 from clinical.dose_replies import DOSE_REPLY_WORDS, DoseReply, parse_dose_reply
 from channels.messages import LANGUAGES
+from channels.replies import sms_reply
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -36,3 +37,18 @@ def test_replies_are_read_in_any_of_the_four_languages(text: str, reply: DoseRep
 @pytest.mark.parametrize("text", ["", "hello", "ACK", "ACK 4821", "skippy", "2", "TAKEN TAKEN"])
 def test_anything_else_is_not_an_answer(text: str) -> None:
     assert parse_dose_reply(text) is None
+
+
+@pytest.mark.parametrize("outcome", ["taken", "late", "skipped"])
+def test_a_caregiver_is_answered_in_their_language_naming_the_patient_not_the_medicine(
+        outcome: str) -> None:
+    texts = {lang: sms_reply(f"carer_dose_{outcome}", lang, patient="Aminah", time="8:00")
+             for lang in LANGUAGES}
+    assert len(set(texts.values())) == len(LANGUAGES), "each language its own words"
+    assert all("Aminah" in text and "8:00" in text for text in texts.values())
+
+
+@pytest.mark.parametrize("key", ["carer_not_allowed", "carer_no_open_dose", "carer_which",
+                                 "carer_dose_too_late"])
+def test_a_caregivers_refusals_exist_in_every_language(key: str) -> None:
+    assert len({sms_reply(key, lang) for lang in LANGUAGES}) == len(LANGUAGES)

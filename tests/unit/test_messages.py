@@ -121,7 +121,7 @@ def test_location_text_skips_missing_parts():
 def test_every_reply_exists_in_every_language_and_fills_in(language):
     for key in _SMS:
         text = sms_reply(key, language, code="4821", codes="4821, 1234", owner="Dr Tan",
-                         time="8:00")
+                         time="8:00", patient="Aminah")
         assert text and not re.search(r"[{}]", text)
     for key in _VOICE:
         assert not re.search(r"[{}]", voice_reply(key, language, owner="Dr Tan"))

@@ -45,3 +45,10 @@ def test_a_caregiver_is_told_whose_dose_by_first_name_only(channel: str, languag
 def test_the_app_and_email_detail_lists_each_medicine() -> None:
     assert medication_detail(CONTENT, "ms") == ["Ubat:", "Metformin 500 mg (diabetes)"]
     assert medication_detail({"medications": []}, "en") == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_caregivers_sms_asks_for_a_reply_the_other_channels_for_the_app(language: str) -> None:
+    content = {**CONTENT, "patient_name": "Aminah binti Ali"}
+    assert "TAKEN" in safe_text("medication_missed", content, language, "sms")
+    assert "TAKEN" not in safe_text("medication_missed", content, language, "push")
