@@ -184,7 +184,9 @@ async def one_rate(args: argparse.Namespace, rate: float, temporal, api: httpx.A
 
     count = int(rate * args.seconds)
     await settled(processes)
+    server_before = cpu_seconds(processes["temporal"])
     bare = await bare_round_trips(temporal, rate=rate, count=count)
+    bare_server_s = cpu_seconds(processes["temporal"]) - server_before
     before = {name: cpu_seconds(pid) for name, pid in processes.items()}
     posted = await post_emergencies(api, rate=rate, count=count, tag=f"{rate:g}-{uuid.uuid4().hex[:4]}")
     deadline = time.monotonic() + 60
@@ -204,6 +206,9 @@ async def one_rate(args: argparse.Namespace, rate: float, temporal, api: httpx.A
         "ratio_p99": round(v["p99_ms"] / b["p99_ms"], 2) if v and b else None,
         "escalation_timer_lateness": summary(late),
         "cpu_ms_per_emergency": {name: round(1000 * s / len(posted), 1) for name, s in used.items()},
+        # The floor under the Temporal share: the server's CPU for one bare workflow (start,
+        # one activity, completion), taken while the yardstick ran.
+        "temporal_cpu_ms_per_bare_workflow": round(1000 * bare_server_s / max(1, len(bare)), 1),
     }
 
 

@@ -53,13 +53,16 @@ async def test_a_coordinator_reads_adherence_and_pauses_resumes_and_stops_a_plan
             "data-pct", "62")
         await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
+        # The status comes over the page's live stream (the workflow's record, then its
+        # event): under the suite's parallel load that can take longer than 5 s.
+        live = 20_000
         await page.click("#pause")
         await expect(page.locator("#done")).to_contain_text("Paused")
-        await expect(page.locator("#status")).to_have_text("paused")
+        await expect(page.locator("#status")).to_have_text("paused", timeout=live)
         await page.click("#resume")
-        await expect(page.locator("#status")).to_have_text("active")
+        await expect(page.locator("#status")).to_have_text("active", timeout=live)
         await page.click("#stop")
-        await expect(page.locator("#status")).to_have_text("stopped")
+        await expect(page.locator("#status")).to_have_text("stopped", timeout=live)
         await expect(page.locator("#steer button")).to_have_count(0)
     finally:
         await context.close()
