@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     routine_task_queue: str = Field(
         "vigil-routine", description="Task queue for reminders and other low-priority work"
     )
+    webhook_task_queue: str = Field(
+        "vigil-webhooks", description="Task queue for outbound webhook delivery, apart from"
+        " routine work: a slow receiver holds a webhook slot, never a reminder's")
     jwt_secret: str = Field(DEV_JWT_SECRET, description="HS256 secret for bearer tokens; the"
                             " built-in value is refused unless VIGIL_DEV_MODE is on")
     dev_mode: bool = Field(
@@ -51,12 +54,18 @@ class Settings(BaseSettings):
         4, ge=1, description="Routine-queue activities (and local activities) a worker runs at"
         " once, on threads of their own: a flood of reminders or readings waits its turn instead"
         " of crowding out emergencies (docs/PERFORMANCE.md)")
+    webhook_send_slots: int = Field(
+        16, ge=1, description="Webhook-queue activities a worker runs at once (each holds its"
+        " slot while its receiver answers), on threads of their own whose SQLite writes yield"
+        " to any other writer, like the routine ones")
     worker_queues: str = Field(
-        "emergency,routine", pattern=r"^(emergency|routine)(,(emergency|routine))?$",
+        "emergency,routine,webhooks",
+        pattern=r"^(emergency|routine|webhooks)(,(emergency|routine|webhooks)){0,2}$",
         description="Which task queues this worker process polls: run one process with"
-        " `emergency` and another with `routine` to keep them apart")
+        " `emergency` and another with `routine,webhooks` to keep them apart")
     routine_workflow_task_slots: int = Field(
-        20, ge=2, description="Routine-queue workflow tasks a worker runs at once")
+        20, ge=2, description="Routine-queue workflow tasks a worker runs at once (and as many"
+        " webhook-queue ones)")
     reminder_spread_s: float = Field(
         60, ge=0, le=300, description="Medication reminders due at the same time are spread over"
         " this many seconds (each schedule keeps one fixed offset): thousands of timers firing at"
@@ -181,6 +190,14 @@ class Settings(BaseSettings):
     webhook_max_response_bytes: int = Field(
         65_536, ge=1024, description="How much of a receiver's answer is read (the rest is dropped)"
     )
+
+    @field_validator("worker_queues")
+    @classmethod
+    def _each_queue_once(cls, value: str) -> str:
+        named = value.split(",")
+        if len(set(named)) != len(named):
+            raise ValueError(f"a task queue named twice: {value}")
+        return value
 
     @field_validator("rate_limit_per_token", "rate_limit_per_address", "rate_limit_incident",
                      "ws_message_rate")

@@ -37,11 +37,18 @@ from workflows.oncall_watch import OnCallWatchWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 # Emergencies get a task queue of their own, so a flood of routine work (monitoring
-# notices, medication reminders) can never delay a page.
+# notices, medication reminders) can never delay a page. Webhook delivery has one too: a
+# receiver that answers slowly holds a webhook slot for as long as it takes, never a
+# routine slot a reminder or a reading write is waiting for.
 EMERGENCY_WORKFLOWS: list[type] = [EmergencyEscalationWorkflow]
+# WebhookDeliveryWorkflow stays registered on the routine queue for the endpoints' workflows
+# started there before the webhook queue existed: they (and their continue-as-new runs, which
+# keep their queue) run on to completion there, their activities on the workflow's queue.
+# New endpoints' workflows start on the webhook queue (services/webhook_endpoints.py).
 ROUTINE_WORKFLOWS: list[type] = [MonitoringSessionWorkflow, WebhookDeliveryWorkflow,
                                   AppointmentWorkflow, MedicationScheduleWorkflow,
                                   OnCallWatchWorkflow]
+WEBHOOK_WORKFLOWS: list[type] = [WebhookDeliveryWorkflow]
 
 # Deterministic modules of our own: share them with the sandbox instead of reloading per run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -87,18 +94,21 @@ def activities_for(settings: Settings) -> list:
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Poll the task queues VIGIL_WORKER_QUEUES names (both by default) until `stop` is set."""
+    """Poll the task queues VIGIL_WORKER_QUEUES names (all three by default) until `stop` is set."""
     client = await connect_temporal(settings)
     activities = activities_for(settings)
     polled = settings.worker_queues.split(",")
     # Each queue has threads of its own, so routine activities can never fill the threads an
-    # emergency's need; routine ones are few and yield the SQLite writer to any other writer
+    # emergency's need, nor webhook sends the threads of routine work; routine and webhook
+    # threads yield the SQLite writer to any other writer
     # (docs/PERFORMANCE.md "Priority under routine floods").
     urgent = ThreadPoolExecutor(max_workers=settings.activity_threads,
                                 thread_name_prefix="emergency")
     routine = ThreadPoolExecutor(max_workers=settings.routine_activity_slots,
                                  thread_name_prefix="routine", initializer=yield_writes)
-    with urgent, routine:
+    webhooks = ThreadPoolExecutor(max_workers=settings.webhook_send_slots,
+                                  thread_name_prefix="webhooks", initializer=yield_writes)
+    with urgent, routine, webhooks:
         made = {
             "emergency": lambda: Worker(
                 client, task_queue=settings.task_queue, workflows=EMERGENCY_WORKFLOWS,
@@ -112,8 +122,16 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                 max_concurrent_local_activities=settings.routine_activity_slots,
                 max_concurrent_workflow_tasks=settings.routine_workflow_task_slots,
                 workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
+            "webhooks": lambda: Worker(
+                client, task_queue=settings.webhook_task_queue, workflows=WEBHOOK_WORKFLOWS,
+                activities=activities, activity_executor=webhooks,
+                max_concurrent_activities=settings.webhook_send_slots,
+                max_concurrent_local_activities=settings.webhook_send_slots,
+                max_concurrent_workflow_tasks=settings.routine_workflow_task_slots,
+                workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
         }
-        names = {"emergency": settings.task_queue, "routine": settings.routine_task_queue}
+        names = {"emergency": settings.task_queue, "routine": settings.routine_task_queue,
+                 "webhooks": settings.webhook_task_queue}
         async with contextlib.AsyncExitStack() as running:
             for kind in polled:
                 await running.enter_async_context(made[kind]())

@@ -94,7 +94,7 @@ async def run(args: argparse.Namespace) -> dict:
         seed(args.responders, args.clients - args.responders, 600)  # no escalation in the run
         seed_facility()
         seed_patients(args.reminders)
-        split = {"VIGIL_WORKER_QUEUES": "routine"} if args.split_worker else {}
+        split = {"VIGIL_WORKER_QUEUES": "routine,webhooks"} if args.split_worker else {}
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="flood",
                       env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env, **split}).start()
@@ -103,7 +103,7 @@ async def run(args: argparse.Namespace) -> dict:
         if args.split_worker:  # a second worker process polling the emergency queue alone
             stack.env["VIGIL_WORKER_QUEUES"] = "emergency"
             emergency_worker = stack._spawn([sys.executable, "worker.py"], "emergency-worker")
-            stack.env["VIGIL_WORKER_QUEUES"] = "routine"
+            stack.env["VIGIL_WORKER_QUEUES"] = "routine,webhooks"
             pids["emergency_worker"] = emergency_worker.pid
         token = mint_token("bench-coordinator", ["coordinator"], 7200)
 

@@ -48,6 +48,7 @@ def _up(args: argparse.Namespace) -> int:
                       name="vigil", api_ports=[args.port],
                       env={"VIGIL_DEV_MODE": "1", "VIGIL_TASK_QUEUE": get_settings().task_queue,
                            "VIGIL_ROUTINE_TASK_QUEUE": get_settings().routine_task_queue,
+                           "VIGIL_WEBHOOK_TASK_QUEUE": get_settings().webhook_task_queue,
                            "VIGIL_EVENTS_CHANNEL": get_settings().events_channel})
         stacks.append(stack.start())
         base = f"http://127.0.0.1:{args.port}"

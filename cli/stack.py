@@ -30,6 +30,7 @@ class Stack:
             "VIGIL_TEMPORAL_ADDRESS": temporal_address,
             "VIGIL_TASK_QUEUE": f"vigil-{name}",
             "VIGIL_ROUTINE_TASK_QUEUE": f"vigil-{name}-routine",
+            "VIGIL_WEBHOOK_TASK_QUEUE": f"vigil-{name}-webhooks",
             "VIGIL_EVENTS_CHANNEL": f"vigil_events_{name}",
             **(env or {}),
         }

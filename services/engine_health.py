@@ -22,7 +22,8 @@ async def engine_health(client: Client | None) -> dict[str, Any]:
         return {"temporal": f"error: {error}", "queues": {}}
     settings = get_settings()
     queues: dict[str, int] = {}
-    for name in (settings.task_queue, settings.routine_task_queue):
+    for name in (settings.task_queue, settings.routine_task_queue,
+                 settings.webhook_task_queue):
         answer = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
             namespace=client.namespace, task_queue=TaskQueue(name=name),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))

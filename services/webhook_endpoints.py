@@ -212,7 +212,7 @@ async def ensure_delivering(client: Client, endpoint: WebhookEndpointPublic) -> 
         await client.start_workflow(
             WebhookDeliveryWorkflow.run,
             WebhookDeliveryInput(endpoint.id, poll_interval_s=settings.webhook_poll_interval_s),
-            id=workflow_id_for(endpoint.id), task_queue=settings.routine_task_queue,
+            id=workflow_id_for(endpoint.id), task_queue=settings.webhook_task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, start_signal=WAKE_SIGNAL)
     except RPCError as error:
         raise VigilError(503, "temporal_unavailable", "The endpoint is saved, but its delivery "

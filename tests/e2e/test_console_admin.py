@@ -107,8 +107,8 @@ async def test_the_dashboard_shows_the_engine_healthy_and_counts_a_new_emergency
     try:
         await expect(page.locator("#temporal-health")).to_have_text("answering")
         queues = page.locator("dd[data-queue]")
-        await expect(queues).to_have_count(2)  # the emergency and the routine task queues
-        for n in range(2):
+        await expect(queues).to_have_count(3)  # the emergency, routine and webhook task queues
+        for n in range(3):
             await expect(queues.nth(n)).to_contain_text("worker(s) polling")
             await expect(queues.nth(n)).not_to_have_class("error")  # none has no worker
         raised = page.locator('[data-window="hour"] .raised')
