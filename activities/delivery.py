@@ -11,6 +11,8 @@ passing fault, and histories recorded before batches). Both work the same way:
   crash that cuts a provider call short is visible: the retry finds the attempt
   still "sending", sends again and counts `tries` up. An attempt already
   finished is answered from its record, never sent twice.
+- What the workflow decided with a page (`BatchWithChanges.changes`) is recorded once its
+  own-channel messages are committed, before any provider is called.
 - The providers of a batch are called at once; each answer is recorded as it
   comes back. A passing fault (TransientChannelError) leaves its attempt
   open: `deliver` raises it, so Temporal retries with backoff; `deliver_batch`
@@ -34,6 +36,7 @@ from activities.delivery_types import (
     DeliveryRequest,
     DeliveryResult,
 )
+from activities.emergency_records import BatchWithChanges, StateChange, write_change
 from activities.recipients import forget_push_token, recipient_for
 from channels.base import (
     ChannelAdapter,
@@ -69,11 +72,14 @@ class DeliveryActivities:
         return result
 
     @activity.defn(name="deliver_batch")
-    def deliver_batch(self, batch: DeliveryBatch) -> DeliveryBatchResult:
-        """Send every message of one page and record each attempt (one result per request)."""
-        return DeliveryBatchResult(self._deliver_all(batch.requests))
+    def deliver_batch(self, batch: BatchWithChanges) -> DeliveryBatchResult:
+        """Send every message of one page and record each attempt (one result per request),
+        and the emergency's changes that came with the page, if any."""
+        changes = batch.changes if isinstance(batch, BatchWithChanges) else []
+        return DeliveryBatchResult(self._deliver_all(batch.requests, changes))
 
-    def _deliver_all(self, requests: list[DeliveryRequest]) -> list[DeliveryResult]:
+    def _deliver_all(self, requests: list[DeliveryRequest],
+                     changes: list[StateChange] | None = None) -> list[DeliveryResult]:
         results: dict[str, DeliveryResult] = {}
         calls: list[Call] = []
         with writing() as session:
@@ -87,6 +93,13 @@ class DeliveryActivities:
                                                                       begun)
                 else:
                     calls.append((request, begun))
+        if changes:
+            # A transaction of their own, so the pages above reach people first. A retry
+            # (a try cut short after this commit) writes them again, as a retried
+            # `record_emergency_change` would.
+            with writing() as session:
+                for change in changes:
+                    write_change(session, change)
         broken: list[Exception] = []
         for answered in self._call_providers(calls):
             with writing() as session:
