@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -37,7 +37,7 @@ from activities.delivery_types import (
     DeliveryResult,
 )
 from activities.emergency_records import BatchWithChanges, StateChange, write_change
-from activities.recipients import forget_push_token, recipient_for
+from activities.recipients import forget_push_token, recipients_for
 from channels.base import (
     ChannelAdapter,
     ChannelError,
@@ -83,9 +83,16 @@ class DeliveryActivities:
         results: dict[str, DeliveryResult] = {}
         calls: list[Call] = []
         with writing() as session:
+            # Every attempt and person of the batch in a few queries, not one (and a flush of
+            # everything written so far) per message.
+            attempts = {attempt.id: attempt for attempt in session.exec(
+                select(DeliveryAttempt).where(
+                    col(DeliveryAttempt.id).in_([r.attempt_id for r in requests]))).all()}
+            recipients = recipients_for(session, {r.recipient_id for r in requests})
             for request in requests:
                 adapter = self.channels[request.channel]
-                begun = self._open(session, request)
+                begun = self._open(session, request, attempts.get(request.attempt_id),
+                                   recipients.get(request.recipient_id))
                 if isinstance(begun, DeliveryResult):
                     results[request.attempt_id] = begun
                 elif isinstance(adapter, LocalChannel):
@@ -113,13 +120,13 @@ class DeliveryActivities:
             raise broken[0]
         return [results[request.attempt_id] for request in requests]
 
-    def _open(self, session: Session, request: DeliveryRequest) -> DeliveryResult | Recipient:
-        """Count a try on the attempt; a finished attempt is answered from the record instead."""
-        attempt = session.get(DeliveryAttempt, request.attempt_id)
+    def _open(self, session: Session, request: DeliveryRequest, attempt: DeliveryAttempt | None,
+              recipient: Recipient | None) -> DeliveryResult | Recipient:
+        """Count a try on the attempt (None: not yet recorded); a finished attempt is answered
+        from the record instead."""
         if attempt and attempt.outcome != "sending":
             return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
                                   attempt.outcome, attempt.provider_message_id, attempt.error)
-        recipient = recipient_for(session, request.recipient_id)
         if attempt is None:
             attempt = DeliveryAttempt(id=request.attempt_id, subject_id=request.subject_id,
                                       recipient_id=request.recipient_id, channel=request.channel,

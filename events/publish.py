@@ -27,11 +27,14 @@ def event_dict(event: Event) -> dict[str, Any]:
 
 
 def publish(session: Session, *, topic: str, kind: str, payload: dict[str, Any]) -> Event:
-    """Append an event in the caller's transaction; listeners see it when it commits."""
+    """Append an event in the caller's transaction; listeners see it when it commits.
+
+    On SQLite the row is inserted with the transaction's next flush: a caller that needs
+    its id flushes first."""
     event = Event(topic=topic, kind=kind, payload=json.loads(json.dumps(payload, default=str)))
     session.add(event)
-    session.flush()
     if session.get_bind().dialect.name == "postgresql":
+        session.flush()  # the NOTIFY body carries the event's id
         body = json.dumps(event_dict(event))
         if len(body) > _MAX_INLINE_PAYLOAD:
             body = json.dumps({"id": event.id})
