@@ -84,14 +84,16 @@ class DeliveryActivities:
         calls: list[Call] = []
         with writing() as session:
             # Every attempt and person of the batch in a few queries, not one (and a flush of
-            # everything written so far) per message.
+            # everything written so far) per message. `attempts` holds the new ones too: the
+            # session only keeps a weak hold on what it has flushed, and `_close` finds them
+            # there instead of reading them back.
             attempts = {attempt.id: attempt for attempt in session.exec(
                 select(DeliveryAttempt).where(
                     col(DeliveryAttempt.id).in_([r.attempt_id for r in requests]))).all()}
             recipients = recipients_for(session, {r.recipient_id for r in requests})
             for request in requests:
                 adapter = self.channels[request.channel]
-                begun = self._open(session, request, attempts.get(request.attempt_id),
+                begun = self._open(session, request, attempts,
                                    recipients.get(request.recipient_id))
                 if isinstance(begun, DeliveryResult):
                     results[request.attempt_id] = begun
@@ -120,10 +122,12 @@ class DeliveryActivities:
             raise broken[0]
         return [results[request.attempt_id] for request in requests]
 
-    def _open(self, session: Session, request: DeliveryRequest, attempt: DeliveryAttempt | None,
+    def _open(self, session: Session, request: DeliveryRequest,
+              attempts: dict[str, DeliveryAttempt],
               recipient: Recipient | None) -> DeliveryResult | Recipient:
-        """Count a try on the attempt (None: not yet recorded); a finished attempt is answered
-        from the record instead."""
+        """Count a try on the attempt (adding it to `attempts` if it is new); a finished
+        attempt is answered from the record instead."""
+        attempt = attempts.get(request.attempt_id)
         if attempt and attempt.outcome != "sending":
             return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
                                   attempt.outcome, attempt.provider_message_id, attempt.error)
@@ -131,6 +135,7 @@ class DeliveryActivities:
             attempt = DeliveryAttempt(id=request.attempt_id, subject_id=request.subject_id,
                                       recipient_id=request.recipient_id, channel=request.channel,
                                       kind=request.kind, tier=request.tier, round=request.round)
+            attempts[attempt.id] = attempt
         attempt.tries += 1
         session.add(attempt)
         if recipient is None:
