@@ -49,7 +49,6 @@ class WebSocketChannel(LocalChannel):
         }
         event = publish(session, topic=staff_topic(message.recipient.staff_id),
                         kind=message.kind, payload=payload)
-        session.flush()  # for the event's id
         return SendResult(provider_message_id=f"event:{event.id}")
 
 
