@@ -11,6 +11,8 @@ passing fault, and histories recorded before batches). Both work the same way:
   crash that cuts a provider call short is visible: the retry finds the attempt
   still "sending", sends again and counts `tries` up. An attempt already
   finished is answered from its record, never sent twice.
+- What the workflow decided with a page (`BatchWithChanges.changes`) is recorded once its
+  own-channel messages are committed, before any provider is called.
 - The providers of a batch are called at once; each answer is recorded as it
   comes back. A passing fault (TransientChannelError) leaves its attempt
   open: `deliver` raises it, so Temporal retries with backoff; `deliver_batch`
@@ -22,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -34,7 +36,8 @@ from activities.delivery_types import (
     DeliveryRequest,
     DeliveryResult,
 )
-from activities.recipients import forget_push_token, recipient_for
+from activities.emergency_records import BatchWithChanges, StateChange, write_change
+from activities.recipients import forget_push_token, recipients_for
 from channels.base import (
     ChannelAdapter,
     ChannelError,
@@ -69,17 +72,29 @@ class DeliveryActivities:
         return result
 
     @activity.defn(name="deliver_batch")
-    def deliver_batch(self, batch: DeliveryBatch) -> DeliveryBatchResult:
-        """Send every message of one page and record each attempt (one result per request)."""
-        return DeliveryBatchResult(self._deliver_all(batch.requests))
+    def deliver_batch(self, batch: BatchWithChanges) -> DeliveryBatchResult:
+        """Send every message of one page and record each attempt (one result per request),
+        and the emergency's changes that came with the page, if any."""
+        changes = batch.changes if isinstance(batch, BatchWithChanges) else []
+        return DeliveryBatchResult(self._deliver_all(batch.requests, changes))
 
-    def _deliver_all(self, requests: list[DeliveryRequest]) -> list[DeliveryResult]:
+    def _deliver_all(self, requests: list[DeliveryRequest],
+                     changes: list[StateChange] | None = None) -> list[DeliveryResult]:
         results: dict[str, DeliveryResult] = {}
         calls: list[Call] = []
         with writing() as session:
+            # Every attempt and person of the batch in a few queries, not one (and a flush of
+            # everything written so far) per message. `attempts` holds the new ones too: the
+            # session only keeps a weak hold on what it has flushed, and `_close` finds them
+            # there instead of reading them back.
+            attempts = {attempt.id: attempt for attempt in session.exec(
+                select(DeliveryAttempt).where(
+                    col(DeliveryAttempt.id).in_([r.attempt_id for r in requests]))).all()}
+            recipients = recipients_for(session, {r.recipient_id for r in requests})
             for request in requests:
                 adapter = self.channels[request.channel]
-                begun = self._open(session, request)
+                begun = self._open(session, request, attempts,
+                                   recipients.get(request.recipient_id))
                 if isinstance(begun, DeliveryResult):
                     results[request.attempt_id] = begun
                 elif isinstance(adapter, LocalChannel):
@@ -87,6 +102,13 @@ class DeliveryActivities:
                                                                       begun)
                 else:
                     calls.append((request, begun))
+        if changes:
+            # A transaction of their own, so the pages above reach people first. A retry
+            # (a try cut short after this commit) writes them again, as a retried
+            # `record_emergency_change` would.
+            with writing() as session:
+                for change in changes:
+                    write_change(session, change)
         broken: list[Exception] = []
         for answered in self._call_providers(calls):
             with writing() as session:
@@ -100,17 +122,20 @@ class DeliveryActivities:
             raise broken[0]
         return [results[request.attempt_id] for request in requests]
 
-    def _open(self, session: Session, request: DeliveryRequest) -> DeliveryResult | Recipient:
-        """Count a try on the attempt; a finished attempt is answered from the record instead."""
-        attempt = session.get(DeliveryAttempt, request.attempt_id)
+    def _open(self, session: Session, request: DeliveryRequest,
+              attempts: dict[str, DeliveryAttempt],
+              recipient: Recipient | None) -> DeliveryResult | Recipient:
+        """Count a try on the attempt (adding it to `attempts` if it is new); a finished
+        attempt is answered from the record instead."""
+        attempt = attempts.get(request.attempt_id)
         if attempt and attempt.outcome != "sending":
             return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id,
                                   attempt.outcome, attempt.provider_message_id, attempt.error)
-        recipient = recipient_for(session, request.recipient_id)
         if attempt is None:
             attempt = DeliveryAttempt(id=request.attempt_id, subject_id=request.subject_id,
                                       recipient_id=request.recipient_id, channel=request.channel,
                                       kind=request.kind, tier=request.tier, round=request.round)
+            attempts[attempt.id] = attempt
         attempt.tries += 1
         session.add(attempt)
         if recipient is None:

@@ -33,5 +33,6 @@ def record_attempt(session: Session, attempt: DeliveryAttempt, *, actor: str, ac
     detail = {**attempt_detail(attempt), **(extra or {})}
     audit(session, actor=actor, action=action, subject=attempt.subject_id, detail=detail)
     if event_kind is not None:
-        publish(session, topic=subject_topic(attempt.subject_id), kind=event_kind, payload=detail)
+        publish(session, topic=subject_topic(attempt.subject_id), kind=event_kind, payload=detail,
+                flush=False)  # one flush per message at most: the channel's, for its id
     return detail

@@ -6,9 +6,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlmodel import Session
 from temporalio import activity
 
 from activities import webhook_events
+from activities.delivery_types import DeliveryBatch
 from audit.chain import append as audit
 from db.engine import writing
 from db.models import Emergency, utcnow
@@ -35,6 +37,16 @@ class StateChange:
     state: EmergencyState
     detail: dict[str, Any] = field(default_factory=dict)
     input: EmergencyInput | None = None  # on "started", so the projection can be (re)built
+
+
+@dataclass
+class BatchWithChanges(DeliveryBatch):
+    """A page's `deliver_batch` that also records what the emergency workflow decided with
+    the page (tier 1 paged, say): one activity instead of a `record_emergency_change` more.
+    The changes are written once the batch's own-channel messages are committed and before
+    any provider is called; a batch without them reads as a plain `DeliveryBatch`."""
+
+    changes: list[StateChange] = field(default_factory=list)
 
 
 def _ts(epoch: float | None) -> datetime | None:
@@ -64,29 +76,34 @@ def state_summary(state: EmergencyState) -> dict[str, Any]:
     }
 
 
+def write_change(session: Session, change: StateChange) -> None:
+    """Update the projection, stream the change, and audit it, in the caller's transaction."""
+    state = change.state
+    row = session.get(Emergency, change.emergency_id)
+    if row is None and change.input is not None:
+        row = projection_from_input(change.input)
+    if row is not None:
+        row.status, row.round, row.tier = state.status, state.round, state.tier
+        row.owner_id, row.owner_name = state.owner_id, state.owner_name
+        row.acknowledged_at = _ts(state.acknowledged_at)
+        row.outcome = state.outcome or state.cancel_reason
+        row.updated_at = utcnow()
+        session.add(row)
+    payload = {"change": change.change, "state": state_summary(state), **change.detail}
+    publish(session, topic=emergency_topic(change.emergency_id), kind=change.change,
+            payload=payload)
+    if change.change in FAMILY_TEXT:
+        publish(session, topic=family_topic(change.patient_id), kind="status",
+                payload={"subject_id": change.emergency_id, "status": state.status,
+                         "text": FAMILY_TEXT[change.change]})
+    audit(session, actor=change.actor, action=f"emergency.{change.change}",
+          subject=change.emergency_id, detail=payload)
+    webhook_events.emergency_changed(session, change, row)
+
+
 class EmergencyRecordActivities:
     @activity.defn(name="record_emergency_change")
     def record_change(self, change: StateChange) -> None:
         """Update the projection, stream the change, and audit it, in one transaction."""
-        state = change.state
         with writing() as session:
-            row = session.get(Emergency, change.emergency_id)
-            if row is None and change.input is not None:
-                row = projection_from_input(change.input)
-            if row is not None:
-                row.status, row.round, row.tier = state.status, state.round, state.tier
-                row.owner_id, row.owner_name = state.owner_id, state.owner_name
-                row.acknowledged_at = _ts(state.acknowledged_at)
-                row.outcome = state.outcome or state.cancel_reason
-                row.updated_at = utcnow()
-                session.add(row)
-            payload = {"change": change.change, "state": state_summary(state), **change.detail}
-            publish(session, topic=emergency_topic(change.emergency_id), kind=change.change,
-                    payload=payload)
-            if change.change in FAMILY_TEXT:
-                publish(session, topic=family_topic(change.patient_id), kind="status",
-                        payload={"subject_id": change.emergency_id, "status": state.status,
-                                 "text": FAMILY_TEXT[change.change]})
-            audit(session, actor=change.actor, action=f"emergency.{change.change}",
-                  subject=change.emergency_id, detail=payload)
-            webhook_events.emergency_changed(session, change, row)
+            write_change(session, change)

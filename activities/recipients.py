@@ -6,7 +6,9 @@ so an id alone finds the person, whichever table they are in.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
 
 from audit.chain import append as audit
 from channels.base import Recipient
@@ -24,11 +26,19 @@ def person_for(session: Session, person_id: str) -> Person | None:
     return None
 
 
-def recipient_for(session: Session, person_id: str) -> Recipient | None:
-    """Where and in which language to reach this person, or None if nobody has the id."""
-    person = person_for(session, person_id)
-    if person is None:
-        return None
+def recipients_for(session: Session, person_ids: Iterable[str]) -> dict[str, Recipient]:
+    """Where and in which language to reach each of these people, one query per kind of
+    person; an id nobody holds is left out."""
+    wanted, found = set(person_ids), {}
+    for table in (Staff, Patient, Caregiver):
+        if wanted:
+            people = session.exec(select(table).where(col(table.id).in_(wanted))).all()
+            found.update({person.id: _recipient(person) for person in people})
+            wanted -= found.keys()
+    return found
+
+
+def _recipient(person: Person) -> Recipient:
     # `staff_id` is the recipient's person id, whatever kind of person they are.
     return Recipient(staff_id=person.id, name=person.name, phone=person.phone,
                      email=person.email, push_token=person.push_token,

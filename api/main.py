@@ -47,6 +47,7 @@ from api.routes import (
     webhooks,
     ws,
 )
+from api.open_sockets import OpenSockets
 from audit.checkpointing import checkpoint_periodically
 from events.hub import EventHub
 from services.monitoring import forget_ending_sessions
@@ -72,10 +73,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.hub = EventHub()
     app.state.hub.watch(forget_ending_sessions)
     await app.state.hub.start()
+    app.state.open_sockets = OpenSockets()
     connecting = asyncio.create_task(_connect_when_ready(app))
+    refreshing = asyncio.create_task(app.state.open_sockets.refresh_periodically())
     interval = get_settings().audit_checkpoint_interval_s
-    tasks = [connecting] + ([asyncio.create_task(checkpoint_periodically(interval))]
-                            if interval else [])
+    tasks = [connecting, refreshing] + ([asyncio.create_task(checkpoint_periodically(interval))]
+                                        if interval else [])
     try:
         yield
     finally:

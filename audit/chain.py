@@ -69,8 +69,7 @@ def append(
               "detail": clean}
     entry = AuditEntry(**fields, prev_hash=prev, hash=entry_hash(**fields, prev_hash=prev),
                        mac=entry_mac(audit_key(), **fields, prev_mac=last.mac if last and last.mac else ""))
-    session.add(entry)
-    session.flush()
+    session.add(entry)  # inserted with the transaction's next flush, among the other rows
     session.info[_HEAD] = (session.get_transaction(), entry)
     return entry
 

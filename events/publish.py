@@ -26,12 +26,19 @@ def event_dict(event: Event) -> dict[str, Any]:
     }
 
 
-def publish(session: Session, *, topic: str, kind: str, payload: dict[str, Any]) -> Event:
-    """Append an event in the caller's transaction; listeners see it when it commits."""
+def publish(session: Session, *, topic: str, kind: str, payload: dict[str, Any],
+            flush: bool = True) -> Event:
+    """Append an event in the caller's transaction; listeners see it when it commits.
+
+    `flush=False` for a caller that does not need the event's id: the row then goes in with
+    the transaction's next flush, among the other rows (on PostgreSQL it is flushed anyway,
+    for the NOTIFY)."""
     event = Event(topic=topic, kind=kind, payload=json.loads(json.dumps(payload, default=str)))
     session.add(event)
-    session.flush()
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if flush or postgres:
+        session.flush()
+    if postgres:
         body = json.dumps(event_dict(event))
         if len(body) > _MAX_INLINE_PAYLOAD:
             body = json.dumps({"id": event.id})

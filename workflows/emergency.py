@@ -9,6 +9,7 @@ loop, in the order they were accepted.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import asdict, replace
 from datetime import timedelta
@@ -45,6 +46,8 @@ NOTICE_CHANNELS = ["websocket", "push"]
 HANDOVER_CHANNELS = ["websocket", "push", "sms"]
 # A channel step this much past its moment (a worker or server outage) is recorded as late.
 LATE_AFTER_S = 1.0
+# The workflow.patched id of recording a tier's page with its own-channel batch.
+CHANGES_WITH_PAGES = "record-changes-with-pages"
 
 
 @workflow.defn
@@ -54,6 +57,8 @@ class EmergencyEscalationWorkflow(PagingWorkflow):
         self._input = input
         self._state = input.carried or EmergencyState()
         self._init_paging(input.emergency_id, input.carried_attempts)
+        # Asked before any command, as the pager asks its own (see Pager.__init__).
+        self._changes_with_pages = workflow.patched(CHANGES_WITH_PAGES)
         # The first record carries the input; it waits until tier 1 is paged, so
         # that nothing stands between the emergency and the first page.
         self._started_recorded = input.carried is not None
@@ -125,13 +130,23 @@ class EmergencyEscalationWorkflow(PagingWorkflow):
         after_s, channels = groups[s.steps_sent]
         assert s.tier_started_at is not None
         late_by = workflow.now().timestamp() - (s.tier_started_at + after_s)
-        self._page_tier(channels)
+        for target in s.targets:
+            s.paged[target.staff_id] = target.name
         s.steps_sent += 1
         detail: dict[str, Any] = {"tier_name": tier.name, "channels": channels,
                                   "targets": [t.staff_id for t in s.targets]}
         if late_by > LATE_AFTER_S:
             detail.update(late=True, late_by_s=round(late_by, 3), due_after_s=after_s)
-        await self._record("tier_paged", detail=detail)
+        if not self._changes_with_pages:  # (runs recorded before: a record activity of its own)
+            self._page_tier(channels)
+            await self._record("tier_paged", detail=detail)
+            return
+        changes = self._to_record("tier_paged", detail=detail)
+        # Recorded by our own channels' batch: one activity fewer per step. Otherwise (no
+        # such batch, or it failed), by record activities as before.
+        if not await self._page_tier(channels, changes):
+            for change in changes:
+                await self._write(change)
 
     async def _advance(self, reason: str, actor: str = "vigil") -> None:
         """Move to the next tier, the next round, or, when the policy is spent, exhaustion."""
@@ -147,13 +162,14 @@ class EmergencyEscalationWorkflow(PagingWorkflow):
         await self._record("escalated", actor, {
             "reason": reason, "to_tier": s.tier, "tier_name": policy.tiers[s.tier].name})
 
-    def _page_tier(self, channels: list[str]) -> None:
+    def _page_tier(self, channels: list[str],
+                   changes: list[StateChange] | None = None) -> asyncio.Future[bool]:
         s = self._state
-        for target in s.targets:
-            s.paged[target.staff_id] = target.name
-        self._pager.page(people=[t.staff_id for t in s.targets], channels=channels, kind="page",
-                         content=self._content(), scope=f"r{s.round}t{s.tier}",
-                         fallback=self._input.policy.fallback_order(), tier=s.tier, round=s.round)
+        return self._pager.page(
+            people=[t.staff_id for t in s.targets], channels=channels, kind="page",
+            content=self._content(), scope=f"r{s.round}t{s.tier}",
+            fallback=self._input.policy.fallback_order(), tier=s.tier, round=s.round,
+            changes=changes)
 
     async def _page_extra(self, selector: str, channels: list[str]) -> None:
         """Page outside the tier clock: exhaustion, or escalate-now after acknowledgement."""
@@ -357,21 +373,37 @@ class EmergencyEscalationWorkflow(PagingWorkflow):
             "tier": s.tier, "round": s.round,
         }
 
-    async def _record(self, change: str, actor: str = "vigil", detail: dict[str, Any] | None = None,
-                      with_input: bool = False) -> None:
+    async def _record(self, change: str, actor: str = "vigil",
+                      detail: dict[str, Any] | None = None) -> None:
+        for state_change in self._to_record(change, actor, detail):
+            await self._write(state_change)
+
+    def _to_record(self, change: str, actor: str = "vigil",
+                   detail: dict[str, Any] | None = None) -> list[StateChange]:
+        """`change`, with the state as it is now; the first time after "started", which
+        carries the input (it waits until tier 1 is paged: see __init__)."""
         data = self._input
         self._index_status(self._state.status)
+        changes = []
         if not self._started_recorded:
             self._started_recorded = True
-            await self._record("started", data.created_by, {
+            changes.append(self._state_change("started", data.created_by, {
                 "severity": data.severity, "type": data.type, "policy": asdict(data.policy)},
-                with_input=True)
+                with_input=True))
+        return [*changes, self._state_change(change, actor, detail)]
+
+    def _state_change(self, change: str, actor: str, detail: dict[str, Any] | None,
+                      with_input: bool = False) -> StateChange:
+        data = self._input
+        return StateChange(emergency_id=data.emergency_id, patient_id=data.patient_id,
+                           change=change, actor=actor, state=copy.deepcopy(self._state),
+                           detail=detail or {},
+                           input=(replace(data, carried=None, carried_attempts=[])
+                                  if with_input else None))
+
+    async def _write(self, change: StateChange) -> None:
         await workflow.execute_activity_method(
-            EmergencyRecordActivities.record_change,
-            StateChange(emergency_id=data.emergency_id, patient_id=data.patient_id, change=change,
-                        actor=actor, state=copy.deepcopy(self._state), detail=detail or {},
-                        input=(replace(data, carried=None, carried_attempts=[])
-                               if with_input else None)),
+            EmergencyRecordActivities.record_change, change,
             start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY,
         )
 

@@ -2,8 +2,10 @@
 
 Every workflow that needs to reach a person uses `Pager`. It sends each page
 (its people times its channels) as one `deliver_batch` activity per timeout
-(our own channels, the providers'), which records one attempt per message; a message whose provider had a passing fault
-goes on as a `deliver` activity of its own, retried by Temporal with backoff.
+(our own channels, the providers'), which records one attempt per message (our
+own channels' batch can also record what the workflow decided with the page);
+a message whose provider had a passing fault goes on as a `deliver` activity of
+its own, retried by Temporal with backoff.
 When a channel fails for good, the pager tries that person's next untried
 channel at once. (Runs recorded before batches sent each message as its own
 `deliver` activity, and replay so.) A failure can also arrive later, from
@@ -30,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         DeliveryRequest,
         DeliveryResult,
     )
+    from activities.emergency_records import BatchWithChanges, StateChange
     from workflows.paging_types import DeliveryFailed, OpenAttempt
 
 # How long one try of a delivery may take before Temporal tries again. A try lost with a
@@ -90,12 +93,19 @@ class Pager:
         tier: int = 0,
         round: int = 0,
         task_queue: str | None = None,
-    ) -> None:
+        changes: list[StateChange] | None = None,
+    ) -> asyncio.Future[bool]:
         """Start sending `channels` to each person now; returns without waiting.
 
         `task_queue` runs the deliveries (and their immediate fall-throughs) on that queue
         instead of the workflow's own: an emergency appointment's pages go on the emergency
-        queue, out of the way of routine work."""
+        queue, out of the way of routine work.
+
+        `changes` go with our own channels' batch, recorded by its activity once its messages
+        are committed. The future returned says, once that batch has come back, whether they
+        were recorded: False at once if the page has no such batch, and False if the batch
+        failed (its changes may or may not be on record); the caller then records them."""
+        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         # Channel by channel, so every WebSocket page (the fastest) is queued first.
         requests: list[DeliveryRequest] = []
         for channel in channels:
@@ -112,27 +122,41 @@ class Pager:
                 self._started[request.attempt_id] = (request, fallback or [], scope)
                 self._started_at[request.attempt_id] = workflow.now()
                 requests.append(request)
+        carrier = None  # the timeout of our own channels' batch, if changes go with it
         if requests and self._batched:
             # One batch per timeout: our own channels' batch is retried as soon as theirs
             # would have been alone, however long the providers may take.
             timeouts = sorted({_timeout(r) for r in requests})
-            self._tasks.extend(asyncio.create_task(self._send_batch(
-                [r for r in requests if _timeout(r) == t], t, task_queue)) for t in timeouts)
+            if changes and timeouts[0] in DELIVERY_TIMEOUTS.values():
+                carrier = timeouts[0]
+            for t in timeouts:
+                carried = (changes, recorded) if t == carrier else (None, None)
+                self._tasks.append(asyncio.create_task(self._send_batch(
+                    [r for r in requests if _timeout(r) == t], t, task_queue, *carried)))
         else:
             self._tasks.extend(asyncio.create_task(self._send(r, task_queue=task_queue))
                                for r in requests)
+        if carrier is None:
+            recorded.set_result(False)
+        return recorded
 
     async def _send_batch(self, requests: list[DeliveryRequest], timeout: timedelta,
-                          task_queue: str | None) -> None:
+                          task_queue: str | None, changes: list[StateChange] | None = None,
+                          recorded: asyncio.Future[bool] | None = None) -> None:
+        sent = BatchWithChanges(requests, changes) if changes else DeliveryBatch(requests)
         try:
             batch: DeliveryBatchResult = await workflow.execute_activity_method(
-                DeliveryActivities.deliver_batch, DeliveryBatch(requests), task_queue=task_queue,
+                DeliveryActivities.deliver_batch, sent, task_queue=task_queue,
                 start_to_close_timeout=timeout, retry_policy=BATCH_RETRY,
             )
         except ActivityError:
+            if recorded:
+                recorded.set_result(False)
             # Finished attempts answer from their records; the rest are sent on their own.
             await asyncio.gather(*(self._send(r, task_queue=task_queue) for r in requests))
             return
+        if recorded:
+            recorded.set_result(True)
         retrying = []
         for request, result in zip(requests, batch.results):
             if result.outcome == RETRYING:

@@ -30,7 +30,7 @@ from services.emergencies import actor_for, run_command
 from api.errors import VigilError, error_json
 from api.limits import Limits
 from api.metrics import LIVE_CLIENTS, LIVE_EVENTS_SENT, RECEIPTS
-from services.presence import REFRESH_EVERY, socket_closed, socket_opened, socket_seen
+from services.presence import socket_closed, socket_opened
 from services.receipts import record_receipt
 from api.streams import notice_body, resume_point
 from events.hub import Notice, latest_id
@@ -142,14 +142,12 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
             await websocket.send_json({"type": "event", **item})
             LIVE_EVENTS_SENT.labels(kind="websocket").inc()
 
-    async def present() -> None:
-        """Keep this socket's presence row fresh: someone with it open is not offline."""
-        while True:
-            await asyncio.sleep(REFRESH_EVERY.total_seconds())
-            await asyncio.to_thread(socket_seen, socket_key)
-
     await asyncio.to_thread(socket_opened, socket_key, user.sub)
-    pusher, presence = asyncio.create_task(push_events()), asyncio.create_task(present())
+    # Its row is kept fresh with this process's other open sockets: someone with it open
+    # is not offline.
+    open_sockets = websocket.app.state.open_sockets
+    open_sockets.add(socket_key)
+    pusher = asyncio.create_task(push_events())
     try:
         while True:
             text = await websocket.receive_text()
@@ -173,6 +171,6 @@ async def _serve(websocket: WebSocket, user: Principal, after: int | None, limit
         pass
     finally:
         pusher.cancel()
-        presence.cancel()
+        open_sockets.discard(socket_key)
         LIVE_CLIENTS.labels(kind="websocket").dec()
         await asyncio.to_thread(socket_closed, socket_key)

@@ -370,4 +370,7 @@ SCENARIOS: dict[str, Scenario] = {
     # "deliver-in-batches"); the histories above keep the one-`deliver`-per-message path.
     "emergency_exhausted_in_batches": emergency_exhausted,
     "monitoring_session_in_batches": monitoring_session_acknowledged_and_ended,
+    # Recorded again once a tier's page carried its `tier_paged` record (workflow.patched
+    # "record-changes-with-pages"); the histories above keep a record activity per change.
+    "emergency_exhausted_changes_with_pages": emergency_exhausted,
 }

@@ -12,24 +12,30 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from activities.delivery_types import (
-    DeliveryBatch,
     DeliveryBatchResult,
     DeliveryRequest,
     DeliveryResult,
 )
 from activities.directory import TargetQuery
-from activities.emergency_records import StateChange
+from activities.emergency_records import BatchWithChanges, StateChange
 from workflows.emergency import EmergencyEscalationWorkflow
 from workflows.emergency_types import EmergencyInput, Target
 from workflows.policy import ChannelStep, PolicySnapshot, TierSpec
 
 
-def batched(deliver: Callable[[DeliveryRequest], Awaitable[DeliveryResult]]) -> Callable:
+def batched(deliver: Callable[[DeliveryRequest], Awaitable[DeliveryResult]],
+            record: Callable[[StateChange], Awaitable[None]] | None = None) -> Callable:
     """The `deliver_batch` stand-in: each request of a page through the test's own `deliver`
-    stand-in, in the page's order (as the real batch records one attempt per request)."""
+    stand-in, in the page's order (as the real batch records one attempt per request), then
+    the emergency's changes that came with it through the test's `record` stand-in."""
     @activity.defn(name="deliver_batch")
-    async def deliver_batch(batch: DeliveryBatch) -> DeliveryBatchResult:
-        return DeliveryBatchResult([await deliver(request) for request in batch.requests])
+    async def deliver_batch(batch: BatchWithChanges) -> DeliveryBatchResult:
+        results = [await deliver(request) for request in batch.requests]
+        if batch.changes and record is None:
+            raise RuntimeError("changes came with a page, and this worker records none")
+        for change in batch.changes:
+            await record(change)  # type: ignore[misc]
+        return DeliveryBatchResult(results)
 
     return deliver_batch
 
@@ -53,7 +59,7 @@ def stand_ins(fails: Callable[[DeliveryRequest], bool], sent: list[DeliveryReque
         if changes is not None:
             changes.append(change)
 
-    return [deliver, batched(deliver), resolve_targets, record]
+    return [deliver, batched(deliver, record), resolve_targets, record]
 
 
 def emergency_input(channels: list[ChannelStep], tiers: list[TierSpec] | None = None,

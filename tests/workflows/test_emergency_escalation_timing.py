@@ -53,7 +53,7 @@ class Recorder:
         async def record(change: StateChange) -> None:
             self.changes.append(change)
 
-        return [deliver, batched(deliver), resolve_targets, record]
+        return [deliver, batched(deliver, record), resolve_targets, record]
 
     def recorded(self, change: str) -> list[StateChange]:
         return [c for c in self.changes if c.change == change]
