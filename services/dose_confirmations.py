@@ -23,7 +23,6 @@ from db.engine import reading
 from db.models import DoseRecord, MedicationSchedule, Patient, as_utc
 from services.errors import VigilError
 from services.medication import actor_for, get_schedule, run_command
-from services.people import patient_by_phone
 from services.principal import Principal
 from workflows.medication import MedicationScheduleWorkflow as Wf
 from workflows.medication_types import ConfirmDose, ConfirmResult
