@@ -60,7 +60,7 @@ SANDBOX = SandboxedWorkflowRunner(
         # result types the sandbox must see imported inside it to decode them)
         "workflows.webhook_delivery_types",
         "workflows.appointment_types", "workflows.appointment_fanout",
-        "workflows.medication_types", "workflows.medication_commands",
+        "workflows.medication_types", "workflows.medication_commands", "workflows.emergency_commands",
         "workflows.oncall_watch_types",
         "activities.delivery_types", "clinical"
     )
