@@ -82,29 +82,26 @@ async def run(args: argparse.Namespace) -> dict:
         wait_for,
     )
     from bench.monitoring_ingest import cpu_s, open_sessions, stored_count
-    from cli.stack import Stack
+    from cli.stack import EMERGENCY_APART, Stack
     from db.migrate import upgrade
 
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
     data, port, server = fresh_temporal()
-    stack = probe = emergency_worker = None
+    stack = probe = None
     worker_env = dict(item.split("=", 1) for item in args.worker_env)
     try:
         upgrade()
         seed(args.responders, args.clients - args.responders, 600)  # no escalation in the run
         seed_facility()
         seed_patients(args.reminders)
-        split = {"VIGIL_WORKER_QUEUES": "routine,webhooks"} if args.split_worker else {}
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="flood",
-                      env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env, **split}).start()
-        assert stack.worker is not None
-        pids = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
-        if args.split_worker:  # a second worker process polling the emergency queue alone
-            stack.env["VIGIL_WORKER_QUEUES"] = "emergency"
-            emergency_worker = stack._spawn([sys.executable, "worker.py"], "emergency-worker")
-            stack.env["VIGIL_WORKER_QUEUES"] = "routine,webhooks"
-            pids["emergency_worker"] = emergency_worker.pid
+                      env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env},
+                      worker_queues=EMERGENCY_APART if args.split_worker else None).start()
+        pids = {"api": stack.apis[0].pid, "temporal": server.pid}
+        for queues, process in zip(stack.worker_queues or ["all"], stack.workers):
+            # the routine worker keeps the name "worker"; the emergency one is named apart
+            pids["emergency_worker" if queues == "emergency" else "worker"] = process.pid
         token = mint_token("bench-coordinator", ["coordinator"], 7200)
 
         def api() -> httpx.AsyncClient:
@@ -193,9 +190,6 @@ async def run(args: argparse.Namespace) -> dict:
     finally:
         if probe:
             await probe.close()
-        if emergency_worker is not None:
-            emergency_worker.terminate()
-            emergency_worker.wait(timeout=20)
         if stack:
             stack.stop()
         server.terminate()

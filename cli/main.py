@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _up(args: argparse.Namespace) -> int:
-    """Start Temporal, the worker and the API as separate processes, with demo data."""
+    """Start Temporal, the workers (emergencies in a process of their own) and the API as
+    separate processes, with demo data."""
     from cli.demo_data import seed_demo
-    from cli.stack import Stack
+    from cli.stack import EMERGENCY_APART, Stack
     from cli.temporal_server import start_dev_server
     from api.auth import mint_token
     from db.migrate import upgrade
@@ -31,6 +32,8 @@ def _up(args: argparse.Namespace) -> int:
     os.environ.setdefault("VIGIL_DATABASE_URL", f"sqlite:///{data / 'vigil.db'}")
     os.environ.setdefault("VIGIL_TEMPORAL_ADDRESS", f"127.0.0.1:{args.temporal_port}")
     os.environ.setdefault("VIGIL_PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")
+    # The audit checkpoints vouch for this data directory's log, so they live beside it.
+    os.environ.setdefault("VIGIL_AUDIT_CHECKPOINT_DIR", str(data / "audit-checkpoints"))
     get_settings.cache_clear()
     children: list[subprocess.Popen[bytes]] = []
     stacks: list[Stack] = []
@@ -49,7 +52,8 @@ def _up(args: argparse.Namespace) -> int:
                       env={"VIGIL_DEV_MODE": "1", "VIGIL_TASK_QUEUE": get_settings().task_queue,
                            "VIGIL_ROUTINE_TASK_QUEUE": get_settings().routine_task_queue,
                            "VIGIL_WEBHOOK_TASK_QUEUE": get_settings().webhook_task_queue,
-                           "VIGIL_EVENTS_CHANNEL": get_settings().events_channel})
+                           "VIGIL_EVENTS_CHANNEL": get_settings().events_channel},
+                      worker_queues=EMERGENCY_APART)
         stacks.append(stack.start())
         base = f"http://127.0.0.1:{args.port}"
         print(f"""
@@ -67,7 +71,7 @@ Demo tokens (valid 12 h):
 
 Press Ctrl-C to stop everything.""", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        while all(p.poll() is None for p in [*children, *stack.apis, stack.worker] if p):
+        while all(p.poll() is None for p in [*children, *stack.apis, *stack.workers]):
             time.sleep(0.5)
         print("a Vigil process exited; stopping the rest", file=sys.stderr)
         return 1

@@ -1,4 +1,10 @@
-"""A Vigil stack: one worker and N API processes against a Temporal server (vigil up, tests, bench)."""
+"""A Vigil stack: worker and API processes against a Temporal server (vigil up, tests, bench).
+
+One worker process polls every task queue unless `worker_queues` names a group per process:
+`vigil up` runs emergencies in a process of their own (EMERGENCY_APART), so a flood of routine
+or webhook work shares no worker with a page (docs/PERFORMANCE.md, "Priority under routine
+floods").
+"""
 
 from __future__ import annotations
 
@@ -18,12 +24,15 @@ UVICORN_GUARDS = ["--http", "api.http_protocol:HeaderTimeoutH11Protocol",
                   "--timeout-keep-alive", "5"]
 
 ROOT = Path(__file__).resolve().parents[1]
+# VIGIL_WORKER_QUEUES of each worker process in the production shape.
+EMERGENCY_APART = ("emergency", "routine,webhooks")
 
 
 class Stack:
     def __init__(self, *, database_url: str, temporal_address: str, logs: Path, name: str,
                  api_count: int = 1, api_ports: list[int] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None,
+                 worker_queues: tuple[str, ...] | None = None) -> None:
         self.env = {
             **os.environ,
             "VIGIL_DATABASE_URL": database_url,
@@ -37,7 +46,13 @@ class Stack:
         self.logs, self.name = logs, name
         self.api_ports = api_ports or [free_port() for _ in range(api_count)]
         self.apis: list[subprocess.Popen[bytes]] = []
-        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_queues = worker_queues
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def worker(self) -> subprocess.Popen[bytes] | None:
+        """The first worker process (the only one unless `worker_queues` splits them)."""
+        return self.workers[0] if self.workers else None
 
     @property
     def api_url(self) -> str:
@@ -49,18 +64,28 @@ class Stack:
     def ws_url(self, index: int = 0) -> str:
         return f"ws://127.0.0.1:{self.api_ports[index]}/api/v1/ws"
 
-    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, args: list[str], log_name: str,
+               env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"{self.name}-{log_name}.log", "ab")
-        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(args, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+                                stderr=subprocess.STDOUT)
 
     def start_worker(self) -> None:
-        self.worker = self._spawn([sys.executable, "worker.py"], "worker")
+        """Start (or restart) the worker process, or one per group of `worker_queues`."""
+        if self.worker_queues is None:
+            self.workers = [self._spawn([sys.executable, "worker.py"], "worker")]
+            return
+        self.workers = [self._spawn([sys.executable, "worker.py"],
+                                    f"worker-{queues.replace(',', '-')}",
+                                    {"VIGIL_WORKER_QUEUES": queues})
+                        for queues in self.worker_queues]
 
     def kill_worker(self) -> None:
-        """SIGKILL: the worker gets no chance to finish anything."""
-        assert self.worker is not None
-        self.worker.kill()
-        self.worker.wait()
+        """SIGKILL every worker process: none gets a chance to finish anything."""
+        assert self.workers
+        for process in self.workers:
+            process.kill()
+            process.wait()
 
     def start_api(self, index: int, *, wait: bool = True) -> None:
         """Start (or restart) the API process on its own port."""
@@ -100,12 +125,11 @@ class Stack:
         raise TimeoutError(f"{base} never became ready; see {self.logs}")
 
     def stop(self) -> None:
-        for process in [*self.apis, self.worker]:
-            if process and process.poll() is None:
+        for process in [*self.apis, *self.workers]:
+            if process.poll() is None:
                 process.terminate()
-        for process in [*self.apis, self.worker]:
-            if process:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        for process in [*self.apis, *self.workers]:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,95 @@
+"""`vigil up` (what `make up` runs) on a fresh data directory: Temporal, the demo data, the
+workers and the API come up; an emergency raised with the printed demo token is paged; the
+emergency queue is polled by a worker process of its own, which polls nothing else; Ctrl-C
+stops every process it started."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from cli.stack import ROOT
+from cli.temporal_server import free_port
+from settings import Settings
+from tests.utils.api import emergency_body
+from tests.utils.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def _fresh_machine_env() -> dict[str, str]:
+    """The environment of a newcomer's shell: none of the test session's VIGIL_ settings."""
+    return {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}
+
+
+async def _pollers(client: Client, queue: str) -> set[str]:
+    answer = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+        namespace=client.namespace, task_queue=TaskQueue(name=queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+    return {poller.identity for poller in answer.pollers}
+
+
+async def test_vigil_up_serves_the_demo_and_keeps_emergencies_in_a_worker_of_their_own(
+        tmp_path: Path) -> None:
+    port, temporal_port = free_port(), free_port()
+    output = tmp_path / "up.out"
+    with open(output, "wb") as out:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "up", "--data-dir", str(tmp_path / "var"),
+             "--port", str(port), "--temporal-port", str(temporal_port),
+             "--ui-port", str(free_port())],
+            cwd=ROOT, env=_fresh_machine_env(), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    try:
+        printed = await eventually(lambda: "Press Ctrl-C" in output.read_text() and output.read_text(),
+                                   timeout_s=120, interval_s=0.5, what="vigil up ready")
+        admin_token = re.search(r"^\s+admin\s+(\S+)$", printed, re.MULTILINE)
+        assert admin_token, printed
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={
+                "Authorization": f"Bearer {admin_token.group(1)}"}) as api:
+            console = await api.get("/console", follow_redirects=True)
+            assert console.status_code == 200 and "Nur Aisyah" in console.text, console.text[:500]
+            raised = await api.post("/api/v1/emergencies", json=emergency_body())
+            assert raised.status_code == 201, raised.text
+            emergency_id = raised.json()["id"]
+
+            async def paged() -> bool:
+                shown = (await api.get(f"/api/v1/emergencies/{emergency_id}")).json()
+                return any(a["channel"] == "websocket" and a["outcome"] == "sent"
+                           for a in shown["attempts"])
+
+            await eventually(paged, timeout_s=30, what="tier 1 paged")
+
+        defaults = Settings.model_fields
+        client = await Client.connect(f"127.0.0.1:{temporal_port}")
+        emergency = await _pollers(client, defaults["task_queue"].default)
+        routine = await _pollers(client, defaults["routine_task_queue"].default)
+        webhooks = await _pollers(client, defaults["webhook_task_queue"].default)
+        assert len(emergency) == 1 and routine and webhooks, (emergency, routine, webhooks)
+        assert not emergency & (routine | webhooks), "the emergency worker polls nothing else"
+        api_log = next((tmp_path / "var").glob("vigil-api-*.log")).read_text()
+        assert "does not verify" not in api_log, "the audit chain verifies on a fresh start"
+        assert (tmp_path / "var" / "audit-checkpoints").is_dir(), "checkpoints beside the data"
+    finally:
+        os.killpg(up.pid, signal.SIGINT)  # Ctrl-C in the newcomer's terminal
+        try:
+            up.wait(timeout=60)
+        finally:
+            try:
+                os.killpg(up.pid, signal.SIGKILL)  # anything left behind is a failure below
+                left = True
+            except ProcessLookupError:
+                left = False
+    assert up.returncode == 0, output.read_text()[-2000:]
+    assert not left, "Ctrl-C left processes of vigil up running"
