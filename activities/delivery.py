@@ -134,7 +134,8 @@ class DeliveryActivities:
         if attempt is None:
             attempt = DeliveryAttempt(id=request.attempt_id, subject_id=request.subject_id,
                                       recipient_id=request.recipient_id, channel=request.channel,
-                                      kind=request.kind, tier=request.tier, round=request.round)
+                                      kind=request.kind, tier=request.tier, round=request.round,
+                                      dose_id=request.content.get("dose_id") or None)
             attempts[attempt.id] = attempt
         attempt.tries += 1
         session.add(attempt)

@@ -99,13 +99,13 @@ _SMS = {
         "ta": "Vigil: இப்போது உறுதிப்படுத்த வேண்டிய மருந்து எதுவும் இல்லை.",
     },
     "dose_too_late": {
-        "en": "Vigil: that dose can no longer be confirmed. Take your next dose at its usual time; "
-              "never take two doses together.",
-        "ms": "Vigil: dos itu tidak lagi boleh disahkan. Ambil dos seterusnya pada masa biasa; "
-              "jangan ambil dua dos sekali gus.",
-        "zh": "Vigil：该剂药已无法确认。下一次请按平常时间服用；切勿一次服用两剂。",
-        "ta": "Vigil: அந்த அளவை இனி உறுதிப்படுத்த இயலாது. அடுத்ததை வழக்கமான நேரத்தில் எடுக்கவும்; "
-              "இரண்டு அளவுகளை ஒன்றாக எடுக்க வேண்டாம்.",
+        "en": "Vigil: your {time} medicine can no longer be confirmed. Take your next dose at its "
+              "usual time; never take two doses together.",
+        "ms": "Vigil: ubat anda pada {time} tidak lagi boleh disahkan. Ambil dos seterusnya pada "
+              "masa biasa; jangan ambil dua dos sekali gus.",
+        "zh": "Vigil：您 {time} 的药已无法确认。下一次请按平常时间服用；切勿一次服用两剂。",
+        "ta": "Vigil: உங்கள் {time} மருந்தை இனி உறுதிப்படுத்த இயலாது. அடுத்ததை வழக்கமான நேரத்தில் "
+              "எடுக்கவும்; இரண்டு அளவுகளை ஒன்றாக எடுக்க வேண்டாம்.",
     },
     "dose_help": {
         "en": "Vigil: reply TAKEN (or 1) when you have taken your medicine, or SKIP and the reason.",
@@ -173,13 +173,13 @@ _SMS = {
               "உள்ளது. Vigil செயலியில் உறுதிப்படுத்தவும்.",
     },
     "carer_dose_too_late": {
-        "en": "Vigil: that dose can no longer be confirmed. The next one at its usual time; "
-              "never two doses together.",
-        "ms": "Vigil: dos itu tidak lagi boleh disahkan. Dos seterusnya pada masa biasa; jangan "
-              "dua dos sekali gus.",
-        "zh": "Vigil：该剂药已无法确认。下一次按平常时间服用；切勿一次服用两剂。",
-        "ta": "Vigil: அந்த அளவை இனி உறுதிப்படுத்த இயலாது. அடுத்தது வழக்கமான நேரத்தில்; இரண்டு "
-              "அளவுகள் ஒன்றாக வேண்டாம்.",
+        "en": "Vigil: {patient}'s {time} medicine can no longer be confirmed. The next one at its "
+              "usual time; never two doses together.",
+        "ms": "Vigil: ubat {patient} pada {time} tidak lagi boleh disahkan. Dos seterusnya pada "
+              "masa biasa; jangan dua dos sekali gus.",
+        "zh": "Vigil：{patient} {time} 的药已无法确认。下一次按平常时间服用；切勿一次服用两剂。",
+        "ta": "Vigil: {patient} அவர்களின் {time} மருந்தை இனி உறுதிப்படுத்த இயலாது. அடுத்தது "
+              "வழக்கமான நேரத்தில்; இரண்டு அளவுகள் ஒன்றாக வேண்டாம்.",
     },
 }
 

@@ -103,6 +103,9 @@ class DeliveryAttempt(SQLModel, table=True):
     recipient_id: str = Field(index=True)
     channel: str
     kind: str = "page"
+    # The dose a medication message is about (its schedule is `subject_id`): what an SMS
+    # reply to it answers (services/texted_doses.py). None for every other message.
+    dose_id: str | None = None
     tier: int = 0
     round: int = 0
     tries: int = 0  # >1 means a crash or retry cut a provider call short and it was sent again

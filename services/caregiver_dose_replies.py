@@ -1,13 +1,15 @@
 """A caregiver's SMS reply to a medication message ("TAKEN", "1", "SKIP <reason>", in any of
-the four languages): it confirms the waiting dose of the patient the message was about, on the
-patient's behalf, through the same `confirm_dose` as the app, the API and the console, so it
-counts only while the caregiver's consent with the `medication` scope is in force (decided
-from the consent records there, never here).
+the four languages): it confirms, on the patient's behalf, the dose the newest medication SMS
+to the caregiver's phone was about (services/texted_doses.py, as a patient's own reply does),
+through the same `confirm_dose` as the app, the API and the console, so it counts only while
+the caregiver's consent with the `medication` scope is in force (decided from the consent
+records there, never here). A missed dose is taken as late, or refused as too late once the
+next dose has begun; the newer dose is never confirmed in its place.
 
-Which patient: among those the caregiver has (or had) a `medication` consent for, the ones
-with a dose waiting (open, or missed and still confirmable late); one such patient is the
-answer; with several, the one of the newest medication SMS sent to the caregiver's phone.
-A revoked consent is refused with a reply saying so, and nothing is recorded.
+With no such SMS on record: among the patients the caregiver has (or had) a `medication`
+consent for, the ones with a dose waiting (open, or missed and still confirmable late); one
+such patient is the answer; with several, the one of the newest medication SMS sent to the
+caregiver's phone. A revoked consent is refused with a reply saying so, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ from channels.messages import first_name
 from channels.replies import sms_reply
 from clinical.dose_replies import parse_dose_reply
 from db.engine import reading
-from db.models import Caregiver, Consent, DeliveryAttempt, DoseRecord, MedicationSchedule, Patient
-from services.dose_confirmations import REFUSAL_REPLY, confirm_dose, dose_time_label
-from services.errors import VigilError
+from db.models import Caregiver, Consent, DoseRecord, MedicationSchedule, Patient
+from services.dose_confirmations import confirm_by_sms
 from services.principal import Principal
+from services.texted_doses import medication_sms, texted_doses
 
-MEDICATION_MESSAGES = ("medication_reminder", "medication_missed")
-# The caregiver's own words for the patient's refusals ("your next dose" is the patient's).
-_CARER_REFUSAL = {"dose_too_late": "carer_dose_too_late", "no_open_dose": "carer_no_open_dose",
-                  "forbidden": "carer_not_allowed"}
+# The caregiver's own words for the patient's answers ("your next dose" is the patient's);
+# any other key is the patient's own (dose_skip_reason, dose_unavailable).
+_CARER_REPLY = {"dose_taken": "carer_dose_taken", "dose_late": "carer_dose_late",
+                "dose_skipped": "carer_dose_skipped", "dose_too_late": "carer_dose_too_late",
+                "no_open_dose": "carer_no_open_dose", "forbidden": "carer_not_allowed"}
 
 
 def caregiver_by_phone(number: str) -> Caregiver | None:
@@ -37,16 +40,6 @@ def caregiver_by_phone(number: str) -> Caregiver | None:
     with reading() as session:
         found = session.exec(select(Caregiver).where(Caregiver.phone == number.strip())).all()
     return found[0] if len(found) == 1 else None
-
-
-def newest_medication_sms(recipient_ids: list[str]) -> DeliveryAttempt | None:
-    """The newest medication message texted to any of these people (not one that failed)."""
-    with reading() as session:
-        return session.exec(select(DeliveryAttempt).where(
-            col(DeliveryAttempt.recipient_id).in_(recipient_ids),
-            col(DeliveryAttempt.kind).in_(MEDICATION_MESSAGES), DeliveryAttempt.channel == "sms",
-            col(DeliveryAttempt.outcome).not_in(("failed", "undelivered")))
-            .order_by(col(DeliveryAttempt.created_at).desc())).first()
 
 
 def waiting_doses(patient_id: str) -> list[DoseRecord]:
@@ -76,11 +69,7 @@ def _medication_patients(caregiver_id: str) -> list[str]:
 def _by_newest_message(caregiver_id: str, patient_ids: list[str]) -> str | None:
     """Of these patients, the one the newest medication SMS to the caregiver was about."""
     with reading() as session:
-        attempts = session.exec(select(DeliveryAttempt).where(
-            DeliveryAttempt.recipient_id == caregiver_id, DeliveryAttempt.channel == "sms",
-            col(DeliveryAttempt.kind).in_(MEDICATION_MESSAGES),
-            col(DeliveryAttempt.outcome).not_in(("failed", "undelivered")))
-            .order_by(col(DeliveryAttempt.created_at).desc()).limit(200)).all()
+        attempts = session.exec(medication_sms([caregiver_id]).limit(200)).all()
         for attempt in attempts:
             schedule = session.get(MedicationSchedule, attempt.subject_id)
             if schedule is not None and schedule.patient_id in patient_ids:
@@ -89,20 +78,26 @@ def _by_newest_message(caregiver_id: str, patient_ids: list[str]) -> str | None:
 
 
 def doses_to_answer(caregiver_id: str) -> tuple[Patient | None, list[DoseRecord], str | None]:
-    """(the patient, their waiting doses, None), or (None, [], the reply key saying why not)."""
+    """(the patient, the doses the reply answers, None), or (None, [], the reply key saying
+    why not)."""
     linked = _medication_patients(caregiver_id)
     if not linked:
         return None, [], "carer_not_allowed"
-    waiting = {pid: doses for pid in linked if (doses := waiting_doses(pid))}
-    if not waiting:
-        return None, [], "carer_no_open_dose"
-    chosen = (next(iter(waiting)) if len(waiting) == 1
-              else _by_newest_message(caregiver_id, list(waiting)))
-    if chosen is None:
-        return None, [], "carer_which"
+    texted = texted_doses(caregiver_id)
+    if texted is not None:  # consent is decided by `confirm_dose`, as for every other path
+        chosen, doses = texted[0].patient_id, texted
+    else:
+        waiting = {pid: doses for pid in linked if (doses := waiting_doses(pid))}
+        if not waiting:
+            return None, [], "carer_no_open_dose"
+        found = (next(iter(waiting)) if len(waiting) == 1
+                 else _by_newest_message(caregiver_id, list(waiting)))
+        if found is None:
+            return None, [], "carer_which"
+        chosen, doses = found, waiting[found]
     with reading() as session:
         patient = session.get(Patient, chosen)
-    return patient, waiting[chosen], None
+    return patient, doses, None
 
 
 async def answer_caregiver_dose_sms(*, client: Any, caregiver: Caregiver, text: str) -> str:
@@ -115,18 +110,9 @@ async def answer_caregiver_dose_sms(*, client: Any, caregiver: Caregiver, text: 
     if patient is None:
         return sms_reply(why_not or "carer_no_open_dose", lang)
     user = Principal(caregiver.id, ("family",))  # as the app's token would: consent decides
+    answers = await confirm_by_sms(client=client, user=user, doses=doses, reply=reply,
+                                   zone=patient.time_zone)
     name = first_name(patient.name)
-    answers = []
-    for dose in doses:
-        time = dose_time_label(dose.remind_at, patient.time_zone)
-        try:
-            result = await confirm_dose(client=client, user=user, schedule_id=dose.schedule_id,
-                                        dose_id=dose.dose_id, outcome=reply.outcome,
-                                        reason=reply.reason, via="sms")
-        except VigilError as error:
-            key = "forbidden" if error.code == "forbidden" else REFUSAL_REPLY.get(
-                error.code, "dose_too_late")
-            answers.append(sms_reply(_CARER_REFUSAL.get(key, key), lang))
-            continue
-        answers.append(sms_reply(f"carer_dose_{result.outcome}", lang, patient=name, time=time))
-    return " ".join(dict.fromkeys(answers))  # the same answer once
+    texts = [sms_reply(_CARER_REPLY.get(a.key, a.key), lang, patient=name, time=a.time)
+             for a in answers]
+    return " ".join(dict.fromkeys(texts))  # the same answer once

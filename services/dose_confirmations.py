@@ -10,6 +10,7 @@ the `medication` scope is in force.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,13 +18,14 @@ from sqlmodel import col, select
 
 from channels.replies import sms_reply
 from clinical.dose_plan import dose_label
-from clinical.dose_replies import parse_dose_reply
+from clinical.dose_replies import DoseReply, parse_dose_reply
 from clinical.dose_times import zone_named
 from db.engine import reading
 from db.models import DoseRecord, MedicationSchedule, Patient, as_utc
 from services.errors import VigilError
 from services.medication import actor_for, get_schedule, run_command
 from services.principal import Principal
+from services.texted_doses import texted_doses
 from workflows.medication import MedicationScheduleWorkflow as Wf
 from workflows.medication_types import ConfirmDose, ConfirmResult
 
@@ -31,6 +33,7 @@ from workflows.medication_types import ConfirmDose, ConfirmResult
 REFUSAL_REPLY = {"dose_not_open": "dose_too_late", "schedule_closed": "no_open_dose",
                   "invalid_confirmation": "dose_skip_reason",
                   "temporal_unavailable": "dose_unavailable"}
+ANSWERED = ("taken", "late", "skipped")  # a dose recorded so needs no reply any more
 
 
 def _actor(user: Principal, schedule_id: str) -> tuple[MedicationSchedule, Any]:
@@ -68,8 +71,9 @@ def _recorded_outcome(schedule_id: str, dose_id: str) -> str | None:
 # --- by SMS ---------------------------------------------------------------------------------
 
 def confirmable_doses(patient_id: str) -> list[DoseRecord]:
-    """What a bare "TAKEN" means: the patient's open doses; with none open, the newest missed
-    dose of each running schedule (the workflow takes it as late, or says it is too late)."""
+    """What a bare "TAKEN" means when no SMS it answers is on record (services/texted_doses.py):
+    the patient's open doses; with none open, the newest missed dose of each running schedule
+    (the workflow takes it as late, or says it is too late)."""
     running = select(MedicationSchedule.id).where(
         MedicationSchedule.patient_id == patient_id, col(MedicationSchedule.status) == "active")
     query = (select(DoseRecord).where(DoseRecord.patient_id == patient_id,
@@ -86,9 +90,47 @@ def confirmable_doses(patient_id: str) -> list[DoseRecord]:
     return list(newest.values())
 
 
+def answered_doses(patient_id: str) -> list[DoseRecord]:
+    """The doses a patient's SMS reply answers: those of the newest medication SMS to them."""
+    texted = texted_doses(patient_id)
+    return confirmable_doses(patient_id) if texted is None else texted
+
+
 def dose_time_label(remind_at: datetime, zone: str) -> str:
     """The dose's time as its messages say it ("8:00"), on the patient's clock."""
     return dose_label(as_utc(remind_at) or remind_at, zone_named(zone))
+
+
+@dataclass(frozen=True)
+class SmsAnswer:
+    key: str  # dose_taken, dose_late, dose_skipped; or a refusal's: dose_too_late, forbidden, ...
+    time: str  # the dose's time, as its messages say it
+
+
+async def confirm_by_sms(*, client: Any, user: Principal, doses: list[DoseRecord],
+                         reply: DoseReply, zone: str) -> list[SmsAnswer]:
+    """Each dose an SMS reply answers, confirmed as `user` through `confirm_dose`: what to say."""
+    answers = []
+    for dose in doses:  # one reply can stand for several schedules' doses at that time
+        time = dose_time_label(dose.remind_at, zone)
+        try:
+            result = await confirm_dose(client=client, user=user, schedule_id=dose.schedule_id,
+                                        dose_id=dose.dose_id, outcome=reply.outcome,
+                                        reason=reply.reason, via="sms")
+        except VigilError as error:
+            key = await asyncio.to_thread(_refusal_key, error.code, dose)
+            answers.append(SmsAnswer(key, time))
+            continue
+        answers.append(SmsAnswer(f"dose_{result.outcome}", time))
+    return answers
+
+
+def _refusal_key(code: str, dose: DoseRecord) -> str:
+    if code == "forbidden":
+        return code
+    if code == "dose_not_open" and _recorded_outcome(dose.schedule_id, dose.dose_id) in ANSWERED:
+        return "no_open_dose"  # answered already (a reply sent twice, say): nothing waits
+    return REFUSAL_REPLY.get(code, "dose_too_late")
 
 
 async def answer_dose_sms(*, client: Any, patient: Patient, text: str) -> str:
@@ -97,19 +139,11 @@ async def answer_dose_sms(*, client: Any, patient: Patient, text: str) -> str:
     reply = parse_dose_reply(text)
     if reply is None:
         return sms_reply("dose_help", lang)
-    doses = await asyncio.to_thread(confirmable_doses, patient.id)
+    doses = await asyncio.to_thread(answered_doses, patient.id)
     if not doses:
         return sms_reply("no_open_dose", lang)
-    user = Principal(patient.id, ("patient",))
-    answers = []
-    for dose in doses:  # one reminder can stand for several schedules' doses at that time
-        time = dose_time_label(dose.remind_at, patient.time_zone)
-        try:
-            result = await confirm_dose(client=client, user=user, schedule_id=dose.schedule_id,
-                                        dose_id=dose.dose_id, outcome=reply.outcome,
-                                        reason=reply.reason, via="sms")
-        except VigilError as error:
-            answers.append(sms_reply(REFUSAL_REPLY.get(error.code, "dose_too_late"), lang))
-            continue
-        answers.append(sms_reply(f"dose_{result.outcome}", lang, time=time))
-    return " ".join(dict.fromkeys(answers))  # the same answer once
+    answers = await confirm_by_sms(client=client, user=Principal(patient.id, ("patient",)),
+                                   doses=doses, reply=reply, zone=patient.time_zone)
+    texts = [sms_reply("dose_too_late" if a.key == "forbidden" else a.key, lang, time=a.time)
+             for a in answers]
+    return " ".join(dict.fromkeys(texts))  # the same answer once

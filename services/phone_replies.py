@@ -5,7 +5,8 @@ takes the sender's one open page (and, if they have several, asks which).
 The sender is the staff member whose phone number Twilio reports in `From`.
 A patient's reply to a medication reminder ("TAKEN", "1", "SKIP <reason>", in
 their language) goes to services.dose_confirmations instead; a caregiver's, to
-services.caregiver_dose_replies (the patient's dose, on their behalf).
+services.caregiver_dose_replies (the patient's dose, on their behalf). Either answers
+the dose the newest medication SMS to that phone was about (services.texted_doses).
 A patient's CONFIRM or RESCHEDULE (services/appointment_replies.py) answers
 their next appointment's reminder.
 Call: 1 acknowledges, 2 escalates to the next person now, anything else
@@ -23,12 +24,9 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from clinical.dose_replies import parse_dose_reply
 from services.acknowledgements import command_as
-from services.caregiver_dose_replies import (
-    answer_caregiver_dose_sms,
-    caregiver_by_phone,
-    newest_medication_sms,
-)
+from services.caregiver_dose_replies import answer_caregiver_dose_sms, caregiver_by_phone
 from services.dose_confirmations import answer_dose_sms
+from services.texted_doses import newest_medication_sms
 from services.people import patient_by_phone
 from services.appointment_replies import answer_patient_sms
 from channels.base import OutboundMessage, Recipient

@@ -106,6 +106,9 @@ async def test_a_reminder_is_confirmed_by_an_sms_reply_and_by_the_emails_signed_
         assert answered.status_code == 200 and "已记录为已服用" in answered.text, answered.text
         taken = await eventually(lambda: dose_is(by_sms, at, "taken"), what="taken by SMS")
         assert (taken.via, taken.confirmed_by) == ("sms", texting["id"])
+        twice = await channel_stack.twilio_post("/webhooks/twilio/sms",
+                                                {**reply, "MessageSid": f"SM{uuid.uuid4().hex}"})
+        assert "您目前没有需要确认的药" in twice.text, "sent twice: nothing waits, not 'too late'"
 
         (mail,) = await eventually(lambda: [r for r in channel_stack.sendgrid.requests
                                             if r.body["personalizations"][0]["to"][0]["email"]

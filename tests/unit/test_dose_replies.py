@@ -39,7 +39,7 @@ def test_anything_else_is_not_an_answer(text: str) -> None:
     assert parse_dose_reply(text) is None
 
 
-@pytest.mark.parametrize("outcome", ["taken", "late", "skipped"])
+@pytest.mark.parametrize("outcome", ["taken", "late", "skipped", "too_late"])
 def test_a_caregiver_is_answered_in_their_language_naming_the_patient_not_the_medicine(
         outcome: str) -> None:
     texts = {lang: sms_reply(f"carer_dose_{outcome}", lang, patient="Aminah", time="8:00")
@@ -48,7 +48,14 @@ def test_a_caregiver_is_answered_in_their_language_naming_the_patient_not_the_me
     assert all("Aminah" in text and "8:00" in text for text in texts.values())
 
 
-@pytest.mark.parametrize("key", ["carer_not_allowed", "carer_no_open_dose", "carer_which",
-                                 "carer_dose_too_late"])
+@pytest.mark.parametrize("outcome", ["taken", "late", "skipped", "too_late"])
+def test_a_patient_is_answered_naming_the_time_of_the_dose_their_reply_answered(
+        outcome: str) -> None:
+    texts = {lang: sms_reply(f"dose_{outcome}", lang, time="8:00") for lang in LANGUAGES}
+    assert len(set(texts.values())) == len(LANGUAGES), "each language its own words"
+    assert all("8:00" in text for text in texts.values())
+
+
+@pytest.mark.parametrize("key", ["carer_not_allowed", "carer_no_open_dose", "carer_which"])
 def test_a_caregivers_refusals_exist_in_every_language(key: str) -> None:
     assert len({sms_reply(key, lang) for lang in LANGUAGES}) == len(LANGUAGES)
