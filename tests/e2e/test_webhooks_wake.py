@@ -3,17 +3,19 @@
 A stack of its own whose delivery workflows poll only every ten minutes: an event
 that reaches the receiver within seconds was sent because its writer woke the workflow,
 and the workflow's history says so (a `wake` signal ended the idle wait; the poll's timer
-was cancelled, never fired).
+was cancelled, never fired). Disabling an idle endpoint wakes it too, to end.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from cli.stack import Stack
 from db.engine import reading
@@ -88,3 +90,18 @@ async def test_an_idle_endpoint_is_woken_by_its_next_event_within_seconds(
             await wake_admin.post(f"/emergencies/{emergency_id}/cancel",
                                   json={"reason": "test over"})
         await wake_admin.patch(f"/webhook-endpoints/{endpoint['id']}", json={"enabled": False})
+
+
+async def test_disabling_an_idle_endpoint_ends_its_workflow_at_once(
+        wake_admin: httpx.AsyncClient, receiver: Receiver, temporal_address: str) -> None:
+    endpoint = await subscribe(wake_admin, receiver.url, ["emergency.created"],
+                               patient_id="patient-001")
+    handle = (await Client.connect(temporal_address)).get_workflow_handle(
+        workflow_id_for(endpoint["id"]))
+    await eventually(lambda: _marked_idle(endpoint["id"]), timeout_s=30, what="marked idle")
+
+    off = await wake_admin.patch(f"/webhook-endpoints/{endpoint['id']}", json={"enabled": False})
+    assert off.status_code == 200, off.text
+    # Woken, it reads the endpoint disabled and ends (its poll is 10 minutes away).
+    async with asyncio.timeout(20):
+        await handle.result()
