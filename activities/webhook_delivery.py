@@ -60,13 +60,25 @@ class WebhookActivities:
                 return OutboxBatch(enabled=False)
             rows = _pending(session, query)
             if rows and not endpoint.idle:
-                return _batch(endpoint, rows)
+                return self._batch(endpoint, rows)
         with writing() as session:
             endpoint = session.get(WebhookEndpoint, query.endpoint_id)
             if endpoint is None or not endpoint.enabled:
                 return OutboxBatch(enabled=False)
-            return _batch(endpoint, webhook_idle.settle(session, query.endpoint_id,
-                                                        lambda: _pending(session, query)))
+            return self._batch(endpoint, webhook_idle.settle(session, query.endpoint_id,
+                                                             lambda: _pending(session, query)))
+
+    def _batch(self, endpoint: WebhookEndpoint, rows: Sequence[WebhookDelivery]) -> OutboxBatch:
+        return OutboxBatch(
+            enabled=True,
+            retry=RetrySchedule(endpoint.retry_initial_s, endpoint.retry_max_s,
+                                endpoint.retry_window_s),
+            # A replayed event's retry window runs from its replay, not from the event.
+            pending=[PendingDelivery(
+                r.seq or 0, r.webhook_id, r.event_type,
+                as_utc(r.replayed_at or r.occurred_at))  # type: ignore[arg-type]
+                for r in rows],
+            poll_interval_s=self.settings.webhook_poll_interval_s)
 
     @activity.defn(name="webhook_send")
     def send_webhook(self, request: SendRequest) -> SendOutcome:
@@ -144,14 +156,3 @@ def _pending(session: Session, query: OutboxQuery) -> Sequence[WebhookDelivery]:
                WebhookDelivery.status == "pending")
         .order_by(col(WebhookDelivery.seq)).limit(query.limit)).all()
 
-
-def _batch(endpoint: WebhookEndpoint, rows: Sequence[WebhookDelivery]) -> OutboxBatch:
-    return OutboxBatch(
-        enabled=True,
-        retry=RetrySchedule(endpoint.retry_initial_s, endpoint.retry_max_s,
-                            endpoint.retry_window_s),
-        # A replayed event's retry window runs from its replay, not from the event.
-        pending=[PendingDelivery(
-            r.seq or 0, r.webhook_id, r.event_type,
-            as_utc(r.replayed_at or r.occurred_at))  # type: ignore[arg-type]
-            for r in rows])

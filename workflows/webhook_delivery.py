@@ -7,8 +7,9 @@ as the change), so an event is sent if and only if its change committed. Found
 empty, the read leaves the endpoint marked idle, and the workflow waits for a
 `wake` signal, which the first writer of a new row sends once its transaction
 has committed (activities/webhook_idle.py: one signal per idle period, none
-while busy); a poll every `poll_interval_s` (VIGIL_WEBHOOK_POLL_INTERVAL_S, a
-minute) is the safety net for a signal lost with a crash. The wake flag is
+while busy); a poll every VIGIL_WEBHOOK_POLL_INTERVAL_S (a minute; the worker's
+setting, told with each read, so runs begun under another setting follow it) is
+the safety net for a signal lost with a crash. The wake flag is
 cleared before each read, not when the wait begins, so a signal that arrives
 while the read is in flight (its row committed too late for the read) ends the
 wait at once instead of being dropped (`WAKE_KEPT`: runs started before that
@@ -94,6 +95,7 @@ class WebhookDeliveryWorkflow:
         self._progress = WebhookProgress(input.endpoint_id, input.delivered, input.failed)
         self._pager = Pager(workflow_id_for(input.endpoint_id))
         self._wake_kept = workflow.patched(WAKE_KEPT)
+        self._poll_s = input.poll_interval_s
         while True:
             if self._wake_kept:
                 self._woken = False  # a wake from here on asks for a read after this one
@@ -102,6 +104,8 @@ class WebhookDeliveryWorkflow:
                 start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
             if not batch.enabled:
                 break
+            if self._wake_kept and batch.poll_interval_s:
+                self._poll_s = batch.poll_interval_s  # the deployment's, not the one it began with
             if workflow.patched(SEND_IN_BATCHES):
                 if not await self._deliver_all(batch):
                     break
@@ -131,7 +135,7 @@ class WebhookDeliveryWorkflow:
             return  # no timer started only to be cancelled
         try:
             await workflow.wait_condition(lambda: self._woken,
-                                          timeout=timedelta(seconds=self._input.poll_interval_s))
+                                          timeout=timedelta(seconds=self._poll_s))
         except asyncio.TimeoutError:
             pass
 

@@ -66,6 +66,10 @@ class OutboxBatch:
     enabled: bool  # False: the endpoint is disabled or gone, and the workflow ends
     retry: RetrySchedule = field(default_factory=RetrySchedule)
     pending: list[PendingDelivery] = field(default_factory=list)
+    # The worker's VIGIL_WEBHOOK_POLL_INTERVAL_S now, so a running workflow (whose input keeps
+    # the interval it started with, across continue-as-new) polls as the deployment says.
+    # None in results recorded before it existed: the input's interval.
+    poll_interval_s: float | None = None
 
 
 @dataclass
