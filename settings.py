@@ -181,8 +181,9 @@ class Settings(BaseSettings):
         " first (older ones still decrypt, for key rotation); unset derives one from VIGIL_AUDIT_KEY"
     )
     webhook_poll_interval_s: float = Field(
-        2.0, gt=0, le=300, description="How often an idle endpoint's delivery workflow looks for new"
-        " events in its outbox"
+        60.0, gt=0, le=3600, description="How often an idle endpoint's delivery workflow looks for"
+        " new events in its outbox anyway: the writer of a new event wakes it at once; this is the"
+        " safety net for a wake lost with a crash"
     )
     webhook_timeout_s: float = Field(
         15.0, gt=0, le=60, description="How long one webhook request may take before it counts as failed"

@@ -8,9 +8,11 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities import webhook_wake
 from activities.appointment_plans import AppointmentPlanActivities
 from activities.appointment_records import AppointmentRecordActivities
 from activities.calls import CallActivities
@@ -96,6 +98,15 @@ def activities_for(settings: Settings) -> list:
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Poll the task queues VIGIL_WORKER_QUEUES names (all three by default) until `stop` is set."""
     client = await connect_temporal(settings)
+    # Record activities (on threads) wake idle endpoints' workflows through this client.
+    webhook_wake.install(client, asyncio.get_running_loop())
+    try:
+        await _poll(settings, client, stop)
+    finally:
+        webhook_wake.uninstall()
+
+
+async def _poll(settings: Settings, client: Client, stop: asyncio.Event) -> None:
     activities = activities_for(settings)
     polled = settings.worker_queues.split(",")
     # Each queue has threads of its own, so routine activities can never fill the threads an

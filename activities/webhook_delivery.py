@@ -12,10 +12,12 @@ whenever the endpoint's URL changes).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 
+from activities import webhook_idle
 from activities.webhook_sender import EndpointSender, Tried
 from activities.webhook_try_records import TryRecords, record
 from audit.chain import append as audit
@@ -47,25 +49,36 @@ class WebhookActivities:
 
     @activity.defn(name="webhook_next_deliveries")
     def next_deliveries(self, query: OutboxQuery) -> OutboxBatch:
-        """The endpoint's oldest undelivered events, in order, and its retry schedule."""
+        """The endpoint's oldest undelivered events, in order, and its retry schedule.
+
+        Found none, the endpoint is left marked idle, so the next writer of a row for it wakes
+        its workflow (activities/webhook_idle.py). A busy endpoint (rows found, no mark to
+        clear) costs a read only; the mark is set and read in a write transaction."""
         with reading() as session:
             endpoint = session.get(WebhookEndpoint, query.endpoint_id)
             if endpoint is None or not endpoint.enabled:
                 return OutboxBatch(enabled=False)
-            rows = session.exec(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.endpoint_id == query.endpoint_id,
-                       WebhookDelivery.status == "pending")
-                .order_by(col(WebhookDelivery.seq)).limit(query.limit)).all()
-            return OutboxBatch(
-                enabled=True,
-                retry=RetrySchedule(endpoint.retry_initial_s, endpoint.retry_max_s,
-                                    endpoint.retry_window_s),
-                # A replayed event's retry window runs from its replay, not from the event.
-                pending=[PendingDelivery(
-                    r.seq or 0, r.webhook_id, r.event_type,
-                    as_utc(r.replayed_at or r.occurred_at))  # type: ignore[arg-type]
-                    for r in rows])
+            rows = _pending(session, query)
+            if rows and not endpoint.idle:
+                return self._batch(endpoint, rows)
+        with writing() as session:
+            endpoint = session.get(WebhookEndpoint, query.endpoint_id)
+            if endpoint is None or not endpoint.enabled:
+                return OutboxBatch(enabled=False)
+            return self._batch(endpoint, webhook_idle.settle(session, query.endpoint_id,
+                                                             lambda: _pending(session, query)))
+
+    def _batch(self, endpoint: WebhookEndpoint, rows: Sequence[WebhookDelivery]) -> OutboxBatch:
+        return OutboxBatch(
+            enabled=True,
+            retry=RetrySchedule(endpoint.retry_initial_s, endpoint.retry_max_s,
+                                endpoint.retry_window_s),
+            # A replayed event's retry window runs from its replay, not from the event.
+            pending=[PendingDelivery(
+                r.seq or 0, r.webhook_id, r.event_type,
+                as_utc(r.replayed_at or r.occurred_at))  # type: ignore[arg-type]
+                for r in rows],
+            poll_interval_s=self.settings.webhook_poll_interval_s)
 
     @activity.defn(name="webhook_send")
     def send_webhook(self, request: SendRequest) -> SendOutcome:
@@ -134,3 +147,12 @@ class WebhookActivities:
             admins = session.exec(select(Staff.id).where(Staff.role == "admin")
                                   .order_by(col(Staff.id))).all()
         return list(admins)
+
+
+def _pending(session: Session, query: OutboxQuery) -> Sequence[WebhookDelivery]:
+    return session.exec(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == query.endpoint_id,
+               WebhookDelivery.status == "pending")
+        .order_by(col(WebhookDelivery.seq)).limit(query.limit)).all()
+

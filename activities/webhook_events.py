@@ -5,7 +5,10 @@ medication and appointments) beside their audit entry. Each
 writes an outbox row (`WebhookDelivery`) for every enabled endpoint that wants
 the event, so an event exists exactly when its change committed: none for a
 change that rolled back, none lost for one that stuck. Each endpoint's
-`WebhookDeliveryWorkflow` reads its rows in order and sends them.
+`WebhookDeliveryWorkflow` reads its rows in order and sends them; one that
+waits, idle, for new rows is woken by the writer whose commit clears its idle
+mark (activities/webhook_idle.py), so an event is sent within moments, not at
+the next poll.
 
 The `webhook-id` is derived from the recording activity's identity (workflow
 run, activity id), which Temporal keeps across retries: a record retried after
@@ -26,6 +29,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 from temporalio import activity
 
+from activities import webhook_idle
 from db.models import (
     Emergency,
     MonitoringSession,
@@ -132,6 +136,8 @@ def queue(session: Session, event_type: str, subject_id: str, patient_id: str | 
             for webhook_id, endpoint_id in owed.items() if webhook_id not in written]
     if rows:  # one statement for every endpoint, in their order (seq order is delivery order)
         session.execute(insert(WebhookDelivery), rows)
+        # Idle endpoints among them are woken once this transaction commits (webhook_idle.py).
+        webhook_idle.owed(session, {row["endpoint_id"] for row in rows})
     return len(rows)
 
 

@@ -139,6 +139,7 @@ async def phase_figures(phase: str, rate: float, seconds: float, drain_s: float,
 async def run(args: argparse.Namespace) -> dict:
     from temporalio.client import Client
 
+    from activities import webhook_wake
     from api.auth import mint_token
     from bench.bare_temporal import bare_round_trips
     from bench.bench_temporal import fresh_temporal
@@ -162,6 +163,9 @@ async def run(args: argparse.Namespace) -> dict:
                       env={"VIGIL_RATE_LIMITS_ENABLED": "false"}).start()
         await asyncio.sleep(2)  # let the worker and API finish starting before the yardstick
         client = await Client.connect(f"127.0.0.1:{port}")
+        # This process writes the events, so it wakes idle endpoints as a worker's record
+        # activity would (activities/webhook_idle.py), through its own client.
+        webhook_wake.install(client, asyncio.get_running_loop())
         bare = sorted(await bare_round_trips(client, rate=20, count=100))
         token = mint_token("admin-raj", ["admin"], 7200)
         async with httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=60,

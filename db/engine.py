@@ -92,6 +92,11 @@ class WriterTurns:
         self._busy = False
         self._urgent_waiting = 0
 
+    @property
+    def waiting(self) -> int:
+        """How many urgent writers wait for their turn now (tests watch a writer block)."""
+        return self._urgent_waiting
+
     @contextmanager
     def turn(self, *, yielding: bool) -> Iterator[None]:
         with self._turn:

@@ -34,6 +34,9 @@ class WebhookEndpoint(SQLModel, table=True):
     retry_initial_s: float = 5.0
     retry_max_s: float = 86_400.0
     retry_window_s: float = 3 * 86_400.0
+    # Its delivery workflow found the outbox empty and waits to be woken: the next writer of a
+    # row for it clears this and signals it (activities/webhook_idle.py).
+    idle: bool = False
     created_by: str
     created_at: datetime = Timestamp()
     updated_at: datetime = Timestamp()

@@ -8,6 +8,7 @@ the transaction of the change they report (activities/webhook_events.py).
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import uuid
 from datetime import timedelta
@@ -204,8 +205,12 @@ def _public(session: Session, endpoint: WebhookEndpoint) -> WebhookEndpointPubli
 
 
 async def ensure_delivering(client: Client, endpoint: WebhookEndpointPublic) -> None:
-    """Start the endpoint's delivery workflow, or wake it if it is running (signal-with-start)."""
+    """Start the endpoint's delivery workflow, or wake it if it is running (signal-with-start).
+    A disabled endpoint's workflow, if running, is only woken: it reads the endpoint disabled
+    and ends now, rather than at its next poll (VIGIL_WEBHOOK_POLL_INTERVAL_S)."""
     if not endpoint.enabled:
+        with contextlib.suppress(RPCError):  # not running, or Temporal away: the poll ends it
+            await client.get_workflow_handle(workflow_id_for(endpoint.id)).signal(WAKE_SIGNAL)
         return
     settings = get_settings()
     try:

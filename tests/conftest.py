@@ -45,9 +45,11 @@ from cli.stack import Stack  # noqa: E402
 SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
 # Every stack the tests start fails a synchronous database call made on the API's event
 # loop, so the whole e2e suite proves no route blocks it. Development mode lets webhook
-# endpoints point at the tests' loopback receivers; their outboxes are looked at often.
+# endpoints point at the tests' loopback receivers. Their workflows' safety-net poll is
+# longer than any test waits for a delivery: the webhook tests pass only if the writer of an
+# event wakes its endpoint (activities/webhook_idle.py).
 STACK_ENV = {"VIGIL_FORBID_DB_ON_EVENT_LOOP": "1", "VIGIL_DEV_MODE": "1",
-             "VIGIL_WEBHOOK_POLL_INTERVAL_S": "0.2"}
+             "VIGIL_WEBHOOK_POLL_INTERVAL_S": "300"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,10 +1,19 @@
 """WebhookDeliveryWorkflow: one per endpoint, sending its outbox in order, retrying for days.
 
 One workflow per endpoint keeps that endpoint's events in order and lets a
-slow or dead receiver hold up only itself. The workflow polls its outbox
+slow or dead receiver hold up only itself. The workflow reads its outbox
 through an activity (rows the record activities wrote in the same transaction
-as the change), so nothing has to signal it from inside a database
-transaction: an event is sent if and only if its change committed. First tries
+as the change), so an event is sent if and only if its change committed. Found
+empty, the read leaves the endpoint marked idle, and the workflow waits for a
+`wake` signal, which the first writer of a new row sends once its transaction
+has committed (activities/webhook_idle.py: one signal per idle period, none
+while busy); a poll every VIGIL_WEBHOOK_POLL_INTERVAL_S (a minute; the worker's
+setting, told with each read, so runs begun under another setting follow it) is
+the safety net for a signal lost with a crash. The wake flag is
+cleared before each read, not when the wait begins, so a signal that arrives
+while the read is in flight (its row committed too late for the read) ends the
+wait at once instead of being dropped (`WAKE_KEPT`: runs started before that
+change keep clearing it at the wait, as their histories did). First tries
 go several to an activity, one request after another in order, so an endpoint
 keeps up with its receiver rather than with activity round trips; the batch
 stops at the first event not delivered. That event is retried on its own,
@@ -58,6 +67,8 @@ BATCH_TIMEOUT = SEND_TIMEOUT + timedelta(seconds=SendBatch.budget_s)
 BATCH_HEARTBEAT = SEND_TIMEOUT
 READ_AT_ONCE = 100  # outbox rows read, and first tries sent, per batch
 SEND_IN_BATCHES = "webhook-send-in-batches"  # workflow.patched: first tries go several at a time
+# workflow.patched: a wake that arrives while the outbox is being read is kept, not dropped.
+WAKE_KEPT = "webhook-wake-kept"
 FAILURE_CHANNELS = ["websocket", "email"]
 KEPT_WAITS = 20
 
@@ -70,7 +81,8 @@ class WebhookDeliveryWorkflow:
 
     @workflow.signal(name=WAKE_SIGNAL)
     def wake(self) -> None:
-        """Look at the outbox now (the endpoint was created, enabled or changed)."""
+        """Look at the outbox now (new rows were committed while it was marked idle, or the
+        endpoint was created, enabled or changed)."""
         self._woken = True
 
     @workflow.query
@@ -82,12 +94,18 @@ class WebhookDeliveryWorkflow:
         self._input = input
         self._progress = WebhookProgress(input.endpoint_id, input.delivered, input.failed)
         self._pager = Pager(workflow_id_for(input.endpoint_id))
+        self._wake_kept = workflow.patched(WAKE_KEPT)
+        self._poll_s = input.poll_interval_s
         while True:
+            if self._wake_kept:
+                self._woken = False  # a wake from here on asks for a read after this one
             batch: OutboxBatch = await workflow.execute_activity_method(
                 WebhookActivities.next_deliveries, OutboxQuery(input.endpoint_id, READ_AT_ONCE),
                 start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY)
             if not batch.enabled:
                 break
+            if self._wake_kept and batch.poll_interval_s:
+                self._poll_s = batch.poll_interval_s  # the deployment's, not the one it began with
             if workflow.patched(SEND_IN_BATCHES):
                 if not await self._deliver_all(batch):
                     break
@@ -110,10 +128,14 @@ class WebhookDeliveryWorkflow:
         return self._progress
 
     async def _idle(self) -> None:
-        self._woken = False
+        """Wait for a wake, or the poll's timer; at once if a wake came during the read."""
+        if not self._wake_kept:
+            self._woken = False
+        elif self._woken:
+            return  # no timer started only to be cancelled
         try:
             await workflow.wait_condition(lambda: self._woken,
-                                          timeout=timedelta(seconds=self._input.poll_interval_s))
+                                          timeout=timedelta(seconds=self._poll_s))
         except asyncio.TimeoutError:
             pass
 

@@ -39,7 +39,7 @@ def backoff_s(attempt: int, schedule: RetrySchedule, rand: random.Random,
 @dataclass
 class WebhookDeliveryInput:
     endpoint_id: str
-    poll_interval_s: float = 2.0  # how often an idle endpoint looks at its outbox
+    poll_interval_s: float = 60.0  # how often an idle endpoint looks anyway (the safety net)
     # Continue as new past this many history events (Temporal warns at 10,240), or sooner if
     # Temporal suggests it; small values let tests force the switch.
     history_limit: int = 5_000
@@ -66,6 +66,10 @@ class OutboxBatch:
     enabled: bool  # False: the endpoint is disabled or gone, and the workflow ends
     retry: RetrySchedule = field(default_factory=RetrySchedule)
     pending: list[PendingDelivery] = field(default_factory=list)
+    # The worker's VIGIL_WEBHOOK_POLL_INTERVAL_S now, so a running workflow (whose input keeps
+    # the interval it started with, across continue-as-new) polls as the deployment says.
+    # None in results recorded before it existed: the input's interval.
+    poll_interval_s: float | None = None
 
 
 @dataclass

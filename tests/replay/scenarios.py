@@ -373,4 +373,10 @@ SCENARIOS: dict[str, Scenario] = {
     # Recorded again once a tier's page carried its `tier_paged` record (workflow.patched
     # "record-changes-with-pages"); the histories above keep a record activity per change.
     "emergency_exhausted_changes_with_pages": emergency_exhausted,
+    # Recorded again once the writer of an event wakes the idle endpoint (workflow.patched
+    # "webhook-wake-kept": the wake flag cleared before each read). Beside it,
+    # webhook_endpoint_woken_while_reading.before-webhook-wake-kept.json (not a scenario: made
+    # with the old code and stand-in activities) keeps the old path, where a wake that landed
+    # during an empty read was dropped and the workflow waited on its poll timer.
+    "webhook_endpoint_woken": webhook_endpoint_delivered,
 }
