@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -41,6 +41,7 @@ from workflows.medication_types import (
 )
 
 PATIENT = ScheduleActor("patient-1", "patient")
+REMINDER_LATENCY = timedelta(seconds=10)  # a timer's firing to its activity, at worst
 CAREGIVER = ScheduleActor("cg-1", "caregiver", on_behalf=True)
 # What the scripted people do when a message reaches them: a confirmation to send, something
 # else to do with the workflow's handle (pause it, say), or nothing.
@@ -68,12 +69,22 @@ class Seen:
         return found
 
     def first_reminder_at(self) -> dict[str, datetime]:
-        """dose id -> when its first reminder actually went out (the server's clock, to the
-        second: a timer fires a few milliseconds after its moment)."""
+        """dose id -> when its first reminder actually went out (the server's clock). A timer
+        fires a little after its moment (seconds, on a loaded machine), so a reminder that went
+        out within REMINDER_LATENCY after the moment the workflow recorded for it counts as at
+        that moment; one sent before it, or later, is given as sent, to the second."""
+        planned: dict[str, datetime] = {}
+        for change in self.changes:
+            if change.dose is not None:
+                planned.setdefault(change.dose.dose_id, change.dose.remind_at)
         found: dict[str, datetime] = {}
         for request, at in zip(self.sent, self.sent_at):
-            if request.kind == "medication_reminder":
-                found.setdefault(request.content["dose_id"], at.replace(microsecond=0))
+            if request.kind != "medication_reminder":
+                continue
+            dose_id = request.content["dose_id"]
+            moment = planned.get(dose_id)
+            on_time = moment is not None and timedelta(0) <= at - moment < REMINDER_LATENCY
+            found.setdefault(dose_id, moment if on_time else at.replace(microsecond=0))
         return found
 
 
