@@ -75,7 +75,13 @@ async def test_worker_killed_mid_retry_loses_nothing(
     assert len({r.headers["webhook-id"] for r in got}) == len(got) == 2, "each accepted once"
     refused = [r for r in receiver.received if r.answered == 503]
     assert {r.headers["webhook-id"] for r in refused} == {got[0].headers["webhook-id"]}
-    deliveries = (await admin.get(f"/webhook-endpoints/{endpoint['id']}/deliveries")).json()
+
+    async def recorded() -> list[dict[str, Any]] | None:
+        # A try is recorded just after its answer, so the receiver may have it first.
+        shown = (await admin.get(f"/webhook-endpoints/{endpoint['id']}/deliveries")).json()
+        return shown if all(d["status"] != "pending" for d in shown) else None
+
+    deliveries = await eventually(recorded, what="both tries recorded")
     assert [d["status"] for d in deliveries] == ["delivered", "delivered"]
     assert deliveries[1]["attempts"] == len(refused) + 1  # the count survived the kill
     await admin.patch(f"/webhook-endpoints/{endpoint['id']}", json={"enabled": False})
