@@ -1,6 +1,7 @@
 """The idle mark's claim is race-free (activities/webhook_idle.py), on SQLite and PostgreSQL.
 
-Two transactions on two connections, one held open at the point that matters until the
+Each test has a database of its own (so no other endpoint wants its events). Two
+transactions on two connections, one held open at the point that matters until the
 other is seen waiting for it (PostgreSQL: a lock wait in pg_stat_activity; SQLite: a writer
 waiting for its turn) or has finished. Whatever the order, a committed row is either read
 by the reader or its endpoint is claimed by the writer for waking: never neither.
@@ -104,12 +105,12 @@ class Other(threading.Thread):
 
 
 async def test_a_row_committed_after_the_reader_marked_idle_is_claimed_and_woken(
-        any_db: str) -> None:
+        empty_db: str) -> None:
     endpoint_id = _endpoint(idle=False)
 
     def writer(seen: dict[str, Any]) -> None:
         with writing() as session:
-            seen["backend"] = _backend(session, any_db)
+            seen["backend"] = _backend(session, empty_db)
             _write_event(session, endpoint_id)
         seen["woken"] = session.info[WOKEN]
 
@@ -118,7 +119,7 @@ async def test_a_row_committed_after_the_reader_marked_idle_is_claimed_and_woken
         other = Other(writer)
         other.start()
         # Held open with its mark set: the writer waits (its claim's lock, or its turn).
-        await other.blocked_or_done(any_db)
+        await other.blocked_or_done(empty_db)
         assert other.is_alive(), "the writer committed while the reader's mark was open"
     assert other.finish()["woken"] == [endpoint_id]
     assert not _idle(endpoint_id)
@@ -130,13 +131,13 @@ async def test_a_row_committed_after_the_reader_marked_idle_is_claimed_and_woken
 
 
 async def test_a_row_committed_before_the_reader_read_is_read_and_the_endpoint_not_left_idle(
-        any_db: str) -> None:
+        empty_db: str) -> None:
     endpoint_id = _endpoint(idle=False)
     settled: dict[str, Any] = {}
 
     def reader(seen: dict[str, Any]) -> None:
         with writing() as session:
-            seen["backend"] = _backend(session, any_db)
+            seen["backend"] = _backend(session, empty_db)
             seen["rows"] = settle(session, endpoint_id, _read(session, endpoint_id))
 
     with writing() as session:
@@ -148,7 +149,7 @@ async def test_a_row_committed_before_the_reader_read_is_read_and_the_endpoint_n
             the reader starts here, and must wait for this commit or see the row after it."""
             other.start()
             settled["waited"] = _wait_sync(lambda: not other.is_alive()
-                                           or _waiting(any_db, other.seen.get("backend")))
+                                           or _waiting(empty_db, other.seen.get("backend")))
 
         event.listen(session, "before_commit", between_claim_and_commit)
     assert settled["waited"], "the reader neither blocked nor finished"
@@ -158,7 +159,7 @@ async def test_a_row_committed_before_the_reader_read_is_read_and_the_endpoint_n
     assert not _idle(endpoint_id), "left idle with a row pending: nobody would wake it"
 
 
-async def test_a_rolled_back_write_wakes_nobody_and_leaves_the_mark(any_db: str) -> None:
+async def test_a_rolled_back_write_wakes_nobody_and_leaves_the_mark(empty_db: str) -> None:
     endpoint_id = _endpoint(idle=True)
     with pytest.raises(RuntimeError):
         with writing() as session:
