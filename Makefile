@@ -27,10 +27,11 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Most of the suite waits on timers and sockets, so files run side by side in TEST_PROCESSES
-# processes, each with its own Temporal dev server, databases and stack.
+# processes, each with its own Temporal dev server, databases and stack. The files go out in
+# the order tests/conftest.py gives them (those that wait minutes on the wall clock first).
 TEST_PROCESSES ?= 4
 test: $(BIN)/.installed chromium node_modules/.installed
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 # The console's main pages at 360 and 1280 px, into screenshots/ (ignored by git).
 screenshots: $(BIN)/.installed chromium

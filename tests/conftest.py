@@ -10,6 +10,7 @@ import hashlib
 import os
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -55,8 +56,12 @@ STACK_ENV = {"VIGIL_FORBID_DB_ON_EVENT_LOOP": "1", "VIGIL_DEV_MODE": "1",
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files that wait on the wall clock for minutes (a dose at the next whole minute, a worker
     kept down past a timer) go first: with `make test`'s processes they overlap everything else
-    instead of running on alone at the end. The order within each group is kept."""
-    items.sort(key=lambda item: item.get_closest_marker("clock_minutes") is None)
+    instead of running on alone at the end. The other files follow, those with more tests
+    first (what xdist's own reordering did, which `make test` turns off because it sent these
+    one-test files last). The order within each file is kept."""
+    per_file = Counter(item.nodeid.split("::")[0] for item in items)
+    items.sort(key=lambda item: (item.get_closest_marker("clock_minutes") is None,
+                                 -per_file[item.nodeid.split("::")[0]]))
 
 
 @pytest.fixture(scope="session")
