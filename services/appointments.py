@@ -28,7 +28,7 @@ from services.appointment_fhir import create_from_fhir, updates_from_fhir
 from services.consent import CARE_ROLES, require_consent
 from services.errors import VigilError, not_found
 from services.principal import Principal
-from services.projections import await_first_record
+from services.projections import ROUTINE_FIRST_RECORD_WAIT_S, await_first_record
 from services.schemas.appointments import (
     AppointmentCreate,
     AppointmentFamilyView,
@@ -104,7 +104,8 @@ async def book(*, client: Client, hub: EventHub | None, body: AppointmentCreate,
     except RPCError as error:
         raise VigilError(503, "temporal_unavailable", f"Could not start the workflow: {error}")
     row = await await_first_record(hub=hub, topic=appointment_topic(data.appointment_id),
-                                   load=partial(find, data.appointment_id))
+                                   load=partial(find, data.appointment_id),
+                                   timeout_s=ROUTINE_FIRST_RECORD_WAIT_S)
     return row or projection_from_input(data)
 
 

@@ -31,7 +31,7 @@ from events.topics import medication_topic
 from services.consent import require_consent
 from services.errors import VigilError, not_found
 from services.principal import Principal
-from services.projections import await_first_record
+from services.projections import ROUTINE_FIRST_RECORD_WAIT_S, await_first_record
 from services.schemas.medication import (
     MedicationIn,
     PreferencesIn,
@@ -132,7 +132,8 @@ async def start_schedule(*, client: Client, hub: EventHub | None, body: Schedule
     except RPCError as error:
         raise VigilError(503, "temporal_unavailable", f"Could not start the workflow: {error}")
     row = await await_first_record(hub=hub, topic=medication_topic(data.schedule_id),
-                                   load=partial(_find, data.schedule_id))
+                                   load=partial(_find, data.schedule_id),
+                                   timeout_s=ROUTINE_FIRST_RECORD_WAIT_S)
     return row or projection_from_input(data)
 
 

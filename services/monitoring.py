@@ -22,7 +22,7 @@ from activities.monitoring_records import projection_from_input
 from events.hub import EventHub
 from events.topics import session_topic
 from services.principal import Principal
-from services.projections import await_first_record
+from services.projections import ROUTINE_FIRST_RECORD_WAIT_S, await_first_record
 from services.reading_signals import ReadingSignals
 from services.errors import VigilError, not_found
 from services.schemas.monitoring import ReadingBatchIn, ReadingIn, SessionCreate
@@ -96,7 +96,8 @@ async def start_session(*, client: Client, hub: EventHub | None, body: SessionCr
     except RPCError as error:
         raise VigilError(503, "temporal_unavailable", f"Could not start the workflow: {error}")
     row = await await_first_record(hub=hub, topic=session_topic(data.session_id),
-                                   load=partial(_find_session, data.session_id))
+                                   load=partial(_find_session, data.session_id),
+                                   timeout_s=ROUTINE_FIRST_RECORD_WAIT_S)
     return row or projection_from_input(data)
 
 

@@ -5,6 +5,12 @@ that says it started. The API that started it waits, briefly, for that record
 to appear on the live event log, so a client reading right after creating
 sees the row. If the worker is slow (or down) the wait ends and the caller
 answers from the input; the workflow still records itself when it runs.
+
+Routine workflows (medication schedules, appointments, monitoring sessions) wait
+longer: their queue gives way to emergencies and waits behind floods by design,
+so on a busy system their first record can take seconds, and a coordinator who
+started a plan would otherwise be sent to a page that cannot find it yet. The
+wait ends as soon as the record is there, so it costs nothing when all is quiet.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from events.hub import EventHub
 
 T = TypeVar("T")
 FIRST_RECORD_WAIT_S = 2.0
+ROUTINE_FIRST_RECORD_WAIT_S = 15.0
 
 
 async def await_first_record(*, hub: EventHub | None, topic: str, load: Callable[[], T | None],
