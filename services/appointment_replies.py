@@ -16,7 +16,7 @@ from channels.ack_links import ExpiredAckLink, InvalidAckLink, read_ack_token
 from channels.appointment_messages import local_when
 from channels.appointment_replies import answer_text, appointment_answer
 from db.engine import reading
-from db.models import Appointment, DeliveryAttempt, Patient, utcnow
+from db.models import Appointment, DeliveryAttempt, Patient, as_utc, utcnow
 from services.appointments import get_row
 from services.people import patient_by_phone
 from services.errors import VigilError
@@ -48,12 +48,30 @@ def check_own(user: Principal, appointment_id: str) -> Appointment:
 # --- SMS --------------------------------------------------------------------------------
 
 
-def next_appointment(patient_id: str) -> Appointment | None:
-    """The patient's soonest appointment still ahead of them (booked, not yet arrived)."""
+REMINDERS = ("appointment_reminder",)
+_NOT_RECEIVED = ("failed", "undelivered")
+
+
+def answered_appointment(patient_id: str) -> Appointment | None:
+    """The appointment a patient's SMS reply answers: the one of the newest reminder sent to
+    them (on any channel, not failed), if it is still ahead and not arrived; never another one
+    in its place. With no reminder on record, their soonest appointment still ahead."""
     with reading() as session:
+        reminded = session.exec(select(DeliveryAttempt.subject_id).where(
+            DeliveryAttempt.recipient_id == patient_id, col(DeliveryAttempt.kind).in_(REMINDERS),
+            col(DeliveryAttempt.outcome).not_in(_NOT_RECEIVED))
+            .order_by(col(DeliveryAttempt.created_at).desc())).first()
+        if reminded is not None:
+            row = session.get(Appointment, reminded)
+            return row if row is not None and _answerable(row) else None
         return session.exec(select(Appointment).where(
             Appointment.patient_id == patient_id, col(Appointment.status).in_(NOT_ARRIVED),
             Appointment.starts_at > utcnow()).order_by(col(Appointment.starts_at))).first()
+
+
+def _answerable(row: Appointment) -> bool:
+    starts_at = as_utc(row.starts_at)
+    return row.status in NOT_ARRIVED and starts_at is not None and starts_at > utcnow()
 
 
 async def answer_patient_sms(*, client: Any, sender: str, text: str) -> str | None:
@@ -66,7 +84,7 @@ async def answer_patient_sms(*, client: Any, sender: str, text: str) -> str | No
     if patient is None:
         return None
     lang = patient.language
-    row = await asyncio.to_thread(next_appointment, patient.id)
+    row = await asyncio.to_thread(answered_appointment, patient.id)
     if row is None:
         return answer_text("no_appointment", lang)
     try:

@@ -34,14 +34,17 @@ async def new_patient(admin: httpx.AsyncClient, language: str = "en") -> tuple[s
     return patient, phone
 
 
-async def book(admin: httpx.AsyncClient, patient: str, *, reminder_in_s: float = 0) -> str:
-    """An appointment an hour ahead; with `reminder_in_s`, one reminder due that soon."""
-    start = datetime.now(UTC) + timedelta(hours=1)
+async def book(admin: httpx.AsyncClient, patient: str, *, reminder_in_s: float = 0,
+               hours_ahead: float = 1) -> str:
+    """An appointment `hours_ahead`; with `reminder_in_s`, one reminder due that soon."""
+    start = datetime.now(UTC) + timedelta(hours=hours_ahead)
     body = {"patient_id": patient, "provider_id": "dr-lim", "facility_id": "vigil-general",
             "room": "3", "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(minutes=30)).isoformat()}
     if reminder_in_s:
-        body["reminder_offsets_h"] = [1 - reminder_in_s / 3600]
+        body["reminder_offsets_h"] = [hours_ahead - reminder_in_s / 3600]
+    else:  # none during the test
+        body["reminder_offsets_h"] = [hours_ahead / 2]
     booked = await admin.post("/appointments", json=body)
     assert booked.status_code == 201, booked.text
     return booked.json()["id"]
@@ -135,3 +138,21 @@ async def test_the_patient_answers_by_the_reminder_emails_link_and_by_sms_and_a_
     assert answers(appointment_id)[1] == ("appointment.reschedule_requested", patient, "sms")
     await eventually(lambda: told_coordinators(appointment_id) == {"coord-lee"},
                      what="the clinic's coordinator told of the request")
+
+
+async def test_an_sms_reply_answers_the_appointment_it_was_reminded_of_not_the_soonest(
+        channel_stack) -> None:
+    async with as_user(channel_stack.stack.api_url, "admin-raj", "admin") as admin:
+        patient, phone = await new_patient(admin)
+        soonest = await book(admin, patient, hours_ahead=1)  # reminded only in half an hour
+        reminded = await book(admin, patient, hours_ahead=3, reminder_in_s=3)
+    await eventually(lambda: any(a.kind == "appointment_reminder" and a.outcome in
+                                 ("sent", "delivered") for a in attempts(reminded)),
+                     timeout_s=30, what="the later appointment's reminder sent")
+    reply = await channel_stack.twilio_post("/webhooks/twilio/sms", {
+        "MessageSid": f"SM{uuid.uuid4().hex}", "From": phone, "To": FROM_NUMBER,
+        "Body": "CONFIRM"})
+    assert reply.status_code == 200, reply.text
+    await eventually(lambda: answers(reminded), what="the reminded appointment confirmed")
+    assert answers(reminded) == [("appointment.patient_confirmed", patient, "sms")]
+    assert answers(soonest) == [], "the soonest appointment was not what the patient answered"
