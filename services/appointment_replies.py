@@ -19,6 +19,7 @@ from db.engine import reading
 from db.models import Appointment, DeliveryAttempt, Patient, as_utc, utcnow
 from services.appointments import get_row
 from services.people import patient_by_phone
+from services.received_messages import received_messages
 from services.errors import VigilError
 from services.principal import Principal
 from services.workflow_commands import send_update
@@ -49,7 +50,6 @@ def check_own(user: Principal, appointment_id: str) -> Appointment:
 
 
 REMINDERS = ("appointment_reminder",)
-_NOT_RECEIVED = ("failed", "undelivered")
 
 
 def answered_appointment(patient_id: str) -> Appointment | None:
@@ -57,12 +57,9 @@ def answered_appointment(patient_id: str) -> Appointment | None:
     them (on any channel, not failed), if it is still ahead and not arrived; never another one
     in its place. With no reminder on record, their soonest appointment still ahead."""
     with reading() as session:
-        reminded = session.exec(select(DeliveryAttempt.subject_id).where(
-            DeliveryAttempt.recipient_id == patient_id, col(DeliveryAttempt.kind).in_(REMINDERS),
-            col(DeliveryAttempt.outcome).not_in(_NOT_RECEIVED))
-            .order_by(col(DeliveryAttempt.created_at).desc())).first()
+        reminded = session.exec(received_messages([patient_id], REMINDERS)).first()
         if reminded is not None:
-            row = session.get(Appointment, reminded)
+            row = session.get(Appointment, reminded.subject_id)
             return row if row is not None and _answerable(row) else None
         return session.exec(select(Appointment).where(
             Appointment.patient_id == patient_id, col(Appointment.status).in_(NOT_ARRIVED),

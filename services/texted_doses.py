@@ -18,24 +18,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from db.engine import reading
 from db.models import DeliveryAttempt, DoseRecord, as_utc
+from services.received_messages import received_messages
 
 MEDICATION_MESSAGES = ("medication_reminder", "medication_missed")
-_NOT_RECEIVED = ("failed", "undelivered")
 _LOOK_BACK = 200  # medication SMS to one person, newest first, read at most
 _CLOCK_SLACK = timedelta(minutes=1)  # an SMS about a dose is never sent before its reminder
 
 
 def medication_sms(recipient_ids: list[str]) -> Any:
     """The medication messages texted to these people (not failed), newest first."""
-    return (select(DeliveryAttempt).where(
-        col(DeliveryAttempt.recipient_id).in_(recipient_ids), DeliveryAttempt.channel == "sms",
-        col(DeliveryAttempt.kind).in_(MEDICATION_MESSAGES),
-        col(DeliveryAttempt.outcome).not_in(_NOT_RECEIVED))
-        .order_by(col(DeliveryAttempt.created_at).desc()))
+    return received_messages(recipient_ids, MEDICATION_MESSAGES, channel="sms")
 
 
 def newest_medication_sms(recipient_ids: list[str]) -> DeliveryAttempt | None:
