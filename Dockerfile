@@ -5,4 +5,4 @@ COPY pyproject.toml ./
 COPY . .
 RUN pip install --no-cache-dir .
 ENV PYTHONUNBUFFERED=1
-CMD ["uvicorn", "api.main:app", "--http", "api.http_protocol:HeaderTimeoutH11Protocol", "--timeout-keep-alive", "5", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.main:app", "--http", "api.http_protocol:HeaderTimeoutH11Protocol", "--timeout-keep-alive", "20", "--host", "0.0.0.0", "--port", "8000"]

@@ -6,7 +6,16 @@ be held open for as long as the client likes, and enough of them starve the
 API. Launch uvicorn with `--http api.http_protocol:HeaderTimeoutH11Protocol`
 (cli/stack.py, Dockerfile and docker-compose.yml do): the request line and
 headers must then arrive within VIGIL_HTTP_HEADER_TIMEOUT_S of the connection
-opening or of the previous response, or the connection is closed.
+opening or of the first byte of a kept-alive connection's next request, or the
+connection is closed.
+
+Between requests a kept-alive connection is idle, and uvicorn's own
+`--timeout-keep-alive` closes it (20 s in UVICORN_GUARDS). That is longer than
+the idle expiry of the usual client pools (httpx 5 s, aiohttp 15 s) on purpose:
+a server that closes an idle connection at the moment a client reuses it makes
+that client's request fail with a reset, which is what an equal 5 s on both
+sides did under load. Behind a load balancer, set it above the balancer's idle
+timeout for the same reason.
 """
 
 from __future__ import annotations
@@ -32,6 +41,11 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         self._headers_arrived()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        if self._header_deadline is None and (self.cycle is None or self.cycle.response_complete):
+            self._await_headers()  # the first byte of a kept-alive connection's next request
+        super().data_received(data)
+
     def handle_events(self) -> None:
         super().handle_events()
         if self.cycle is not None and not self.cycle.response_complete:
@@ -42,11 +56,6 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         # this, the deadline would close a live WebSocket once it ran out.
         self._headers_arrived()
         super().handle_websocket_upgrade(event)
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._await_headers()  # the next request on this connection gets the same deadline
 
     def _await_headers(self) -> None:
         self._headers_arrived()

@@ -19,9 +19,10 @@ import httpx
 from cli.temporal_server import free_port
 
 # How every API process is launched (also Dockerfile and docker-compose.yml): a request's
-# headers must arrive within VIGIL_HTTP_HEADER_TIMEOUT_S, an idle keep-alive closes after 5 s.
+# headers must arrive within VIGIL_HTTP_HEADER_TIMEOUT_S, an idle keep-alive closes after 20 s
+# (longer than client pools keep one idle: api/http_protocol.py says why).
 UVICORN_GUARDS = ["--http", "api.http_protocol:HeaderTimeoutH11Protocol",
-                  "--timeout-keep-alive", "5"]
+                  "--timeout-keep-alive", "20"]
 
 ROOT = Path(__file__).resolve().parents[1]
 # VIGIL_WORKER_QUEUES of each worker process in the production shape.

@@ -37,6 +37,20 @@ async def test_a_half_sent_request_header_is_closed_and_whole_requests_and_socke
         # that the server closed the connection, having answered nothing.
         assert await asyncio.wait_for(reader.read(), timeout=60) == b""
         writer.close()
+        # A kept-alive connection idle between requests is uvicorn's keep-alive (20 s), not
+        # the header deadline: idle past the 1 s deadline, its next request is still served.
+        # (Closing idle connections as soon as client pools reuse them reset requests.)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(2):
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: vigil\r\n\r\n")
+            await writer.drain()
+            assert (await _response(reader)).startswith(b"HTTP/1.1 200")
+            await asyncio.sleep(2.5)
+        # ... but the next request's headers, once begun, get the deadline.
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: vigil\r\nX-Slow: ")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), timeout=60) == b""
+        writer.close()
         async with httpx.AsyncClient(base_url=stack.api_url) as client:
             for _ in range(2):  # a kept-alive connection's second request is served too
                 assert (await client.get("/healthz")).status_code == 200
@@ -47,3 +61,11 @@ async def test_a_half_sent_request_header_is_closed_and_whole_requests_and_socke
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
     finally:
         stack.stop()
+
+
+async def _response(reader: asyncio.StreamReader) -> bytes:
+    """One whole HTTP/1.1 response (headers and a Content-Length body) from a raw connection."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    return head + await asyncio.wait_for(reader.readexactly(length), timeout=30)
