@@ -27,9 +27,10 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Most of the suite waits on timers and sockets, so files run side by side in TEST_PROCESSES
-# processes, each with its own Temporal dev server, databases and stack. The files go out in
-# the order tests/conftest.py gives them (those that wait minutes on the wall clock first).
-TEST_PROCESSES ?= 4
+# processes, each with its own Temporal dev server, databases and stack. The files that wait
+# minutes on the wall clock are packed into TEST_PROCESSES - 3 processes of their own; the
+# other files share the remaining three (tests/utils/wall_clock_scheduling.py).
+TEST_PROCESSES ?= 7
 test: $(BIN)/.installed chromium node_modules/.installed
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 

@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -42,6 +43,7 @@ from db.migrate import upgrade  # noqa: E402
 from settings import get_settings  # noqa: E402
 from tests.utils.api import as_user, emergency_body  # noqa: E402
 from cli.stack import Stack  # noqa: E402
+from tests.utils.wall_clock_scheduling import WallClockScheduling  # noqa: E402
 
 SQLITE_URL = os.environ["VIGIL_DATABASE_URL"]
 # Every stack the tests start fails a synchronous database call made on the API's event
@@ -55,13 +57,17 @@ STACK_ENV = {"VIGIL_FORBID_DB_ON_EVENT_LOOP": "1", "VIGIL_DEV_MODE": "1",
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files that wait on the wall clock for minutes (a dose at the next whole minute, a worker
-    kept down past a timer) go first: with `make test`'s processes they overlap everything else
-    instead of running on alone at the end. The other files follow, those with more tests
-    first (what xdist's own reordering did, which `make test` turns off because it sent these
-    one-test files last). The order within each file is kept."""
+    kept down past a timer) go first, so `make test` starts each group of them in a process of
+    its own (tests/utils/wall_clock_scheduling.py). The other files follow, those with more
+    tests first (what xdist's own reordering did, which `make test` turns off because it sent
+    the one-test waiting files last). The order within each file is kept."""
     per_file = Counter(item.nodeid.split("::")[0] for item in items)
     items.sort(key=lambda item: (item.get_closest_marker("clock_minutes") is None,
                                  -per_file[item.nodeid.split("::")[0]]))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> WallClockScheduling | None:
+    return WallClockScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 @pytest.fixture(scope="session")

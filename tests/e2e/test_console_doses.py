@@ -17,7 +17,7 @@ from tests.utils.medication_stack import (
 )
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(1)]
 
 
 async def test_a_patient_confirms_an_open_dose_from_their_page_and_sees_it_taken(

@@ -23,7 +23,7 @@ from tests.utils.history import count, events
 from tests.utils.records import attempts, emergency
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(1)]
 
 
 async def _timers(temporal_address: str, workflow_id: str, kind: int) -> int:

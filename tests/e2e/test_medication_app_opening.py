@@ -25,7 +25,7 @@ from tests.utils.medication_stack import (
 from tests.utils.monitoring import coordinator  # noqa: F401 - the demo coordinator, a fixture
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(2)]
 
 
 def _dose_of(frame: dict[str, Any]) -> tuple[str, str]:

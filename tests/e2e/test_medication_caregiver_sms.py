@@ -27,7 +27,7 @@ from tests.utils.medication_stack import (
 from tests.utils.records import attempts
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(3)]
 
 
 def _texted(stack: ChannelStack, phone: str) -> list[str]:

@@ -30,7 +30,7 @@ from tests.utils.medication_stack import (
 from tests.utils.monitoring import coordinator  # noqa: F401 - the demo coordinator, a fixture
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(1.5)]
 SECRETS = ("Metformin", "500 mg", "with food")  # never on a lock screen
 
 

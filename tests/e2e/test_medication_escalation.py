@@ -24,7 +24,7 @@ from tests.utils.monitoring import coordinator  # noqa: F401 - the demo coordina
 from tests.utils.records import attempts
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(2)]
 SECRETS = ("Metformin", "500 mg", "with food")  # never on a lock screen
 
 

@@ -29,7 +29,7 @@ from tests.utils.medication_stack import (
 from tests.utils.records import attempts
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(2)]
 
 
 def label(at: datetime) -> str:

@@ -24,7 +24,7 @@ from tests.utils.medication_stack import (
 from tests.utils.monitoring import coordinator  # noqa: F401 - the demo coordinator, a fixture
 from tests.utils.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(2)]
 
 
 async def test_the_worker_killed_mid_dose_neither_loses_nor_repeats_a_reminder(

@@ -28,7 +28,7 @@ from workflows.search_attributes import for_start
 from tests.utils.waiting import eventually
 from tests.utils.webhook_receiver import Receiver, subscribe, webhook_receiver
 
-pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes]
+pytestmark = [pytest.mark.e2e, pytest.mark.clock_minutes(1)]
 
 
 @pytest.fixture
