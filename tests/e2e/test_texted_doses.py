@@ -9,73 +9,18 @@ reply then does to each dose is the workflow's (tests/e2e/test_medication_sms_re
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from temporalio.testing import ActivityEnvironment
-
-from activities.delivery import DeliveryActivities
-from activities.delivery_types import DeliveryBatch, DeliveryRequest
-from channels.base import OutboundMessage, SendResult
-from db.engine import reading, writing
-from db.models import Caregiver, DeliveryAttempt, DoseRecord, Patient
+from db.engine import writing
+from db.models import Caregiver, DeliveryAttempt, Patient
 from services.texted_doses import texted_doses
-
-EIGHT = datetime(2026, 3, 30, 0, 0, tzinfo=timezone.utc)  # 8:00 in Kuala Lumpur
-
-
-class AcceptingSms:
-    channel = "sms"
-
-    def send(self, message: OutboundMessage) -> SendResult:
-        return SendResult(provider_message_id=f"SM{uuid.uuid4().hex}")
-
-
-def person(table: type[Patient] | type[Caregiver]) -> str:
-    tag = uuid.uuid4().hex[:8]
-    with writing() as session:
-        if table is Patient:
-            session.add(Patient(id=f"patient-{tag}", name=f"Aminah {tag}",
-                                time_zone="Asia/Kuala_Lumpur", phone=f"+6011{tag}"))
-            return f"patient-{tag}"
-        session.add(Caregiver(id=f"cg-{tag}", name=f"Carer {tag}", relationship="daughter",
-                              phone=f"+6012{tag}"))
-        return f"cg-{tag}"
-
-
-def dose(patient_id: str, schedule_id: str, remind_at: datetime, outcome: str) -> DoseRecord:
-    """The dose's row as the schedule records it (`outcome` as it now stands)."""
-    dose_id = remind_at.strftime("%Y-%m-%dT%H:%M")
-    row = DoseRecord(id=f"{schedule_id}/{dose_id}", schedule_id=schedule_id,
-                     patient_id=patient_id, dose_id=dose_id, due_at=remind_at,
-                     remind_at=remind_at, outcome=outcome)
-    with writing() as session:
-        session.merge(row)
-    return row
-
-
-def text(recipient_id: str, about: DoseRecord, step: str,
-         kind: str = "medication_reminder") -> DeliveryAttempt:
-    """Text a medication message about `about` through the one delivery path."""
-    request = DeliveryRequest(
-        attempt_id=f"{about.schedule_id}/{step}/{recipient_id}/sms",
-        subject_id=about.schedule_id, recipient_id=recipient_id, channel="sms", kind=kind,
-        content={"schedule_id": about.schedule_id, "patient_id": about.patient_id,
-                 "dose_id": about.dose_id, "dose_time": "8:00", "patient_name": "Aminah"})
-    ActivityEnvironment().run(DeliveryActivities({"sms": AcceptingSms()}).deliver_batch,
-                              DeliveryBatch([request]))
-    with reading() as session:
-        attempt = session.get(DeliveryAttempt, request.attempt_id)
-    assert attempt is not None and attempt.outcome == "sent"
-    return attempt
-
+from tests.utils.dose_rows import EIGHT, dose, person, schedule, text
 
 def answered(recipient_id: str) -> list[str] | None:
     doses = texted_doses(recipient_id)
     return None if doses is None else sorted(d.id for d in doses)
 
 
-def schedule() -> str:
-    return f"med-{uuid.uuid4().hex[:8]}"
 
 
 def test_a_reply_answers_the_texted_dose_not_the_one_opened_since(any_db: str) -> None:
