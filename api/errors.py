@@ -60,4 +60,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_json(500, "internal_error", "Something went wrong on our side.")
+        # Starlette raises the error again after this answer so the server logs it, and uvicorn
+        # then closes the connection: say so, or a client reusing it gets a reset, not a reply.
+        return error_json(500, "internal_error", "Something went wrong on our side.",
+                          headers={"Connection": "close"})
