@@ -1,5 +1,5 @@
 """A staff member's inbox when they connect fresh: the pages about things still open (and a
-patient's, the doses waiting for them: services/open_doses.py).
+patient's or caregiver's, the doses waiting for them: services/open_doses.py).
 
 A staff app that connects without a resume point has seen nothing, but replaying
 everyone's whole paging history would bury the page that matters under old ones.
@@ -13,6 +13,7 @@ is in their inbox too, marked `on_call_by`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -25,7 +26,7 @@ from db.models import Caregiver, Emergency, Event, MonitoringSession, Patient, S
 from events.hub import Notice, Opening
 from events.publish import event_dict
 from events.topics import emergency_topic, staff_topic
-from services.open_doses import open_doses
+from services.open_doses import late_doses_paged, open_doses
 from services.principal import STAFF_ROLES, Principal
 from workflows.emergency_types import CLOSED
 
@@ -69,15 +70,20 @@ def open_pages(staff_id: str, up_to_id: int) -> tuple[list[dict[str, Any]], Noti
 
 
 def opening_for(principal: Principal) -> Opening:
-    """What a fresh socket replays: the open pages; for a patient, their open doses too."""
-    if "patient" not in principal.roles:
-        return partial(open_pages, principal.sub)
-    return partial(_pages_and_doses, principal.sub)
+    """What a fresh socket replays: the open pages; for a patient, their open doses too, and for
+    a caregiver, the missed doses they were paged about and may still confirm late."""
+    if "patient" in principal.roles:
+        return partial(_pages_and_doses, principal.sub, open_doses)
+    if "family" in principal.roles:
+        return partial(_pages_and_doses, principal.sub, late_doses_paged)
+    return partial(open_pages, principal.sub)
 
 
-def _pages_and_doses(patient_id: str, up_to_id: int) -> tuple[list[dict[str, Any]], Notice | None]:
-    pages, notice = open_pages(patient_id, up_to_id)
-    doses = [e for e in open_doses(patient_id, up_to_id) if e["id"] not in {p["id"] for p in pages}]
+def _pages_and_doses(person_id: str, doses_of: Callable[[str, int], list[dict[str, Any]]],
+                     up_to_id: int) -> tuple[list[dict[str, Any]], Notice | None]:
+    pages, notice = open_pages(person_id, up_to_id)
+    paged = {p["id"] for p in pages}
+    doses = [e for e in doses_of(person_id, up_to_id) if e["id"] not in paged]
     return sorted(pages + doses, key=lambda e: e["id"]), notice
 
 

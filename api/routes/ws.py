@@ -3,7 +3,8 @@
 Frames from the server: {"type": "event", "id", "kind", "payload", ...} for each
 event in the staff member's inbox (resumed after `last_event_id`; without one,
 the pages about emergencies and sessions still open and, for a patient, one event
-per dose of theirs still open: services/open_doses.py), {"type": "notice", "code",
+per dose of theirs still open; for a caregiver, their pages about missed doses they
+may still confirm late: services/open_doses.py), {"type": "notice", "code",
 "message", "last_event_id"} when the stream is not what was asked for (a resume
 id ahead of the log starts from now), and {"type": "result", "ref", "ok",
 "code", "message", ...} answering a client frame.
