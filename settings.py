@@ -183,7 +183,7 @@ class Settings(BaseSettings):
     webhook_poll_interval_s: float = Field(
         60.0, gt=0, le=3600, description="How often an idle endpoint's delivery workflow looks for"
         " new events in its outbox anyway: the writer of a new event wakes it at once; this is the"
-        " safety net for a wake lost with a crash"
+        " safety net for a wake that failed"
     )
     webhook_timeout_s: float = Field(
         15.0, gt=0, le=60, description="How long one webhook request may take before it counts as failed"

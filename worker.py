@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities import webhook_wake
+from activities import webhook_idle, webhook_wake
 from activities.appointment_plans import AppointmentPlanActivities
 from activities.appointment_records import AppointmentRecordActivities
 from activities.calls import CallActivities
@@ -100,6 +100,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     client = await connect_temporal(settings)
     # Record activities (on threads) wake idle endpoints' workflows through this client.
     webhook_wake.install(client, asyncio.get_running_loop())
+    # A worker that died between committing an event and waking its endpoint owed that wake.
+    owed = webhook_wake.wake(await asyncio.to_thread(webhook_idle.with_rows_pending))
+    if owed:
+        logging.getLogger("vigil.worker").info("woke %d webhook endpoints with events waiting",
+                                               owed)
     try:
         await _poll(settings, client, stop)
     finally:

@@ -30,9 +30,11 @@ commit, and the reader's mark and read, cannot interleave.
   wake it.) Claiming last keeps the lock for the commit only, and a claim takes
   its locks in id order and waits on nothing after them, so it adds no deadlock.
 
-Not promised: the signal goes after the commit, so a worker that dies between
-the two (or a signal that fails) leaves the mark cleared and the workflow
-waiting: its poll (VIGIL_WEBHOOK_POLL_INTERVAL_S) finds the row. A mark left
+The signal goes after the commit, so a worker that dies between the two leaves
+the mark cleared and the workflow waiting: the next worker to start wakes every
+enabled endpoint with rows pending (`with_rows_pending`, called by worker.py), a
+needless wake costing a busy endpoint one read. A signal that fails while its
+worker lives is only logged: the poll (VIGIL_WEBHOOK_POLL_INTERVAL_S) finds the row. A mark left
 set while the workflow is busy (it was woken by its poll, or by a service's
 `wake`) costs at most one needless signal; its next read clears it.
 """
@@ -46,7 +48,8 @@ from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
 from activities import webhook_wake
-from db.models import WebhookEndpoint
+from db.engine import reading
+from db.models import WebhookDelivery, WebhookEndpoint
 
 Row = TypeVar("Row")
 
@@ -77,6 +80,18 @@ def owed(session: Session, endpoint_ids: Iterable[str]) -> None:
         event.listen(session, "after_commit", _wake_after_commit)
         event.listen(session, "after_rollback", _forget)
     ids.update(endpoint_ids)
+
+
+def with_rows_pending() -> list[str]:
+    """Ids of the enabled endpoints with events waiting to be sent: a new worker wakes them, in
+    case the worker before it died owing one of them its wake."""
+    with reading() as session:
+        return list(session.exec(
+            select(WebhookEndpoint.id)
+            .where(col(WebhookEndpoint.enabled).is_(True),
+                   col(WebhookEndpoint.id).in_(select(WebhookDelivery.endpoint_id).where(
+                       WebhookDelivery.status == "pending")))
+            .order_by(col(WebhookEndpoint.id))).all())
 
 
 def claim(session: Session, endpoint_ids: Iterable[str]) -> list[str]:

@@ -3,12 +3,14 @@
 A stack of its own whose delivery workflows poll only every ten minutes: an event
 that reaches the receiver within seconds was sent because its writer woke the workflow,
 and the workflow's history says so (a `wake` signal ended the idle wait; the poll's timer
-was cancelled, never fired). Disabling an idle endpoint wakes it too, to end.
+was cancelled, never fired). Disabling an idle endpoint wakes it too, to end. A wake owed by a
+worker that died between an event's commit and its signal is sent by the next worker to start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,11 +19,13 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from activities import webhook_events, webhook_idle
 from cli.stack import Stack
-from db.engine import reading
-from db.models import WebhookEndpoint
+from db.engine import reading, writing
+from db.models import Patient, WebhookEndpoint
 from tests.conftest import STACK_ENV
 from tests.utils.api import as_user, emergency_body
+from tests.utils.dose_rows import person
 from tests.utils.history import count, events
 from tests.utils.waiting import eventually
 from tests.utils.webhook_receiver import Receiver, subscribe, webhook_receiver
@@ -105,3 +109,41 @@ async def test_disabling_an_idle_endpoint_ends_its_workflow_at_once(
     # Woken, it reads the endpoint disabled and ends (its poll is 10 minutes away).
     async with asyncio.timeout(20):
         await handle.result()
+
+
+async def test_a_wake_owed_by_a_worker_that_died_is_sent_by_the_next_worker_to_start(
+        wake_stack: Stack, wake_admin: httpx.AsyncClient, receiver: Receiver,
+        temporal_address: str) -> None:
+    patient = person(Patient)  # the endpoint hears only about this patient
+    endpoint = await subscribe(wake_admin, receiver.url, ["emergency.created"], patient_id=patient)
+    workflow_id = workflow_id_for(endpoint["id"])
+    emergency_id = f"em-owed-{uuid.uuid4().hex[:8]}"
+    try:
+        async def waiting_idle() -> bool:
+            history = await events(temporal_address, workflow_id)
+            return (count(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1
+                    and _marked_idle(endpoint["id"]))
+        await eventually(waiting_idle, timeout_s=30, what="the endpoint's workflow idle")
+        wake_stack.kill_worker()
+        # The event commits and its writer claims the idle mark, but no wake is sent: this test
+        # process has no worker's Temporal client, as a worker killed just after the commit.
+        with writing() as session:
+            assert webhook_events.queue(session, "emergency.created", emergency_id, patient, None,
+                                        {"emergency_id": emergency_id, "patient_id": patient}) == 1
+        assert session.info[webhook_idle.WOKEN] == [endpoint["id"]], "the writer claimed the mark"
+        assert not _marked_idle(endpoint["id"])
+
+        wake_stack.start_worker()
+        await eventually(lambda: receiver.about("emergency_id", emergency_id), timeout_s=30,
+                         what="the event at the receiver (the poll is 10 minutes away)")
+        history = await events(temporal_address, workflow_id)
+        timer = next(e for e in history if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED)
+        signals = [e.workflow_execution_signaled_event_attributes.signal_name for e in history
+                   if e.event_id > timer.event_id
+                   and e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED]
+        assert signals == [WAKE_SIGNAL], "woken by the new worker, not found by the poll"
+        assert count(history, EventType.EVENT_TYPE_TIMER_FIRED) == 0
+    finally:
+        if not any(process.poll() is None for process in wake_stack.workers):
+            wake_stack.start_worker()
+        await wake_admin.patch(f"/webhook-endpoints/{endpoint['id']}", json={"enabled": False})
