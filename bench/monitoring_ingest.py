@@ -5,7 +5,8 @@ SQLite) on loopback, opens --sessions monitoring sessions through the API and
 records the worker's memory. Then, in the same run, it pushes --readings
 readings three ways and times each until every one has been processed:
 
-- bare: signals to a do-nothing workflow (Temporal's own ceiling on this machine);
+- bare: signals to do-nothing workflows, as many as the sessions and in the same pattern
+  (Temporal's own ceiling on this machine, with that many workflows open);
 - raw: signals carrying a reading straight to the sessions, until scored and stored;
 - api: POST /sessions/{id}/readings, until scored and stored; meanwhile, every
   --alarm-every seconds, one alarming reading to one of --alarm-probes sessions
@@ -44,6 +45,15 @@ NORMAL = {"respiratory_rate": 16, "spo2": 97, "on_oxygen": False, "systolic_bp":
           "heart_rate": 75, "consciousness": "alert", "temperature_c": 37.0}
 
 
+# The yardstick before 2026-11-29 signalled this many workflows whatever --sessions said.
+FEW_WORKFLOWS = 200
+# Signals the yardstick's workflows have taken, and how many of them have run their first task,
+# counted by this process's own worker outside replay: one cheap read, as the stored readings
+# are one count in the database.
+TAKEN = 0
+RUNNING = 0
+
+
 @workflow.defn(name="BenchSignalCounter")
 class SignalCounter:
     """The yardstick: takes a signal and counts it, nothing else."""
@@ -53,7 +63,10 @@ class SignalCounter:
 
     @workflow.signal
     def add(self, _: dict) -> None:
+        global TAKEN
         self.count += 1
+        if not workflow.unsafe.is_replaying():
+            TAKEN += 1
 
     @workflow.query
     def counted(self) -> int:
@@ -61,6 +74,9 @@ class SignalCounter:
 
     @workflow.run
     async def run(self) -> None:
+        global RUNNING
+        if not workflow.unsafe.is_replaying():
+            RUNNING += 1
         await workflow.wait_condition(lambda: self.count < 0)
 
 
@@ -204,36 +220,48 @@ async def open_sessions(api: httpx.AsyncClient, count: int, concurrency: int) ->
     return ids
 
 
-async def bare_rate(client, args: argparse.Namespace) -> float:  # type: ignore[no-untyped-def]
-    """Signals per second into do-nothing workflows, counted by the workflows."""
+async def bare_rate(client, args: argparse.Namespace,  # type: ignore[no-untyped-def]
+                    workflows: int) -> float:
+    """Signals per second into `workflows` do-nothing workflows, counted by their worker. With
+    as many as there are sessions, each signalled in the sessions' pattern (`--burst` in a row),
+    the yardstick keeps as many workflows open for the server and worker as Vigil does."""
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     queue = f"bench-bare-{uuid.uuid4().hex[:6]}"
     # Unsandboxed: the yardstick measures Temporal, not Python's import machinery.
     async with Worker(client, task_queue=queue, workflows=[SignalCounter],
-                      workflow_runner=UnsandboxedWorkflowRunner()):
-        handles = [await client.start_workflow(SignalCounter.run, id=f"{queue}-{i}",
-                                               task_queue=queue) for i in range(200)]
-        accepted = 0
+                      workflow_runner=UnsandboxedWorkflowRunner(),
+                      max_cached_workflows=workflows + 100):
+        gate = asyncio.Semaphore(args.concurrency)
+
+        async def start(i: int):  # type: ignore[no-untyped-def]
+            async with gate:
+                return await client.start_workflow(SignalCounter.run, id=f"{queue}-{i}",
+                                                   task_queue=queue)
+
+        running_before = RUNNING
+        handles = await asyncio.gather(*(start(i) for i in range(workflows)))
+        # As the sessions are: every workflow running before the first signal is timed (else the
+        # yardstick would be timed while its worker still runs thousands of first tasks).
+        while RUNNING - running_before < workflows:
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(5)
 
         async def send(i: int) -> None:
-            nonlocal accepted
-            await handles[i % len(handles)].signal(SignalCounter.add, a_reading(i))
-            accepted += 1
+            await handles[(i // args.burst) % len(handles)].signal(SignalCounter.add,
+                                                                   a_reading(i))
 
         async def done() -> int:
-            # Counting by query costs the server more than the signals; a do-nothing
-            # workflow keeps up, so pace on acceptance and count once at the end.
-            if accepted < args.readings:
-                return accepted
-            await asyncio.sleep(0.2)
-            counts = await asyncio.gather(*(h.query(SignalCounter.counted) for h in handles))
-            return sum(counts)
+            return TAKEN
 
         seconds = await push(args.readings, send, done, concurrency=args.concurrency,
                              window=args.window, timeout_s=args.timeout)
-        for handle in handles:
-            await handle.terminate()
+
+        async def end(handle) -> None:  # type: ignore[no-untyped-def]
+            async with gate:
+                await handle.terminate()
+
+        await asyncio.gather(*(end(h) for h in handles))
     return args.readings / seconds
 
 
@@ -313,7 +341,8 @@ async def run(args: argparse.Namespace) -> dict:
             await prober.aclose()
         cpu_after = {k: cpu_s(p) for k, p in pids.items()}
         memory["after_readings"] = rss_mb(stack.worker.pid)
-        bare = await bare_rate(client, args)
+        bare = await bare_rate(client, args, args.sessions)
+        bare_few = await bare_rate(client, args, FEW_WORKFLOWS)
 
         def ms_per_reading(a: dict, b: dict) -> dict:
             return {k: round((b[k] - a[k]) * 1000 / args.readings, 2) for k in a}
@@ -326,10 +355,12 @@ async def run(args: argparse.Namespace) -> dict:
             "sessions_started_per_s": {"api_accepted": round(accepted_per_s, 1),
                                        "workflow_recorded": round(opened_per_s, 1)},
             "readings_per_s": {"bare_temporal_signals": round(bare, 1),
+                               f"bare_to_{FEW_WORKFLOWS}_workflows": round(bare_few, 1),
                                "raw_signals_scored_and_stored": round(raw, 1),
                                "api_scored_and_stored": round(through_api, 1)},
             "ratio_api_to_raw": round(through_api / raw, 2),
             "ratio_api_to_bare": round(through_api / bare, 2),
+            f"ratio_api_to_bare_{FEW_WORKFLOWS}_workflows": round(through_api / bare_few, 2),
             "alarm_paged_during_api_flood": {
                 "sent": alarms_sent, "paged": len(alarm_s),
                 "p50_ms": round(1000 * sorted(alarm_s)[len(alarm_s) // 2]) if alarm_s else None,
