@@ -61,6 +61,14 @@ def _marked_idle(endpoint_id: str) -> bool:
         return endpoint is not None and endpoint.idle
 
 
+async def _until_idle(temporal_address: str, endpoint_id: str) -> None:
+    """Until the endpoint is idle: its outbox read empty (the mark set), its poll's timer started."""
+    async def waiting_idle() -> bool:
+        history = await events(temporal_address, workflow_id_for(endpoint_id))
+        return count(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1 and _marked_idle(endpoint_id)
+    await eventually(waiting_idle, timeout_s=30, what="the endpoint's workflow idle")
+
+
 async def test_an_idle_endpoint_is_woken_by_its_next_event_within_seconds(
         wake_admin: httpx.AsyncClient, receiver: Receiver, temporal_address: str) -> None:
     endpoint = await subscribe(wake_admin, receiver.url, ["emergency.created"],
@@ -68,12 +76,7 @@ async def test_an_idle_endpoint_is_woken_by_its_next_event_within_seconds(
     workflow_id = workflow_id_for(endpoint["id"])
     emergency_id = None
     try:
-        # Idle: its outbox read empty (the mark set) and its poll's timer started.
-        async def waiting_idle() -> bool:
-            history = await events(temporal_address, workflow_id)
-            return (count(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1
-                    and _marked_idle(endpoint["id"]))
-        await eventually(waiting_idle, timeout_s=30, what="the endpoint's workflow idle")
+        await _until_idle(temporal_address, endpoint["id"])
 
         raised = await wake_admin.post("/emergencies", json=emergency_body())
         assert raised.status_code == 201, raised.text
@@ -119,11 +122,7 @@ async def test_a_wake_owed_by_a_worker_that_died_is_sent_by_the_next_worker_to_s
     workflow_id = workflow_id_for(endpoint["id"])
     emergency_id = f"em-owed-{uuid.uuid4().hex[:8]}"
     try:
-        async def waiting_idle() -> bool:
-            history = await events(temporal_address, workflow_id)
-            return (count(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1
-                    and _marked_idle(endpoint["id"]))
-        await eventually(waiting_idle, timeout_s=30, what="the endpoint's workflow idle")
+        await _until_idle(temporal_address, endpoint["id"])
         wake_stack.kill_worker()
         # The event commits and its writer claims the idle mark, but no wake is sent: this test
         # process has no worker's Temporal client, as a worker killed just after the commit.
