@@ -34,9 +34,9 @@ The signal goes after the commit, so a worker that dies between the two leaves
 the mark cleared and the workflow waiting: the next worker to start wakes every
 enabled endpoint with rows pending (`with_rows_pending`, called by worker.py), a
 needless wake costing a busy endpoint one read. A signal that fails while its
-worker lives is only logged: the poll (VIGIL_WEBHOOK_POLL_INTERVAL_S) finds the row. A mark left
-set while the workflow is busy (it was woken by its poll, or by a service's
-`wake`) costs at most one needless signal; its next read clears it.
+worker lives is only logged: the poll (VIGIL_WEBHOOK_POLL_INTERVAL_S) finds the
+row. A mark left set while the workflow is busy (it was woken by its poll, or by
+a service's `wake`) costs at most one needless signal; its next read clears it.
 """
 
 from __future__ import annotations
