@@ -49,6 +49,13 @@ def consent_in_force(session: Session, *, patient_id: str, person_id: str) -> Co
         col(Consent.revoked_at).is_(None))).first()
 
 
+def consenting_patients(session: Session, person_id: str, scope: str | None = None) -> list[str]:
+    """The patients whose consent to this person is in force (covering `scope`, if named)."""
+    rows = session.exec(select(Consent).where(
+        Consent.person_id == person_id, col(Consent.revoked_at).is_(None))).all()
+    return sorted({c.patient_id for c in rows if scope is None or scope in (c.scopes or [])})
+
+
 def access_to(principal: Principal, patient_id: str) -> Access | None:
     """What `principal` may see of this patient now, from the records; None: nothing."""
     if principal.has_any(CARE_ROLES):

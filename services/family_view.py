@@ -15,9 +15,9 @@ from sqlmodel import col, select
 
 from audit.chain import append as audit
 from db.engine import reading, writing
-from db.models import Consent, DoseRecord, Event, Patient
+from db.models import DoseRecord, Event, Patient
 from events.topics import family_appointments_topic, family_topic
-from services.consent import Access, require_consent
+from services.consent import Access, consenting_patients, require_consent
 from services.principal import Principal
 
 UPDATE_SCOPES = ("emergencies", "monitoring", "appointments")
@@ -73,6 +73,4 @@ def patients_of(user: Principal) -> list[str]:
     if "patient" in user.roles:
         return [user.sub]
     with reading() as session:
-        rows = session.exec(select(Consent.patient_id).where(
-            Consent.person_id == user.sub, col(Consent.revoked_at).is_(None))).all()
-    return sorted(set(rows))
+        return consenting_patients(session, user.sub)

@@ -20,9 +20,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from db.engine import reading
-from db.models import Consent, DoseRecord, Event, MedicationSchedule
+from db.models import DoseRecord, Event, MedicationSchedule
 from events.publish import event_dict
 from events.topics import medication_topic, staff_topic
+from services.consent import consenting_patients
 
 
 def open_doses(patient_id: str, up_to_id: int) -> list[dict[str, Any]]:
@@ -42,9 +43,7 @@ def late_doses_paged(caregiver_id: str, up_to_id: int) -> list[dict[str, Any]]:
     """The caregiver's pages, up to `up_to_id`, about missed doses they may still confirm late
     for a patient whose consent covering medication is in force, oldest first."""
     with reading() as session:
-        patients = [c.patient_id for c in session.exec(select(Consent).where(
-            Consent.person_id == caregiver_id, col(Consent.revoked_at).is_(None))).all()
-            if "medication" in c.scopes]
+        patients = consenting_patients(session, caregiver_id, "medication")
         missed = session.exec(select(DoseRecord).where(
             col(DoseRecord.patient_id).in_(patients), DoseRecord.outcome == "missed",
             col(DoseRecord.schedule_id).in_(select(MedicationSchedule.id).where(
