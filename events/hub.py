@@ -2,8 +2,9 @@
 
 One tailer per process follows the event log: on PostgreSQL it LISTENs (so
 every API replica hears every event), on SQLite it reads the table by id each
-time the database file changes (events/sqlite_wakeup.py), and on a slow timer. Each
-client subscribes to topics and resumes from the last event id it saw.
+time a commit with events touches its marker file (events/sqlite_wakeup.py),
+and on a slow timer. Each client subscribes to topics and resumes from the
+last event id it saw.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlmodel import col, select
 from db.engine import reading
 from db.models import Event
 from events.publish import event_dict
-from events.sqlite_wakeup import sqlite_path, watch_for_commits
+from events.sqlite_wakeup import commit_marker, watch_for_commits
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -195,9 +196,9 @@ class EventHub:
     async def _poll_sqlite(self) -> None:
         settings = get_settings()
         wake = asyncio.Event()
-        database = sqlite_path(settings.database_url)
-        watcher = (asyncio.create_task(watch_for_commits(database, wake), name="event-wakeup")
-                   if database is not None else None)
+        marker = commit_marker(settings.database_url)
+        watcher = (asyncio.create_task(watch_for_commits(marker, wake), name="event-wakeup")
+                   if marker is not None else None)
         last = await asyncio.to_thread(latest_id)
         try:
             while True:
