@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -105,11 +106,14 @@ def timer_lateness(emergency_ids: set[str], tier_timeout_s: float) -> list[float
 
 
 class Clients:
-    """The WebSocket clients: when each emergency's first page frame arrived, and lost sockets."""
+    """The WebSocket clients: when each emergency's first page frame arrived, how long after
+    its event was written (the page's row, stamped in the worker before its commit), and lost
+    sockets."""
 
     def __init__(self, ws_url: str, people: list[str]) -> None:
         self.ws_url, self.people = ws_url, people
         self.first_frame: dict[str, float] = {}
+        self.event_to_frame: dict[str, float] = {}
         self.lost: list[str] = []
         self.ready = asyncio.Event()
         self._connected = 0
@@ -134,7 +138,11 @@ class Clients:
                 async for raw in ws:
                     frame = json.loads(raw)
                     if frame.get("kind") == "page":
-                        self.first_frame.setdefault(frame["payload"]["subject_id"], time.perf_counter())
+                        subject = frame["payload"]["subject_id"]
+                        if subject not in self.first_frame:
+                            self.first_frame[subject] = time.perf_counter()
+                            self.event_to_frame[subject] = time.time() - datetime.fromisoformat(
+                                frame["created_at"]).timestamp()
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - a lost socket is reported, not hidden
@@ -195,6 +203,7 @@ async def one_rate(args: argparse.Namespace, rate: float, temporal, api: httpx.A
     await asyncio.sleep(args.tier_timeout + 3)  # let every first tier time out
     used = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
     vigil = [clients.first_frame[e] - posted[e] for e in posted if e in clients.first_frame]
+    written = [clients.event_to_frame[e] for e in posted if e in clients.event_to_frame]
     late = await asyncio.to_thread(timer_lateness, set(posted), args.tier_timeout)
     v, b = summary(vigil), summary(bare)
     return {
@@ -204,6 +213,9 @@ async def one_rate(args: argparse.Namespace, rate: float, temporal, api: httpx.A
         "vigil_post_to_first_websocket_frame": v,
         "ratio_p50": round(v["p50_ms"] / b["p50_ms"], 2) if v and b else None,
         "ratio_p99": round(v["p99_ms"] / b["p99_ms"], 2) if v and b else None,
+        # The last leg of the frame: from the page's event row being written (in the worker)
+        # to its frame at the client: commit, the API hearing of it, reading it, sending it.
+        "page_event_written_to_frame": summary(written),
         "escalation_timer_lateness": summary(late),
         "cpu_ms_per_emergency": {name: round(1000 * s / len(posted), 1) for name, s in used.items()},
         # The floor under the Temporal share: the server's CPU for one bare workflow (start,

@@ -213,10 +213,12 @@ async def open_sessions(api: httpx.AsyncClient, count: int, concurrency: int) ->
 
 
 async def bare_rate(client, args: argparse.Namespace,  # type: ignore[no-untyped-def]
-                    workflows: int) -> float:
-    """Signals per second into `workflows` do-nothing workflows, counted by their worker. With
-    as many as there are sessions, each signalled in the sessions' pattern (`--burst` in a row),
-    the yardstick keeps as many workflows open for the server and worker as Vigil does."""
+                    workflows: int, temporal_pid: int) -> tuple[float, dict]:
+    """Signals per second into `workflows` do-nothing workflows, counted by their worker, and the
+    CPU per signal of the Temporal server and of this process (the yardstick's client and
+    worker both). With as many workflows as there are sessions, each signalled in the sessions'
+    pattern (`--burst` in a row), the yardstick keeps as many open for the server and worker as
+    Vigil does."""
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     queue = f"bench-bare-{uuid.uuid4().hex[:6]}"
@@ -246,15 +248,19 @@ async def bare_rate(client, args: argparse.Namespace,  # type: ignore[no-untyped
         async def done() -> int:
             return TAKEN
 
+        pids = {"temporal": temporal_pid, "bench_client_and_worker": os.getpid()}
+        cpu_before = {k: cpu_s(p) for k, p in pids.items()}
         seconds = await push(args.readings, send, done, concurrency=args.concurrency,
                              window=args.window, timeout_s=args.timeout)
+        cpu = {k: round((cpu_s(p) - cpu_before[k]) * 1000 / args.readings, 2)
+               for k, p in pids.items()}
 
         async def end(handle) -> None:  # type: ignore[no-untyped-def]
             async with gate:
                 await handle.terminate()
 
         await asyncio.gather(*(end(h) for h in handles))
-    return args.readings / seconds
+    return args.readings / seconds, cpu
 
 
 async def run(args: argparse.Namespace) -> dict:
@@ -333,8 +339,8 @@ async def run(args: argparse.Namespace) -> dict:
             await prober.aclose()
         cpu_after = {k: cpu_s(p) for k, p in pids.items()}
         memory["after_readings"] = rss_mb(stack.worker.pid)
-        bare = await bare_rate(client, args, args.sessions)
-        bare_few = await bare_rate(client, args, FEW_WORKFLOWS)
+        bare, bare_cpu = await bare_rate(client, args, args.sessions, server.pid)
+        bare_few, _ = await bare_rate(client, args, FEW_WORKFLOWS, server.pid)
 
         def ms_per_reading(a: dict, b: dict) -> dict:
             return {k: round((b[k] - a[k]) * 1000 / args.readings, 2) for k in a}
@@ -357,7 +363,8 @@ async def run(args: argparse.Namespace) -> dict:
                 "sent": alarms_sent, "paged": len(alarm_s),
                 "p50_ms": round(1000 * sorted(alarm_s)[len(alarm_s) // 2]) if alarm_s else None,
                 "max_ms": round(1000 * max(alarm_s)) if alarm_s else None},
-            "cpu_ms_per_reading": {"raw": ms_per_reading(cpu_before, cpu_between),
+            "cpu_ms_per_reading": {"bare": bare_cpu,
+                                   "raw": ms_per_reading(cpu_before, cpu_between),
                                    "api": ms_per_reading(cpu_between, cpu_after)},
             "worker_rss_mb": memory,
             "worker_kb_per_open_session": round(
