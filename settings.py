@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     events_channel: str = Field("vigil_events", description="PostgreSQL NOTIFY channel name")
     events_poll_interval_s: float = Field(
         0.5, gt=0, description="On SQLite, how often an API process re-reads the event table"
-        " when no change to the database file was noticed (a safety net; changes wake it at once)"
+        " when no commit was announced (a safety net: a commit with events touches a marker"
+        " file beside the database, whose notice wakes it at once)"
     )
     activity_threads: int = Field(64, description="Worker threads for blocking activities")
     routine_activity_slots: int = Field(
@@ -63,6 +64,12 @@ class Settings(BaseSettings):
         pattern=r"^(emergency|routine|webhooks)(,(emergency|routine|webhooks)){0,2}$",
         description="Which task queues this worker process polls: run one process with"
         " `emergency` and another with `routine,webhooks` to keep them apart")
+    worker_nice: int = Field(
+        0, ge=0, le=19,
+        description="Niceness this worker process takes when it starts (os.nice). A worker of"
+        " the routine and webhook queues runs at 10 in `vigil up` and docker-compose.yml, so"
+        " when a flood keeps the cores busy the kernel gives them first to the emergency"
+        " worker, the API and Temporal")
     routine_workflow_task_slots: int = Field(
         20, ge=2, description="Routine-queue workflow tasks a worker runs at once (and as many"
         " webhook-queue ones)")

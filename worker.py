@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
@@ -159,6 +160,8 @@ async def _poll(settings: Settings, client: Client, stop: asyncio.Event) -> None
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     get_settings().check_safe_to_serve()
+    if get_settings().worker_nice:
+        os.nice(get_settings().worker_nice)  # routine work yields the cores to pages
     stop = asyncio.Event()
 
     async def serve() -> None:

@@ -102,6 +102,8 @@ async def run(args: argparse.Namespace) -> dict:
         for queues, process in zip(stack.worker_queues or ["all"], stack.workers):
             # the routine worker keeps the name "worker"; the emergency one is named apart
             pids["emergency_worker" if queues == "emergency" else "worker"] = process.pid
+        niceness = {name: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+                    for name, pid in pids.items() if "worker" in name}
         token = mint_token("bench-coordinator", ["coordinator"], 7200)
 
         def api() -> httpx.AsyncClient:
@@ -168,7 +170,8 @@ async def run(args: argparse.Namespace) -> dict:
         return {
             "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
-            "worker_env": worker_env, "split_worker": args.split_worker, "emergency_rate_per_s": args.rate,
+            "worker_env": worker_env, "split_worker": args.split_worker,
+            "worker_niceness": niceness, "emergency_rate_per_s": args.rate,
             "flood": {
                 "seconds": round(flood_s, 1), "sessions": args.sessions,
                 "readings_in_flight": args.concurrency,

@@ -2,8 +2,8 @@
 
 One worker process polls every task queue unless `worker_queues` names a group per process:
 `vigil up` runs emergencies in a process of their own (EMERGENCY_APART), so a flood of routine
-or webhook work shares no worker with a page (docs/PERFORMANCE.md, "Priority under routine
-floods").
+or webhook work shares no worker with a page, and the other worker runs at a lower CPU priority
+(ROUTINE_NICE) (docs/PERFORMANCE.md, "Priority under routine floods").
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ UVICORN_GUARDS = ["--http", "api.http_protocol:HeaderTimeoutH11Protocol",
 ROOT = Path(__file__).resolve().parents[1]
 # VIGIL_WORKER_QUEUES of each worker process in the production shape.
 EMERGENCY_APART = ("emergency", "routine,webhooks")
+# VIGIL_WORKER_NICE of a worker process that polls no emergency queue (also docker-compose.yml).
+ROUTINE_NICE = "10"
 
 
 class Stack:
@@ -78,7 +80,9 @@ class Stack:
             return
         self.workers = [self._spawn([sys.executable, "worker.py"],
                                     f"worker-{queues.replace(',', '-')}",
-                                    {"VIGIL_WORKER_QUEUES": queues})
+                                    {"VIGIL_WORKER_QUEUES": queues,
+                                     "VIGIL_WORKER_NICE": ("0" if "emergency" in queues.split(",")
+                                                           else ROUTINE_NICE)})
                         for queues in self.worker_queues]
 
     def kill_worker(self) -> None:

@@ -1,7 +1,7 @@
 """`vigil up` (what `make up` runs) on a fresh data directory: Temporal, the demo data, the
 workers and the API come up; an emergency raised with the printed demo token is paged; the
-emergency queue is polled by a worker process of its own, which polls nothing else; Ctrl-C
-stops every process it started."""
+emergency queue is polled by a worker process of its own, which polls nothing else, and the
+other worker runs niced; Ctrl-C stops every process it started."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ async def _pollers(client: Client, queue: str) -> set[str]:
         namespace=client.namespace, task_queue=TaskQueue(name=queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
     return {poller.identity for poller in answer.pollers}
+
+
+def _niceness(identity: str) -> int:
+    pid = int(identity.split("@", 1)[0])
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
 async def test_vigil_up_serves_the_demo_and_keeps_emergencies_in_a_worker_of_their_own(
@@ -78,6 +83,9 @@ async def test_vigil_up_serves_the_demo_and_keeps_emergencies_in_a_worker_of_the
         webhooks = await _pollers(client, defaults["webhook_task_queue"].default)
         assert len(emergency) == 1 and routine and webhooks, (emergency, routine, webhooks)
         assert not emergency & (routine | webhooks), "the emergency worker polls nothing else"
+        # A poller's identity is pid@host: the routine worker yields the cores to the other.
+        assert [_niceness(p) for p in emergency] == [0]
+        assert {_niceness(p) for p in routine | webhooks} == {10}
         api_log = next((tmp_path / "var").glob("vigil-api-*.log")).read_text()
         assert "does not verify" not in api_log, "the audit chain verifies on a fresh start"
         assert (tmp_path / "var" / "audit-checkpoints").is_dir(), "checkpoints beside the data"
