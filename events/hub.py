@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # The backlog is read in pages of this many rows, so a client far behind costs bounded memory.
 BACKLOG_PAGE = 500
+# On SQLite, the least time between two reads of the event table while commits keep coming.
+BURST_GAP_S = 0.01
 
 
 def events_after(topics: list[str], after_id: int, limit: int = BACKLOG_PAGE) -> list[dict[str, Any]]:
@@ -210,6 +212,10 @@ class EventHub:
                         self.dispatch(event)
                 except Exception:  # keep tailing through a transient database error
                     log.exception("event poll failed")
+                if wake.is_set():
+                    # More commits came during the read: a burst's are read together, at most
+                    # one read per BURST_GAP_S, while a lone commit is read the moment it lands.
+                    await asyncio.sleep(BURST_GAP_S)
                 try:
                     await asyncio.wait_for(wake.wait(), settings.events_poll_interval_s)
                 except TimeoutError:
