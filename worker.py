@@ -10,7 +10,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import webhook_idle, webhook_wake
@@ -68,6 +68,11 @@ SANDBOX = SandboxedWorkflowRunner(
         "activities.delivery_types", "clinical"
     )
 )
+# The page path runs outside the sandbox: building one for each new emergency cost 16 ms of
+# its first workflow task, a fifth of POST -> first frame (docs/PERFORMANCE.md, "Where a
+# page's time goes"). The sandbox stays the guard where it catches a non-deterministic call:
+# the workflow tests and every replay (audit/replay.py) run emergencies inside it.
+EMERGENCY_RUNNER = UnsandboxedWorkflowRunner()
 # Every open monitoring session stays cached (about 0.2 MB each, docs/PERFORMANCE.md):
 # a workflow pushed out of the cache replays its whole history on its next reading.
 MAX_CACHED_WORKFLOWS = 12_000
@@ -131,7 +136,7 @@ async def _poll(settings: Settings, client: Client, stop: asyncio.Event) -> None
                 client, task_queue=settings.task_queue, workflows=EMERGENCY_WORKFLOWS,
                 activities=activities, activity_executor=urgent,
                 max_concurrent_activities=settings.activity_threads,
-                workflow_runner=SANDBOX, max_cached_workflows=MAX_CACHED_WORKFLOWS),
+                workflow_runner=EMERGENCY_RUNNER, max_cached_workflows=MAX_CACHED_WORKFLOWS),
             "routine": lambda: Worker(
                 client, task_queue=settings.routine_task_queue, workflows=ROUTINE_WORKFLOWS,
                 activities=activities, activity_executor=routine,

@@ -36,7 +36,9 @@ class ReplayOutcome:
 
 def current_replayer(workflows: list[type] | None = None,
                      runner: WorkflowRunner | None = None) -> Replayer:
-    """The worker's own workflows and sandbox, so replay runs exactly what production runs."""
+    """The worker's own workflows, in its sandbox: replay runs the code production runs, and
+    the sandbox catches a non-deterministic call even in the emergency workflow, which the
+    worker runs outside it for speed (worker.EMERGENCY_RUNNER)."""
     from worker import EMERGENCY_WORKFLOWS, ROUTINE_WORKFLOWS, SANDBOX
 
     return Replayer(workflows=workflows or [*EMERGENCY_WORKFLOWS, *ROUTINE_WORKFLOWS],

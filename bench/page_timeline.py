@@ -1,0 +1,175 @@
+"""Where a page's time goes: one emergency at a time, POST to first WebSocket frame, step by step.
+
+Starts its own Temporal dev server and Vigil stack (SQLite, loopback), connects
+the on-call responders as WebSocket clients (bench/emergency_latency.py's seed),
+then posts --count critical emergencies one at a time, --gap seconds apart. For
+each it reads the workflow's history from Temporal and the page's event row, and
+reports the median and worst of each step, all on this machine's one clock:
+
+- post_to_workflow_started: the API's request until Temporal recorded the start;
+- to_first_task_started: the server handing the first workflow task to the worker;
+- first_task (local lookup of tier 1): that task until the worker completed it (it
+  runs the directory lookup as a local activity);
+- to_page_activity_started: the page batch activity scheduled until the worker ran it;
+- to_page_row_written: the activity until the page's event row was stamped;
+- to_frame: that row until its frame reached the responder (commit, the API
+  hearing of it, reading it, sending it).
+
+And beside them, a bare Temporal start-to-activity round trip, each taken just
+before the emergency. It stops by itself.
+
+    .venv/bin/python bench/page_timeline.py --count 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+
+STEPS = ["post_to_workflow_started", "to_first_task_started", "first_task",
+         "to_page_activity_started", "to_page_row_written", "to_frame"]
+
+
+def page_written_at(emergency_id: str) -> float | None:
+    """When the first page event of this emergency was stamped (its row's created_at)."""
+    from sqlmodel import col, select
+
+    from db.engine import reading
+    from db.models import Event, as_utc
+
+    with reading() as session:
+        rows = session.exec(select(Event).where(col(Event.kind) == "page")
+                            .order_by(col(Event.id))).all()
+        for row in rows:
+            if row.payload.get("subject_id") == emergency_id:
+                return as_utc(row.created_at).timestamp()  # type: ignore[arg-type]
+    return None
+
+
+async def history_times(client, workflow_id: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Server times of the first start, first task and first page batch activity."""
+    times: dict[str, float] = {}
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    scheduled_batches: set[int] = set()
+    for event in history.events:
+        at = event.event_time.ToDatetime().timestamp()
+        kind = event.WhichOneof("attributes")
+        if kind == "workflow_execution_started_event_attributes":
+            times.setdefault("started", at)
+        elif kind == "workflow_task_started_event_attributes":
+            times.setdefault("task_started", at)
+        elif kind == "workflow_task_completed_event_attributes":
+            times.setdefault("task_completed", at)
+        elif kind == "activity_task_scheduled_event_attributes":
+            if event.activity_task_scheduled_event_attributes.activity_type.name == "deliver_batch":
+                scheduled_batches.add(event.event_id)
+                times.setdefault("batch_scheduled", at)
+        elif kind == "activity_task_started_event_attributes":
+            if event.activity_task_started_event_attributes.scheduled_event_id in scheduled_batches:
+                times.setdefault("batch_started", at)
+    return times
+
+
+async def run(args: argparse.Namespace) -> dict:
+    from temporalio.client import Client
+
+    from api.auth import mint_token
+    from bench.bare_temporal import bare_round_trips
+    from bench.bench_temporal import fresh_temporal
+    from bench.emergency_latency import Clients, seed
+    from cli.stack import Stack
+    from db.migrate import upgrade
+
+    data, port, server = fresh_temporal()
+    stack = None
+    try:
+        upgrade()
+        seed(args.responders, 0, 600)
+        temporal = await Client.connect(f"127.0.0.1:{port}")
+        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
+                      temporal_address=f"127.0.0.1:{port}", logs=data, name="bench").start()
+        clients = Clients(stack.ws_url(), [f"r-{i}" for i in range(args.responders)])
+        clients.start()
+        await asyncio.wait_for(clients.ready.wait(), 60)
+        token = mint_token("bench-admin", ["admin"], 3600)
+        steps: dict[str, list[float]] = {name: [] for name in STEPS}
+        totals, bare = [], []
+        async with httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=30,
+                                     headers={"Authorization": f"Bearer {token}"}) as api:
+            for i in range(args.count + args.warmup):
+                await asyncio.sleep(args.gap)
+                bare_s = (await bare_round_trips(temporal, rate=1, count=1))[0]
+                await asyncio.sleep(args.gap)
+                body = {"idempotency_key": f"timeline-{i}-{time.time_ns()}", "type": "cardiac_arrest",
+                        "severity": "critical", "patient_id": f"p-{i}",
+                        "location": {"facility_id": "bench", "department": "ED",
+                                     "latitude": 3.0, "longitude": 101.0}}
+                posted_wall, posted = time.time(), time.perf_counter()
+                response = await api.post("/emergencies", json=body)
+                response.raise_for_status()
+                eid = response.json()["id"]
+                while eid not in clients.first_frame:
+                    await asyncio.sleep(0.005)
+                framed = clients.first_frame[eid] - posted + posted_wall
+                if i < args.warmup:
+                    continue
+                # The server writes an activity's start into history when the activity ends
+                # (with the time it started), so wait for the batch to finish.
+                times = await history_times(temporal, eid)
+                while "batch_started" not in times:
+                    await asyncio.sleep(0.1)
+                    times = await history_times(temporal, eid)
+                written = await asyncio.to_thread(page_written_at, eid)
+                marks = [posted_wall, times["started"], times["task_started"],
+                         times["task_completed"], times["batch_started"], written, framed]
+                # (the batch's scheduling is in the first task's completion: no step of its own)
+                for name, a, b in zip(STEPS, marks[:-1], marks[1:], strict=True):
+                    steps[name].append(b - a)
+                totals.append(framed - posted_wall)
+                bare.append(bare_s)
+        clients.stop()
+
+        def ms(values: list[float]) -> dict[str, float]:
+            return {"p50_ms": round(1000 * statistics.median(values), 1),
+                    "max_ms": round(1000 * max(values), 1)}
+
+        return {
+            "emergencies": len(totals), "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+            "bare_temporal_start_to_activity": ms(bare),
+            "post_to_frame": ms(totals),
+            "steps": {name: ms(values) for name, values in steps.items()},
+            "steps_p50_sum_ms": round(sum(1000 * statistics.median(v) for v in steps.values()), 1),
+        }
+    finally:
+        if stack:
+            stack.stop()
+        server.terminate()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=20, help="emergencies timed")
+    parser.add_argument("--warmup", type=int, default=3, help="emergencies posted first, untimed")
+    parser.add_argument("--responders", type=int, default=5)
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds of quiet between steps")
+    args = parser.parse_args()
+    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
+    os.environ.setdefault("VIGIL_DATABASE_URL",
+                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
+    print(json.dumps(asyncio.run(run(args)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
