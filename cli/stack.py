@@ -31,6 +31,10 @@ EMERGENCY_APART = ("emergency", "routine,webhooks")
 ROUTINE_NICE = "10"
 
 
+class ExitedEarly(TimeoutError):
+    """An API process ended before it answered /readyz."""
+
+
 class Stack:
     def __init__(self, *, database_url: str, temporal_address: str, logs: Path, name: str,
                  api_count: int = 1, api_ports: list[int] | None = None,
@@ -48,6 +52,7 @@ class Stack:
         }
         self.logs, self.name = logs, name
         self.api_ports = api_ports or [free_port() for _ in range(api_count)]
+        self._ports_chosen_here = api_ports is None  # so another may be chosen (see start)
         self.apis: list[subprocess.Popen[bytes]] = []
         self.worker_queues = worker_queues
         self.workers: list[subprocess.Popen[bytes]] = []
@@ -103,7 +108,7 @@ class Stack:
         else:
             self.apis.append(process)
         if wait:
-            self._wait_ready(self.url(index))
+            self._wait_ready(self.url(index), process)
 
     def kill_api(self, index: int = 0) -> None:
         """SIGKILL an API process: requests in flight are cut off."""
@@ -115,12 +120,27 @@ class Stack:
         for index in range(len(self.api_ports)):
             self.start_api(index, wait=False)
         for index in range(len(self.api_ports)):
-            self._wait_ready(self.url(index))
+            for attempt in range(1, 4):
+                try:
+                    self._wait_ready(self.url(index), self.apis[index])
+                    break
+                except ExitedEarly:
+                    # A free port can be taken by another process before the API binds it
+                    # (uvicorn then exits: "address already in use"); a port chosen here
+                    # is exchanged for another. An API that exits for any other reason
+                    # exits again and is reported the third time.
+                    if not self._ports_chosen_here or attempt == 3:
+                        raise
+                    self.api_ports[index] = free_port()
+                    self.start_api(index, wait=False)
         return self
 
-    def _wait_ready(self, base: str, timeout_s: float = 60) -> None:
+    def _wait_ready(self, base: str, process: subprocess.Popen[bytes] | None = None,
+                    timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise ExitedEarly(f"{base} exited with {process.returncode}; see {self.logs}")
             try:
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                     return
