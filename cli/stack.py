@@ -116,6 +116,14 @@ class Stack:
         self.apis[index].wait()
 
     def start(self) -> Stack:
+        """Start the worker(s) and the API processes; if one never gets ready, stop them all."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # a stack that failed to start leaves no process behind
+            raise
+
+    def _start(self) -> Stack:
         self.start_worker()
         for index in range(len(self.api_ports)):
             self.start_api(index, wait=False)

@@ -1,4 +1,5 @@
-"""A stack whose API port is taken before the API binds it starts on another port.
+"""A stack whose API port is taken before the API binds it starts on another port; one that
+cannot start stops what it started.
 
 `free_port` hands out a port nobody holds at that moment; another process (an
 outgoing connection's ephemeral port, another test's server) can take it before
@@ -48,5 +49,7 @@ def test_a_port_the_caller_named_is_not_exchanged(temporal_address: str, sqlite_
         try:
             with pytest.raises(ExitedEarly):
                 stack.start()
+            # and a stack that failed to start leaves no process behind
+            assert stack.workers and all(p.poll() is not None for p in stack.workers)
         finally:
             stack.stop()
