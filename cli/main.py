@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from cli import audit_commands
@@ -70,11 +69,7 @@ Demo tokens (valid 12 h):
   auditor   {mint_token('auditor-ng', ['auditor'], 43200)}
 
 Press Ctrl-C to stop everything.""", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        while all(p.poll() is None for p in [*children, *stack.apis, *stack.workers]):
-            time.sleep(0.5)
-        print("a Vigil process exited; stopping the rest", file=sys.stderr)
-        return 1
+        return _until_stopped([*children, *stack.apis, *stack.workers])
     except KeyboardInterrupt:
         return 0
     finally:
@@ -87,6 +82,26 @@ Press Ctrl-C to stop everything.""", flush=True)
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _until_stopped(processes: list[subprocess.Popen[bytes]]) -> int:
+    """Wait for Ctrl-C or SIGTERM (0), or for one of `processes` to exit by itself (1).
+
+    Ctrl-C in a terminal reaches the whole process group, so the children stop too. The
+    signals are blocked here and taken with sigtimedwait, never as an exception at some
+    bytecode: a child that ended on the same Ctrl-C finds it already pending (the kernel
+    marks every member of the group before any of them can finish exiting), and is not
+    mistaken for a crash. Blocked only now, after every child has started with its own.
+    """
+    stops = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    while signal.sigtimedwait(stops, 0.5) is None:
+        if any(p.poll() is not None for p in processes):
+            if signal.sigpending() & stops:
+                return 0
+            print("a Vigil process exited; stopping the rest", file=sys.stderr)
+            return 1
+    return 0
 
 
 def _token(args: argparse.Namespace) -> int:
