@@ -1,9 +1,14 @@
-"""Each benchmark's own Temporal dev server, persisting to a fresh folder of its own."""
+"""Each benchmark's own Temporal dev server and database, in fresh folders of their own."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import os
 import subprocess
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from cli.temporal_server import free_port, start_dev_server
@@ -16,3 +21,13 @@ def fresh_temporal() -> tuple[Path, int, subprocess.Popen]:  # type: ignore[type
     server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
                               log_file=data / "temporal.log", headless=True)
     return data, port, server
+
+
+def run_on_own_database(run: Callable[[argparse.Namespace], Awaitable[dict]],
+                        args: argparse.Namespace) -> None:
+    """Run a benchmark on the development secret and a SQLite file of its own (unless
+    VIGIL_DATABASE_URL names a database), and print what it measured as JSON."""
+    os.environ.setdefault("VIGIL_DEV_MODE", "1")
+    os.environ.setdefault("VIGIL_DATABASE_URL",
+                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
+    print(json.dumps(asyncio.run(run(args)), indent=2))

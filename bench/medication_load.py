@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -187,10 +185,9 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.burst <= args.schedules:
         parser.error("--burst must be between 1 and --schedules")
-    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
-    os.environ.setdefault("VIGIL_DATABASE_URL",
-                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
-    print(json.dumps(asyncio.run(run(args)), indent=2))
+    from bench.bench_temporal import run_on_own_database
+
+    run_on_own_database(run, args)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -388,10 +387,9 @@ def main() -> None:
     parser.add_argument("--alarm-every", type=float, default=2.0, help="seconds between them")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the rest")
     args = parser.parse_args()
-    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
-    os.environ.setdefault("VIGIL_DATABASE_URL",
-                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
-    print(json.dumps(asyncio.run(run(args)), indent=2))
+    from bench.bench_temporal import run_on_own_database
+
+    run_on_own_database(run, args)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -165,10 +163,9 @@ def main() -> None:
     parser.add_argument("--responders", type=int, default=5)
     parser.add_argument("--gap", type=float, default=0.5, help="seconds of quiet between steps")
     args = parser.parse_args()
-    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
-    os.environ.setdefault("VIGIL_DATABASE_URL",
-                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
-    print(json.dumps(asyncio.run(run(args)), indent=2))
+    from bench.bench_temporal import run_on_own_database
+
+    run_on_own_database(run, args)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -217,10 +215,9 @@ def main() -> None:
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the stack (compare settings)")
     args = parser.parse_args()
-    os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
-    os.environ.setdefault("VIGIL_DATABASE_URL",
-                          f"sqlite:///{tempfile.mkdtemp(prefix='vigil-bench-db-')}/vigil.db")
-    print(json.dumps(asyncio.run(run(args)), indent=2))
+    from bench.bench_temporal import run_on_own_database
+
+    run_on_own_database(run, args)
 
 
 if __name__ == "__main__":
