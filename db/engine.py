@@ -76,6 +76,10 @@ def reading() -> Iterator[Session]:
         yield session
 
 
+# How long a routine writer stands aside for urgent ones before it takes every other turn.
+ROUTINE_PATIENCE_S = 0.5
+
+
 class WriterTurns:
     """One SQLite writer at a time in this process, and urgent writers first.
 
@@ -84,13 +88,21 @@ class WriterTurns:
     keeps them from sleeping past each other. A thread marked `yield_writes`
     (the worker's routine threads: reminders, readings) takes its turn only
     when no other writer is waiting, so a flood of routine writes never queues
-    ahead of an emergency's.
+    ahead of an emergency's. But a routine write is clinical work too (a dose
+    confirmed, a reading stored), so one that has stood aside for `patience_s`
+    stops yielding: from then on urgent and overdue routine writers alternate,
+    and an urgent writer waits at most one routine write. Without that, urgent
+    writers arriving back to back (many emergencies escalating at once) could
+    hold a routine write back for as long as they kept coming.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, patience_s: float = ROUTINE_PATIENCE_S) -> None:
         self._turn = threading.Condition()
+        self._patience_s = patience_s
         self._busy = False
         self._urgent_waiting = 0
+        self._overdue_waiting = 0
+        self._routine_went_last = False
 
     @property
     def waiting(self) -> int:
@@ -101,11 +113,13 @@ class WriterTurns:
     def turn(self, *, yielding: bool) -> Iterator[None]:
         with self._turn:
             if yielding:
-                self._turn.wait_for(lambda: not self._busy and not self._urgent_waiting)
+                self._wait_as_routine()
             else:
                 self._urgent_waiting += 1
-                self._turn.wait_for(lambda: not self._busy)
+                self._turn.wait_for(lambda: not self._busy and not (
+                    self._overdue_waiting and not self._routine_went_last))
                 self._urgent_waiting -= 1
+            self._routine_went_last = yielding
             self._busy = True
         try:
             yield
@@ -113,6 +127,18 @@ class WriterTurns:
             with self._turn:
                 self._busy = False
                 self._turn.notify_all()
+
+    def _wait_as_routine(self) -> None:
+        """Stand aside while urgent writers wait, for `patience_s`; then every other turn."""
+        if self._turn.wait_for(lambda: not self._busy and not self._urgent_waiting,
+                               timeout=self._patience_s):
+            return
+        self._overdue_waiting += 1
+        try:
+            self._turn.wait_for(lambda: not self._busy and (
+                not self._urgent_waiting or not self._routine_went_last))
+        finally:
+            self._overdue_waiting -= 1
 
 
 _sqlite_writer = WriterTurns()

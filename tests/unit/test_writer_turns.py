@@ -45,3 +45,37 @@ def test_writers_never_overlap() -> None:
     for thread in threads:
         thread.join(30)
     assert len(overlaps) == 300 and not any(overlaps)
+
+
+def test_a_routine_writer_past_its_patience_gets_a_turn_while_urgent_writers_keep_coming() -> None:
+    turns = WriterTurns(patience_s=0.05)
+    routine_done = threading.Event()
+    urgent_waiting_at_routine_turn: list[int] = []
+    urgent_turns_before_routine = [0]
+
+    def urgent() -> None:  # back to back, so an urgent writer is always waiting
+        deadline = time.monotonic() + 10
+        while not routine_done.is_set() and time.monotonic() < deadline:
+            with turns.turn(yielding=False):
+                if not routine_done.is_set():
+                    urgent_turns_before_routine[0] += 1
+                time.sleep(0.002)
+
+    def routine() -> None:
+        with turns.turn(yielding=True):
+            urgent_waiting_at_routine_turn.append(turns.waiting)
+        routine_done.set()
+
+    urgents = [threading.Thread(target=urgent) for _ in range(3)]
+    for thread in urgents:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while urgent_turns_before_routine[0] < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)  # until the urgent stream is flowing
+    waiter = threading.Thread(target=routine)
+    waiter.start()
+    waiter.join(15)
+    for thread in urgents:
+        thread.join(15)
+    # It went in while urgent writers were still queued: it did not wait for the stream to end.
+    assert urgent_waiting_at_routine_turn and urgent_waiting_at_routine_turn[0] > 0
