@@ -20,7 +20,7 @@ from activities.schedules import load_schedule
 from clinical.oncall import who_is_on_call
 from db.engine import reading
 from db.models import Facility, OnCallSchedule, Staff, utcnow
-from workflows.emergency_types import Target
+from workflows.emergency_types import EmergencyInput, Target
 
 _EARTH_RADIUS_M = 6_371_000.0
 
@@ -32,6 +32,15 @@ class TargetQuery:
     specialisations: list[str] = field(default_factory=list)
     latitude: float | None = None
     longitude: float | None = None
+
+
+def tier_query(emergency: EmergencyInput, selector: str) -> TargetQuery:
+    """The lookup of a tier's people for an emergency: its facility, the specialisations it
+    needs, and where it is (nearest first)."""
+    return TargetQuery(selector=selector, facility_id=emergency.facility_id,
+                       specialisations=emergency.required_specialisations,
+                       latitude=emergency.location.get("latitude"),
+                       longitude=emergency.location.get("longitude"))
 
 
 def on_duty_query(facility_id: str) -> TargetQuery:

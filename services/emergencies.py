@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from activities.directory import find_targets, tier_query
 from activities.emergency_plans import (
     EMERGENCY_ID_PREFIX,
     short_code,
@@ -62,7 +63,7 @@ def _input_for(body: EmergencyCreate, key: str, user: Principal) -> EmergencyInp
                          {"field": "location.facility_id"})
     location: dict[str, Any] = body.location.model_dump()
     location["facility_name"] = facility.name
-    return EmergencyInput(
+    data = EmergencyInput(
         emergency_id=workflow_id_for(key), idempotency_key=key, type=body.type,
         type_detail=body.type_detail, severity=body.severity, patient_id=body.patient_id,
         facility_id=facility.id, location=location, short_code=short_code(),
@@ -70,6 +71,10 @@ def _input_for(body: EmergencyCreate, key: str, user: Principal) -> EmergencyInp
         required_specialisations=body.required_specialisations,
         vitals=body.vitals.model_dump(exclude_none=True) if body.vitals else None,
     )
+    # Tier 1's people, looked up now: the workflow then pages them in its first task.
+    tiers = data.policy.tiers
+    data.first_tier_targets = find_targets(tier_query(data, tiers[0].targets)) if tiers else None
+    return data
 
 
 def _same_emergency(row: Emergency, body: EmergencyCreate, key: str) -> Emergency:

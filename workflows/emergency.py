@@ -31,7 +31,7 @@ from workflows.policy import CHANNELS
 
 with workflow.unsafe.imports_passed_through():
     from activities.calls import CallActivities, EndCallsRequest
-    from activities.directory import DirectoryActivities, TargetQuery
+    from activities.directory import DirectoryActivities, tier_query
     from activities.emergency_records import EmergencyRecordActivities, StateChange
 
 NOTICE_CHANNELS = ["websocket", "push"]
@@ -91,7 +91,7 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
             # Read the clock before the lookup: after a local activity in the same workflow
             # task the clock a replay sees is not the one the first run saw.
             paged_at = workflow.now().timestamp()
-            s.targets = await self._find(tier.targets)
+            s.targets = await self._find_tier(tier.targets)
             if s.status != "active" or self._changes:
                 return  # acknowledged (or otherwise commanded) while we looked people up
             s.tier_started_at, s.steps_sent = paged_at, 0
@@ -177,15 +177,18 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
                                                  "targets": [t.staff_id for t in targets]})
 
     async def _find(self, selector: str) -> list[Target]:
-        data = self._input
         return await workflow.execute_local_activity_method(
-            DirectoryActivities.resolve_targets,
-            TargetQuery(selector=selector, facility_id=data.facility_id,
-                        specialisations=data.required_specialisations,
-                        latitude=data.location.get("latitude"),
-                        longitude=data.location.get("longitude")),
+            DirectoryActivities.resolve_targets, tier_query(self._input, selector),
             start_to_close_timeout=timedelta(seconds=10),
         )
+
+    async def _find_tier(self, selector: str) -> list[Target]:
+        """Who the tier pages: for the very first tier, whom the API found as it started the
+        emergency (in the input, so in the history), saving the first page a lookup."""
+        s, found = self._state, self._input.first_tier_targets
+        if found is not None and (s.round, s.tier) == (0, 0) and self._input.carried is None:
+            return found
+        return await self._find(selector)
 
     # --- side effects of accepted commands ---------------------------------------
 
@@ -303,5 +306,5 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
         return workflow.patched("recheck-before-continue-as-new")
 
     def _next_run_input(self) -> EmergencyInput:
-        return replace(self._input, carried=self._state,
+        return replace(self._input, carried=self._state, first_tier_targets=None,
                        carried_attempts=self._pager.open_attempts())

@@ -56,6 +56,9 @@ class EmergencyInput:
     type_detail: str | None = None
     required_specialisations: list[str] = field(default_factory=list)
     vitals: dict[str, Any] | None = None
+    # Tier 1's people as the API looked them up when it started the emergency (None: the
+    # workflow looks them up itself, as runs started before this field did).
+    first_tier_targets: list[Target] | None = None
     carried: EmergencyState | None = None  # set when the workflow continues as new
     carried_attempts: list[OpenAttempt] = field(default_factory=list)  # and its open pages
     # Continue as new past this many history events (Temporal warns at 10,240), or

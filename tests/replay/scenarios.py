@@ -379,4 +379,8 @@ SCENARIOS: dict[str, Scenario] = {
     # with the old code and stand-in activities) keeps the old path, where a wake that landed
     # during an empty read was dropped and the workflow waited on its poll timer.
     "webhook_endpoint_woken": webhook_endpoint_delivered,
+    # Recorded again once the API looked tier 1 up as it started the emergency
+    # (EmergencyInput.first_tier_targets): the first task pages with no local lookup; the
+    # histories above keep the lookup in the first task.
+    "emergency_exhausted_tier_1_from_the_api": emergency_exhausted,
 }

@@ -33,6 +33,7 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[DeliveryRequest] = []
         self.changes: list[StateChange] = []
+        self.lookups: list[str] = []  # each directory lookup's selector, in order
         self.hold_deliveries = asyncio.Event()
         self.hold_deliveries.set()  # deliveries return at once unless a test clears this
 
@@ -46,6 +47,7 @@ class Recorder:
 
         @activity.defn(name="resolve_targets")
         async def resolve_targets(query: TargetQuery) -> list[Target]:
+            self.lookups.append(query.selector)
             person = PEOPLE.get(query.selector, "admin-c")
             return [Target(person, person, "provider", "emergency", 1.0)]
 
@@ -119,6 +121,28 @@ async def test_a_step_on_time_is_not_marked_late(time_env: WorkflowEnvironment) 
     steps = [c.detail for c in recorder.recorded("tier_paged")]
     assert [s["channels"] for s in steps[:2]] == [["websocket"], ["sms"]]
     assert not any(s.get("late") for s in steps)
+
+
+async def test_tier_1_found_by_the_api_is_paged_without_a_lookup_and_later_tiers_are_looked_up(
+        time_env: WorkflowEnvironment) -> None:
+    """The API looked up tier 1 as it started the emergency (first_tier_targets): the workflow
+    pages those people in its first task. Tier 2, and tier 1 again on the repeat round, are
+    looked up when they are due, as ever."""
+    recorder, queue = Recorder(), f"q-{uuid.uuid4().hex[:8]}"
+    found = Target("found-by-api", "Found By API", "provider", "emergency", 1.0)
+    data = emergency_input([ChannelStep("websocket")],
+                           [TierSpec("first", "responders", 2), TierSpec("second", "charge_nurse", 2)],
+                           repeat_count=1, first_tier_targets=[found])
+    async with worker(time_env, recorder, queue):
+        handle = await time_env.client.start_workflow(
+            EmergencyEscalationWorkflow.run, data, id=data.emergency_id, task_queue=queue)
+        await until(lambda: len(recorder.pages("nurse-b")) == 2, "both rounds of tier 2 paged")
+        await handle.terminate("test over")
+    assert recorder.pages("found-by-api") == ["websocket"]
+    assert recorder.pages("dr-a") == ["websocket"], "the repeat round looks tier 1 up afresh"
+    assert recorder.lookups[:3] == ["charge_nurse", "responders", "charge_nurse"]
+    first = recorder.recorded("tier_paged")[0].detail
+    assert first["targets"] == ["found-by-api"]
 
 
 async def _history_has_settled_after(handle: WorkflowHandle, activity_completions: int) -> None:
