@@ -4,8 +4,10 @@ On call means on call by a schedule now: anyone a schedule's layer or override
 names is on call exactly when the rota says so (clinical/oncall.py), whatever
 their `on_call` flag. The flag still decides for staff no schedule names.
 A tier naming `schedule:<id>` pages whoever that schedule has on call at the
-moment the tier is paged. This runs as a local activity, so the answer is
-recorded in the workflow's history and a replay never asks the rota again.
+moment the tier is paged. Tier 1 is looked up by the API as it starts the
+emergency (the answer travels in the workflow's input); later tiers by a local
+activity. Either way the answer is in the workflow's history, and a replay
+never asks the rota again.
 """
 
 from __future__ import annotations
