@@ -7,8 +7,6 @@ schedule's rule): a library update that moves a prayer by a minute cannot
 change a plan a workflow already acted on.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta

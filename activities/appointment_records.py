@@ -5,8 +5,6 @@ own topic and on its facility's board topic, and the audit entry commit
 together or not at all.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any

@@ -6,8 +6,6 @@ running at worst. The acknowledger's own call is left alone: it is saying
 "acknowledged, goodbye" and hangs up by itself.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from sqlmodel import col, select

@@ -1,7 +1,5 @@
 """What the delivery activities take and return: plain data that workflows carry too."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -10,8 +10,6 @@ activity. Either way the answer is in the workflow's history, and a replay
 never asks the rota again.
 """
 
-from __future__ import annotations
-
 import math
 from dataclasses import dataclass, field
 

@@ -1,7 +1,5 @@
 """Record what an emergency workflow decided: projection row, live events, audit entry."""
 
-from __future__ import annotations
-
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any

@@ -13,8 +13,6 @@ Both read the patient through `CareDirectory`: in the worker the tables
 A patient the directory does not know is planned from the schedule's snapshot.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Protocol

@@ -1,7 +1,5 @@
 """Record what a medication schedule decided: projection row, dose row, live event, audit entry."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime

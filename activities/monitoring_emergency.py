@@ -5,8 +5,6 @@ policy for its severity is snapshotted into its input, its id comes from its
 idempotency key, and it gets a short code no open emergency is using.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from sqlmodel import select

@@ -1,7 +1,5 @@
 """Record what a monitoring session decided: stored readings, projection row, live events, audit."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone

@@ -6,8 +6,6 @@ The API keeps the LiveSocket rows (services/presence.py); a row not refreshed wi
 STALE_AFTER was left by an API process that died and counts for nothing.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import timedelta
 

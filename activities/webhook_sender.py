@@ -11,8 +11,6 @@ meantime is checked again, a changed secret decrypted, and a disabled
 endpoint gets no further request.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone

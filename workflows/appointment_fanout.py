@@ -14,8 +14,6 @@ WebSocket open: the workflow asks an activity). An update type can raise the
 appointment's urgency, never lower it.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from workflows.appointment_types import URGENCIES

@@ -1,7 +1,5 @@
 """Inputs, state and messages of AppointmentWorkflow: one dataclass each, and the update vocabulary."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,33 +23,6 @@ REPLY_CHANNELS = ("sms", "app", "email")
 
 DEFAULT_REMINDER_OFFSETS_S = [24 * 3600.0, 2 * 3600.0]
 DEFAULT_NO_SHOW_GRACE_S = 15 * 60.0
-
-
-@dataclass
-class AppointmentInput:
-    appointment_id: str
-    patient_id: str
-    provider_id: str
-    facility_id: str
-    starts_at: datetime  # aware; stored and compared in UTC
-    ends_at: datetime
-    time_zone: str  # the patient's IANA zone: reminders and quiet hours are in their local time
-    created_by: str
-    facility_name: str = ""
-    department: str = ""
-    room: str = ""
-    care_team: list[str] = field(default_factory=list)
-    coordinators: list[str] = field(default_factory=list)  # the clinic's, told of no-shows
-    urgency: str = "normal"  # one of URGENCIES
-    emergency: bool = False  # an emergency appointment: care team paged, pages on every channel
-    reminder_offsets_s: list[float] = field(default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS_S))
-    language: str = "en"
-    no_show_grace_s: float = DEFAULT_NO_SHOW_GRACE_S
-    status: str = "scheduled"  # created (proposed) or scheduled (booked)
-    emergency_task_queue: str = ""  # where an emergency appointment's pages go (see the workflow)
-    carried: AppointmentState | None = None  # set when the workflow continues as new
-    carried_attempts: list[OpenAttempt] = field(default_factory=list)
-    history_limit: int = 8_000
 
 
 @dataclass
@@ -81,6 +52,33 @@ class AppointmentState:
     checked_in_at: datetime | None = None
     history: list[str] = field(default_factory=list)  # update types accepted, oldest first
     patient_answer: str = ""  # confirm or reschedule: the patient's latest answer to a reminder
+
+
+@dataclass
+class AppointmentInput:
+    appointment_id: str
+    patient_id: str
+    provider_id: str
+    facility_id: str
+    starts_at: datetime  # aware; stored and compared in UTC
+    ends_at: datetime
+    time_zone: str  # the patient's IANA zone: reminders and quiet hours are in their local time
+    created_by: str
+    facility_name: str = ""
+    department: str = ""
+    room: str = ""
+    care_team: list[str] = field(default_factory=list)
+    coordinators: list[str] = field(default_factory=list)  # the clinic's, told of no-shows
+    urgency: str = "normal"  # one of URGENCIES
+    emergency: bool = False  # an emergency appointment: care team paged, pages on every channel
+    reminder_offsets_s: list[float] = field(default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS_S))
+    language: str = "en"
+    no_show_grace_s: float = DEFAULT_NO_SHOW_GRACE_S
+    status: str = "scheduled"  # created (proposed) or scheduled (booked)
+    emergency_task_queue: str = ""  # where an emergency appointment's pages go (see the workflow)
+    carried: AppointmentState | None = None  # set when the workflow continues as new
+    carried_attempts: list[OpenAttempt] = field(default_factory=list)
+    history_limit: int = 8_000
 
 
 @dataclass

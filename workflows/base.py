@@ -13,8 +13,6 @@ A workflow subclasses `PagingWorkflow`, calls `_init_paging` in its `__init__`
 and implements the hooks at the bottom.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any

@@ -1,7 +1,5 @@
 """Inputs, state and messages of EmergencyEscalationWorkflow: one dataclass each."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any
 

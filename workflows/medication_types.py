@@ -1,7 +1,5 @@
 """Inputs, state and messages of MedicationScheduleWorkflow: one dataclass each."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

@@ -4,8 +4,6 @@ Everything here is plain data (standard library and `clinical` dataclasses),
 so it passes through Temporal's sandbox and its payloads as JSON.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

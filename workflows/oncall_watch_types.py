@@ -1,7 +1,5 @@
 """Inputs, messages and answers of OnCallWatchWorkflow: one dataclass each."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +21,7 @@ class Window:
     starts_at: datetime
     ends_at: datetime | None = None
 
-    def overlaps(self, other: Window) -> bool:
+    def overlaps(self, other: "Window") -> bool:
         return ((other.ends_at is None or self.starts_at < other.ends_at)
                 and (self.ends_at is None or other.starts_at < self.ends_at))
 

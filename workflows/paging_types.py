@@ -1,7 +1,5 @@
 """What a workflow's pager hears and remembers: late failures, and pages that may still fail."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 

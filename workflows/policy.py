@@ -4,8 +4,6 @@ Snapshotting at start means a later edit to the stored policy never rewrites
 an escalation already under way.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 CHANNELS = ("websocket", "push", "sms", "voice", "email")

@@ -1,7 +1,5 @@
 """Inputs, messages and the backoff rule of WebhookDeliveryWorkflow: one dataclass each."""
 
-from __future__ import annotations
-
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
