@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.delivery_records import record_attempt
+from activities.delivery_records import AttemptChange, record_attempts
 from activities.delivery_types import (
     RETRYING,
     DeliveryBatch,
@@ -42,7 +42,6 @@ from channels.base import (
     ChannelAdapter,
     ChannelError,
     OutboundMessage,
-    PermanentChannelError,
     Recipient,
     SendResult,
     TransientChannelError,
@@ -83,14 +82,14 @@ class DeliveryActivities:
         results: dict[str, DeliveryResult] = {}
         calls: list[Call] = []
         with writing() as session:
-            # Every attempt and person of the batch in a few queries, not one (and a flush of
-            # everything written so far) per message. `attempts` holds the new ones too: the
-            # session only keeps a weak hold on what it has flushed, and `_close` finds them
-            # there instead of reading them back.
+            # Every attempt and person of the batch in a few queries, not one per message.
+            # `attempts` holds the new ones too (written when the transaction commits, with
+            # how they ended): `_write_locally` finds them there.
             attempts = {attempt.id: attempt for attempt in session.exec(
                 select(DeliveryAttempt).where(
                     col(DeliveryAttempt.id).in_([r.attempt_id for r in requests]))).all()}
             recipients = recipients_for(session, {r.recipient_id for r in requests})
+            local: list[tuple[DeliveryRequest, LocalChannel, Recipient]] = []
             for request in requests:
                 adapter = self.channels[request.channel]
                 begun = self._open(session, request, attempts,
@@ -98,10 +97,10 @@ class DeliveryActivities:
                 if isinstance(begun, DeliveryResult):
                     results[request.attempt_id] = begun
                 elif isinstance(adapter, LocalChannel):
-                    results[request.attempt_id] = self._write_locally(session, request, adapter,
-                                                                      begun)
+                    local.append((request, adapter, begun))
                 else:
                     calls.append((request, begun))
+            results.update(self._write_locally(session, local, attempts))
         if changes:
             # A transaction of their own, so the pages above reach people first. A retry
             # (a try cut short after this commit) writes them again, as a retried
@@ -112,12 +111,11 @@ class DeliveryActivities:
         broken: list[Exception] = []
         for answered in self._call_providers(calls):
             with writing() as session:
-                for (request, recipient), answer in answered:
-                    if isinstance(answer, ChannelError | SendResult):
-                        results[request.attempt_id] = self._record_answer(session, request,
-                                                                          recipient, answer)
-                    else:
-                        broken.append(answer)  # its attempt stays open for the retry
+                recorded = [(call, answer) for call, answer in answered
+                            if isinstance(answer, ChannelError | SendResult)]
+                broken.extend(answer for _, answer in answered  # their attempts stay open
+                              if not isinstance(answer, ChannelError | SendResult))
+                results.update(self._record_answers(session, recorded))
         if broken:  # (only once every other answer is on record, so none is sent again)
             raise broken[0]
         return [results[request.attempt_id] for request in requests]
@@ -145,14 +143,22 @@ class DeliveryActivities:
                                   attempt.outcome, None, attempt.error)
         return recipient
 
-    def _write_locally(self, session: Session, request: DeliveryRequest, adapter: LocalChannel,
-                       recipient: Recipient) -> DeliveryResult:
-        """A channel that only writes to our own database: sent in the attempt's transaction."""
-        try:
-            sent = adapter.write(session, self._message(request, recipient))
-        except PermanentChannelError as error:
-            return self._close(session, request, outcome="failed", error=str(error))
-        return self._close(session, request, outcome=sent.status, sent=sent)
+    def _write_locally(self, session: Session,
+                       messages: list[tuple[DeliveryRequest, LocalChannel, Recipient]],
+                       attempts: dict[str, DeliveryAttempt]) -> dict[str, DeliveryResult]:
+        """Channels that only write to our own database, in the attempts' transaction: each
+        channel writes all its messages of the page at once, and the attempts are recorded
+        together."""
+        by_channel: dict[LocalChannel, list[tuple[DeliveryRequest, Recipient]]] = {}
+        for request, adapter, recipient in messages:
+            by_channel.setdefault(adapter, []).append((request, recipient))
+        changes = []
+        for adapter, group in by_channel.items():
+            answers = adapter.write_many(session, [self._message(*m) for m in group])
+            changes.extend(_ended(attempts[request.attempt_id], answer)
+                           for (request, _), answer in zip(group, answers))
+        record_attempts(session, changes)
+        return {change.attempt.id: _result(change.attempt) for change in changes}
 
     def _call_providers(self, calls: list[Call]
                         ) -> Iterator[list[tuple[Call, Answer | Exception]]]:
@@ -172,17 +178,32 @@ class DeliveryActivities:
         except Exception as error:  # noqa: BLE001 - recorded or raised by the caller
             return error
 
-    def _record_answer(self, session: Session, request: DeliveryRequest, recipient: Recipient,
-                       answer: Answer) -> DeliveryResult:
-        if isinstance(answer, TransientChannelError):
-            self._note_error(session, request, str(answer))
-            return DeliveryResult(request.attempt_id, request.channel, request.recipient_id,
-                                  RETRYING, None, str(answer))
-        if isinstance(answer, ChannelError):
+    def _record_answers(self, session: Session, answered: list[tuple[Call, Answer]]
+                        ) -> dict[str, DeliveryResult]:
+        """Record what the providers answered. A passing fault leaves its attempt open, noting
+        the error (reported `retrying`); any other answer ends it."""
+        if not answered:
+            return {}
+        attempts = {attempt.id: attempt for attempt in session.exec(
+            select(DeliveryAttempt).where(
+                col(DeliveryAttempt.id).in_([request.attempt_id for (request, _), _ in answered])
+            )).all()}
+        changes, results = [], {}
+        for (request, recipient), answer in answered:
+            attempt = attempts[request.attempt_id]
+            if isinstance(answer, TransientChannelError):
+                attempt.error = str(answer)
+                changes.append(AttemptChange(attempt, "vigil", "delivery.retrying", None))
+                results[attempt.id] = DeliveryResult(attempt.id, attempt.channel,
+                                                     attempt.recipient_id, RETRYING, None,
+                                                     str(answer))
+                continue
             if getattr(answer, "token_invalid", False):
                 forget_push_token(session, request.recipient_id, recipient.push_token)
-            return self._close(session, request, outcome="failed", error=str(answer))
-        return self._close(session, request, outcome=answer.status, sent=answer)
+            changes.append(_ended(attempt, answer))
+            results[attempt.id] = _result(attempt)
+        record_attempts(session, changes)
+        return results
 
     def _message(self, request: DeliveryRequest, recipient: Recipient) -> OutboundMessage:
         content = request.content
@@ -195,23 +216,20 @@ class DeliveryActivities:
             detail=content,
         )
 
-    def _close(self, session: Session, request: DeliveryRequest, *, outcome: str,
-               sent: SendResult | None = None, error: str | None = None) -> DeliveryResult:
-        """Record how the attempt ended, audit it and stream it, in the caller's transaction."""
-        attempt = session.get(DeliveryAttempt, request.attempt_id)
-        assert attempt is not None
-        attempt.outcome, attempt.error = outcome, error
-        if sent:
-            attempt.provider_message_id, attempt.sent_at = sent.provider_message_id, utcnow()
-            if sent.status == "delivered":
-                attempt.delivered_at = attempt.sent_at
-        record_attempt(session, attempt, actor="vigil", action=f"delivery.{outcome}")
-        return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id, outcome,
-                              attempt.provider_message_id, error)
 
-    def _note_error(self, session: Session, request: DeliveryRequest, error: str) -> None:
-        attempt = session.get(DeliveryAttempt, request.attempt_id)
-        if attempt:
-            attempt.error = error
-            record_attempt(session, attempt, actor="vigil", action="delivery.retrying",
-                           event_kind=None)
+
+def _ended(attempt: DeliveryAttempt, answer: SendResult | ChannelError) -> AttemptChange:
+    """End the attempt with the channel's answer (not yet recorded)."""
+    if isinstance(answer, ChannelError):
+        attempt.outcome, attempt.error = "failed", str(answer)
+    else:
+        attempt.outcome, attempt.error = answer.status, None
+        attempt.provider_message_id, attempt.sent_at = answer.provider_message_id, utcnow()
+        if answer.status == "delivered":
+            attempt.delivered_at = attempt.sent_at
+    return AttemptChange(attempt, "vigil", f"delivery.{attempt.outcome}")
+
+
+def _result(attempt: DeliveryAttempt) -> DeliveryResult:
+    return DeliveryResult(attempt.id, attempt.channel, attempt.recipient_id, attempt.outcome,
+                          attempt.provider_message_id, attempt.error)

@@ -16,9 +16,9 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from audit.checkpoints import CheckpointStore
@@ -27,12 +27,14 @@ from audit.report import ChainProblem, ChainReport
 from audit.witness import against_checkpoints
 from db.models import AuditEntry
 
-__all__ = ["GENESIS", "PRUNED", "ChainProblem", "ChainReport", "append", "entry_hash", "verify"]
+__all__ = ["GENESIS", "PRUNED", "ChainProblem", "ChainReport", "Entry", "Link", "append",
+           "append_many", "entry_hash", "verify"]
 
 GENESIS = "0" * 64
 PRUNED = "audit.pruned"  # the marker retention leaves where it removed old entries
 _PG_LOCK_KEY = 0x56494749  # "VIGI"
-_HEAD = "audit.chain.head"  # session.info: (the transaction, the entry it appended last)
+_HEAD = "audit.chain.head"  # session.info: (the transaction, the Link it appended last)
+_TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 def entry_hash(
@@ -43,35 +45,68 @@ def entry_hash(
     return hashlib.sha256(body).hexdigest()
 
 
+class Link(NamedTuple):
+    """What the next entry chains onto: an appended entry's position, hash and MAC."""
+
+    seq: int
+    hash: str
+    mac: str | None
+
+
+class Entry(NamedTuple):
+    """One entry to append: who did what to which subject, and the detail."""
+
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any] | None = None
+
+
 def append(
     session: Session, *, actor: str, action: str, subject: str, detail: dict[str, Any] | None = None
-) -> AuditEntry:
-    """Chain one entry onto the log inside the caller's write transaction.
+) -> Link:
+    """Chain one entry onto the log inside the caller's write transaction (see `append_many`)."""
+    (link,) = append_many(session, [Entry(actor, action, subject, detail)])
+    return link
+
+
+def append_many(session: Session, entries: list[Entry]) -> list[Link]:
+    """Chain entries onto the log, in order, inside the caller's write transaction.
 
     The first append of a transaction takes the lock and reads the newest entry;
     later ones in the same transaction chain onto the entry it appended last
     (nobody else can append while the lock is held), without reading it back.
+    The rows are inserted at once, as one statement, without building ORM objects:
+    the log is append-only, so nothing about an entry is ever changed afterwards.
     """
+    if not entries:
+        return []
     held = session.info.get(_HEAD)
     if held is not None and held[0] is not None and held[0] is session.get_transaction():
-        last = held[1]
+        last: Link | None = held[1]
     else:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        last = session.exec(
-            select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
-    seq = (last.seq + 1) if last else 1
-    prev = last.hash if last else GENESIS
-    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-    # Round-trip through JSON so the hash covers exactly what the JSON column stores.
-    clean = json.loads(json.dumps(detail or {}, default=str))
-    fields = {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
-              "detail": clean}
-    entry = AuditEntry(**fields, prev_hash=prev, hash=entry_hash(**fields, prev_hash=prev),
-                       mac=entry_mac(audit_key(), **fields, prev_mac=last.mac if last and last.mac else ""))
-    session.add(entry)  # inserted with the transaction's next flush, among the other rows
-    session.info[_HEAD] = (session.get_transaction(), entry)
-    return entry
+        with session.no_autoflush:  # every entry is inserted as it is appended: none is pending
+            newest = session.execute(select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.mac)
+                                     .order_by(_TABLE.c.seq.desc()).limit(1)).first()
+        last = Link(*newest) if newest else None
+    key = audit_key()
+    rows, links = [], []
+    for entry in entries:
+        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        # Round-trip through JSON so the hash covers exactly what the JSON column stores.
+        clean = json.loads(json.dumps(entry.detail or {}, default=str))
+        fields = {"seq": (last.seq + 1) if last else 1, "at": at, "actor": entry.actor,
+                  "action": entry.action, "subject": entry.subject, "detail": clean}
+        prev = last.hash if last else GENESIS
+        last = Link(fields["seq"], entry_hash(**fields, prev_hash=prev),
+                    entry_mac(key, **fields, prev_mac=last.mac if last and last.mac else ""))
+        rows.append({**fields, "prev_hash": prev, "hash": last.hash, "mac": last.mac})
+        links.append(last)
+    session.execute(insert(_TABLE), rows)
+    session.info[_HEAD] = (session.get_transaction(), last)
+    return links
 
 
 def _prune_marker(session: Session, first: AuditEntry) -> AuditEntry | None:
