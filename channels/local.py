@@ -70,9 +70,10 @@ class OutboxChannel(LocalChannel):
                  "recipient_id": m.recipient.staff_id, "address": address,
                  "text": m.safe_text, "created_at": utcnow()}
                 for m, address in zip(messages, addresses) if address or not field]
-        ids = iter(session.execute(
-            insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True),
-            rows).scalars().all() if rows else [])
+        with session.no_autoflush:  # nothing pending bears on an append-only row
+            ids = iter(session.execute(
+                insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True),
+                rows).scalars().all() if rows else [])
         return [SendResult(provider_message_id=f"outbox:{next(ids)}") if address or not field
                 else PermanentChannelError(f"no {field} on file for {self.channel}")
                 for address in addresses]

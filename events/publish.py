@@ -64,8 +64,9 @@ def publish_many(session: Session,
     rows = [{"topic": topic, "kind": kind, "created_at": now,
              "payload": json.loads(json.dumps(payload, default=str))}
             for topic, kind, payload in events]
-    ids = session.execute(insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
+    with session.no_autoflush:  # nothing pending bears on an append-only row
+        ids = session.execute(insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True),
+                              rows).scalars().all()
     published = [Published(id=i, **row) for i, row in zip(ids, rows)]
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
