@@ -32,6 +32,7 @@ class EmergencyProbe:
         self._tasks: list[asyncio.Task[None]] = []
         self._posted = 0
         self.last_posted: dict[str, float] = {}
+        self.posted_wall: dict[str, float] = {}  # emergency id -> wall-clock time of its POST
         self.lost = 0  # client sockets closed (read it before `close`)
 
     async def connect(self, timeout_s: float = 120) -> None:
@@ -77,10 +78,11 @@ class EmergencyProbe:
                         "severity": "critical", "patient_id": f"p-{i}",
                         "location": {"facility_id": "bench", "department": "ED",
                                      "latitude": 3.0, "longitude": 101.0}}
-                started = time.perf_counter()
+                started, started_wall = time.perf_counter(), time.time()
                 response = await api.post("/emergencies", json=body)
                 response.raise_for_status()
                 posted[response.json()["id"]] = started
+                self.posted_wall[response.json()["id"]] = started_wall
 
             posts = []
             for _ in range(int(rate * seconds)):

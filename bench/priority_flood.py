@@ -13,6 +13,11 @@ the same minute T (bench/medication_fleet.py). Then, in one run:
 3. once the flood has drained (every reading stored, every reminder sent),
    the baseline again, so a drift of the shared machine shows.
 
+For the flood's emergencies it also reports where the time went, step by step
+(`flood_steps`: the API's request until Temporal recorded the start, the first
+workflow task, the page batch activity's start, and the frame), from each
+workflow's history.
+
 SPEC §8 and issue 13: the flood moves emergency p99 by at most 10 %. It stops
 by itself.
 
@@ -148,9 +153,9 @@ async def run(args: argparse.Namespace) -> dict:
         while (any(e not in probe.first_frame for e in probe.last_posted)
                and time.monotonic() < deadline):
             await asyncio.sleep(0.1)
-        during = [probe.first_frame[e] - t for e, t in probe.last_posted.items()
-                  if e in probe.first_frame]
-        during_missing = len(probe.last_posted) - len(during)
+        flooded = probe.last_posted  # (the next phase replaces it)
+        during = [probe.first_frame[e] - t for e, t in flooded.items() if e in probe.first_frame]
+        during_missing = len(flooded) - len(during)
         drain_began = time.perf_counter()
         await wait_for(lambda: stored_count() - stored_before, accepted[0], args.timeout)
         await wait_for(reminders_sent, args.reminders * len(args.channels.split(",")),
@@ -163,6 +168,7 @@ async def run(args: argparse.Namespace) -> dict:
         def latency(values: list[float], missing: int) -> dict:
             return {**(summary(values) if values else {"n": 0}), "no_frame": missing}
 
+        flood_steps = await steps(client, probe, flooded)
         base = latency(before + after, before_missing + after_missing)
         flood = latency(during, during_missing)
         return {
@@ -184,6 +190,7 @@ async def run(args: argparse.Namespace) -> dict:
             "post_to_frame": {"baseline_before": latency(before, before_missing),
                               "baseline_after": latency(after, after_missing),
                               "baseline": base, "flood": flood},
+            "flood_steps": flood_steps,
             "client_sockets_lost": probe.lost,
             "ratio_p99_flood_to_baseline": ratio(flood.get("p99_ms", 0), base.get("p99_ms", 0)),
             "ratio_p50_flood_to_baseline": ratio(flood.get("p50_ms", 0), base.get("p50_ms", 0)),
@@ -195,6 +202,37 @@ async def run(args: argparse.Namespace) -> dict:
             stack.stop()
         server.terminate()
         server.wait(timeout=30)
+
+
+STEPS = ["post_to_workflow_started", "to_first_task_started", "first_task",
+         "to_page_activity_started", "to_frame"]
+
+
+async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignore[no-untyped-def]
+    """Where the flood's emergencies spent their time, step by step (bench/page_timeline.py's
+    steps, from each workflow's history; the page row's stamp is left out)."""
+    from bench.emergency_latency import summary
+    from bench.page_timeline import history_times
+
+    found: dict[str, list[float]] = {name: [] for name in STEPS}
+    for emergency_id, began in posted.items():
+        if emergency_id not in probe.first_frame:
+            continue
+        times = await history_times(client, emergency_id)
+        for _ in range(50):  # an activity's start is written into history when it ends
+            if "batch_started" in times:
+                break
+            await asyncio.sleep(0.1)
+            times = await history_times(client, emergency_id)
+        else:
+            continue
+        wall = probe.posted_wall[emergency_id]
+        framed = probe.first_frame[emergency_id] - began + wall
+        marks = [wall, times["started"], times["task_started"], times["task_completed"],
+                 times["batch_started"], framed]
+        for name, a, b in zip(STEPS, marks[:-1], marks[1:], strict=True):
+            found[name].append(b - a)
+    return {name: summary(values) for name, values in found.items()}
 
 
 def main() -> None:
