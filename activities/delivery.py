@@ -217,7 +217,6 @@ class DeliveryActivities:
         )
 
 
-
 def _ended(attempt: DeliveryAttempt, answer: SendResult | ChannelError) -> AttemptChange:
     """End the attempt with the channel's answer (not yet recorded)."""
     if isinstance(answer, ChannelError):
