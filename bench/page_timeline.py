@@ -57,7 +57,8 @@ def page_written_at(emergency_id: str) -> float | None:
 
 
 async def history_times(client, workflow_id: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Server times of the first start, first task and first page batch activity."""
+    """Server times of the first start, first task and first page batch activity (its start and
+    the completion the server recorded)."""
     times: dict[str, float] = {}
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     scheduled_batches: set[int] = set()
@@ -77,6 +78,9 @@ async def history_times(client, workflow_id: str) -> dict[str, float]:  # type: 
         elif kind == "activity_task_started_event_attributes":
             if event.activity_task_started_event_attributes.scheduled_event_id in scheduled_batches:
                 times.setdefault("batch_started", at)
+        elif kind == "activity_task_completed_event_attributes":
+            if event.activity_task_completed_event_attributes.scheduled_event_id in scheduled_batches:
+                times.setdefault("batch_completed", at)
     return times
 
 

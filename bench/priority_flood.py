@@ -15,8 +15,10 @@ the same minute T (bench/medication_fleet.py). Then, in one run:
 
 For the flood's emergencies it also reports where the time went, step by step
 (`flood_steps`: the API's request until Temporal recorded the start, the first
-workflow task, the page batch activity's start, and the frame), from each
-workflow's history.
+workflow task, the page batch activity's start, the page's event row, and the
+frame), from each workflow's history and the page's row; and from that row,
+how long until the server recorded the batch's completion (the worker's share
+of the last leg, against the API's).
 
 SPEC §8 and issue 13: the flood moves emergency p99 by at most 10 %. It stops
 by itself.
@@ -205,16 +207,20 @@ async def run(args: argparse.Namespace) -> dict:
 
 
 STEPS = ["post_to_workflow_started", "to_first_task_started", "first_task",
-         "to_page_activity_started", "to_frame"]
+         "to_page_activity_started", "to_page_row_written", "to_frame"]
 
 
 async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignore[no-untyped-def]
     """Where the flood's emergencies spent their time, step by step (bench/page_timeline.py's
-    steps, from each workflow's history; the page row's stamp is left out)."""
+    steps, from each workflow's history and the page's event row). Beside them, from the page
+    row's stamp: until the server recorded the batch's completion (the rest of the batch, its
+    commit and its answer to the server) and until the frame (the commit and the API hearing of
+    it), to tell the worker's share of the last leg from the API's."""
     from bench.emergency_latency import summary
-    from bench.page_timeline import history_times
+    from bench.page_timeline import history_times, page_written_at
 
-    found: dict[str, list[float]] = {name: [] for name in STEPS}
+    found: dict[str, list[float]] = {name: [] for name in
+                                     STEPS + ["page_row_to_batch_completed"]}
     for emergency_id, began in posted.items():
         if emergency_id not in probe.first_frame:
             continue
@@ -226,10 +232,14 @@ async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignor
             times = await history_times(client, emergency_id)
         else:
             continue
+        written = await asyncio.to_thread(page_written_at, emergency_id)
+        if written is None:
+            continue
         wall = probe.posted_wall[emergency_id]
         framed = probe.first_frame[emergency_id] - began + wall
         marks = [wall, times["started"], times["task_started"], times["task_completed"],
-                 times["batch_started"], framed]
+                 times["batch_started"], written, framed]
+        found["page_row_to_batch_completed"].append(times["batch_completed"] - written)
         for name, a, b in zip(STEPS, marks[:-1], marks[1:], strict=True):
             found[name].append(b - a)
     return {name: summary(values) for name, values in found.items()}
