@@ -38,6 +38,15 @@ def wait_for_port(port: int, timeout_s: float = 60.0, host: str = "127.0.0.1") -
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout_s:g} s")
 
 
+# The dev server's SQLite store as Vigil's own (db/engine.py): a write-ahead log, synced at
+# checkpoints, instead of its default rollback journal, which syncs and deletes a journal file on
+# every commit. Every hand-over of a workflow or activity task is a write, and the dev server makes
+# them one at a time, so under a flood of readings an emergency's first task waited about 200 ms
+# behind them at each of three hand-overs (docs/PERFORMANCE.md, "Temporal's store in WAL mode").
+# A crash of any process loses nothing; a power cut can undo the last commits before a checkpoint.
+SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
+
+
 def start_dev_server(*, port: int, ui_port: int | None, db_file: Path, log_file: Path,
                      headless: bool = False) -> subprocess.Popen[bytes]:
     """Start `temporal server start-dev` persisting to `db_file`; returns once it serves."""
@@ -45,7 +54,8 @@ def start_dev_server(*, port: int, ui_port: int | None, db_file: Path, log_file:
     args = [temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
             "--db-filename", str(db_file), "--log-level", "warn",
             "--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
-            *dev_server_flags()]  # auditors search by these (workflows/search_attributes.py)
+            *dev_server_flags(),  # auditors search by these (workflows/search_attributes.py)
+            *(flag for pragma in SQLITE_PRAGMAS for flag in ("--sqlite-pragma", pragma))]
     if headless or ui_port is None:
         args.append("--headless")
     else:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +82,11 @@ async def test_worker_killed_mid_escalation_continues_from_its_tier_without_skip
     assert emergency(emergency_id).tier == 2
 
 
+def _journal_mode(db_file: Path) -> str:
+    with closing(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)) as connection:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+
 @pytest.fixture
 def own_temporal(sqlite_db: str, logs_dir: Path,
                  tmp_path: Path) -> Iterator[tuple[RestartableTemporal, Stack]]:
@@ -109,6 +116,8 @@ async def test_temporal_killed_mid_escalation_restarts_on_its_file_and_sends_the
         emergency_id = response.json()["id"]
         await eventually(lambda: attempts(emergency_id, tier=0, channel="websocket"),
                          what="tier 1's WebSocket pages")
+        # The store the kill must not lose is a write-ahead log (cli/temporal_server.py).
+        assert _journal_mode(server.db_file) == "wal"
         server.kill()
         await asyncio.sleep(8)  # the SMS step (4 s) and the tier's timeout (6 s) fall due meanwhile
         server.start()  # the same SQLite file, the same port
