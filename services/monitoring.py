@@ -114,9 +114,12 @@ def get_session(session_id: str) -> MonitoringSession:
 
 
 # Readings arrive many times a second; what they are checked against (devices,
-# people, status) is fixed at start, so the row is read once per few seconds, not
-# per request. A session ending anywhere leaves the cache at once (forget_ending_sessions).
-_INTAKE_TTL_S = 5.0
+# people, status) is fixed at start, so the row is read once per ten minutes, not
+# per request. A session ending anywhere leaves the cache at once (forget_ending_sessions),
+# and a reading for one that has ended anyway finds its workflow gone (`send_readings`).
+# (A few seconds was too short: a ward of 2,000 sessions, each sending a reading every
+# few seconds, missed the cache on every request.)
+_INTAKE_TTL_S = 600.0
 _intake: dict[str, tuple[float, MonitoringSession]] = {}
 
 
@@ -237,6 +240,7 @@ async def send_readings(*, client: Client, row: MonitoringSession, readings: lis
         await _signals.send(row.id, readings, signal)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
+            forget_for_intake(row.id)
             raise VigilError(409, "session_ended", "This monitoring session has ended.")
         raise VigilError(503, "temporal_unavailable", f"The workflow engine did not answer: {error}")
     return len(readings)

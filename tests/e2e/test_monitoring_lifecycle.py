@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from tests.utils import monitoring
 from tests.utils.monitoring import (
@@ -78,6 +79,21 @@ async def test_ending_a_session_answers_with_its_summary_and_closes_it(
     assert late.status_code == 409 and late.json()["error"]["code"] == "session_ended"
     again = await coordinator.post(f"/sessions/{sid}/end")
     assert again.status_code == 409
+
+
+async def test_a_session_whose_workflow_is_gone_takes_no_reading_though_its_row_says_active(
+        open_session, coordinator: httpx.AsyncClient, temporal_address: str) -> None:
+    # The API keeps a session's row for ten minutes to check readings against it; a
+    # workflow that ended without its row hearing of it must still refuse them.
+    sid = (await open_session())["id"]
+    await feed(coordinator, sid, a_reading(NORMAL))  # the API has the row in hand now
+    await eventually(lambda: len(stored(sid)) == 1, what="the first reading stored")
+    temporal = await Client.connect(temporal_address)
+    await temporal.get_workflow_handle(sid).terminate(reason="test: the workflow is gone")
+    for _ in range(2):
+        late = await coordinator.post(f"/sessions/{sid}/readings", json=a_reading(NORMAL))
+        assert late.status_code == 409 and late.json()["error"]["code"] == "session_ended"
+    assert projection(sid).status == "active", "nothing recorded the end"
 
 
 async def test_history_is_served_as_a_time_series_for_charts(
