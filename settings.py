@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         " the routine and webhook queues runs at 10 in `vigil up` and docker-compose.yml, so"
         " when a flood keeps the cores busy the kernel gives them first to the emergency"
         " worker, the API and Temporal")
+    api_nice: int = Field(
+        0, ge=0, le=19,
+        description="Niceness this API process takes when it starts (os.nice). The ingest API,"
+        " the process devices and integrations post readings to, runs at 10 in `vigil up` and"
+        " docker-compose.yml, so a flood of readings neither shares an event loop with a page"
+        " nor takes the cores from one")
     routine_workflow_task_slots: int = Field(
         20, ge=2, description="Routine-queue workflow tasks a worker runs at once (and as many"
         " webhook-queue ones)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -69,6 +70,8 @@ async def _connect_when_ready(app: FastAPI) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     get_settings().check_safe_to_serve()
+    if get_settings().api_nice:
+        os.nice(get_settings().api_nice)  # the ingest API yields the cores to pages
     app.state.temporal = None
     app.state.hub = EventHub()
     app.state.hub.watch(forget_ending_sessions)

@@ -2,13 +2,14 @@
 of routine work (monitoring readings as fast as the API takes them, and medication reminders).
 
 Starts its own Temporal dev server and Vigil stack (one worker and one API
-process, SQLite) on loopback, opens --sessions monitoring sessions through the
+process, SQLite; with --split-worker and --ingest-api, the processes of vigil up)
+on loopback, opens --sessions monitoring sessions through the
 API and starts --reminders medication schedules whose one dose falls due in
 the same minute T (bench/medication_fleet.py). Then, in one run:
 
 1. baseline: emergencies at --rate/s for --seconds, nothing else happening;
 2. flood: from a few seconds before T, --concurrency readings in flight
-   through POST /sessions/{id}/readings for --seconds, while the reminders
+   through POST /sessions/{id}/readings (to the ingest API when there is one) for --seconds, while the reminders
    fall due, and emergencies at the same rate;
 3. once the flood has drained (every reading stored, every reminder sent),
    the baseline again, so a drift of the shared machine shows.
@@ -26,6 +27,7 @@ by itself.
     .venv/bin/python bench/priority_flood.py
     .venv/bin/python bench/priority_flood.py --worker-env VIGIL_ROUTINE_ACTIVITY_SLOTS=64
     .venv/bin/python bench/priority_flood.py --split-worker   # emergencies in a process of their own
+    .venv/bin/python bench/priority_flood.py --split-worker --ingest-api   # the shape of vigil up
 """
 
 from __future__ import annotations
@@ -102,18 +104,21 @@ async def run(args: argparse.Namespace) -> dict:
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="flood",
                       env={"VIGIL_RATE_LIMITS_ENABLED": "false", **worker_env},
-                      worker_queues=EMERGENCY_APART if args.split_worker else None).start()
+                      worker_queues=EMERGENCY_APART if args.split_worker else None,
+                      ingest_port=0 if args.ingest_api else None).start()
         pids = {"api": stack.apis[0].pid, "temporal": server.pid}
+        if stack.ingest_index is not None:
+            pids["ingest_api"] = stack.apis[stack.ingest_index].pid
         for queues, process in zip(stack.worker_queues or ["all"], stack.workers):
             # the routine worker keeps the name "worker"; the emergency one is named apart
             pids["emergency_worker" if queues == "emergency" else "worker"] = process.pid
         niceness = {name: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
-                    for name, pid in pids.items() if "worker" in name}
+                    for name, pid in pids.items() if name != "temporal"}
         token = mint_token("bench-coordinator", ["coordinator"], 7200)
 
-        def api() -> httpx.AsyncClient:
+        def api(base: str = stack.api_url) -> httpx.AsyncClient:
             # A fresh pool per phase: uvicorn closes connections idle for 5 s.
-            return httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=120,
+            return httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=120,
                                      headers={"Authorization": f"Bearer {token}"},
                                      limits=httpx.Limits(max_connections=args.concurrency))
 
@@ -138,7 +143,7 @@ async def run(args: argparse.Namespace) -> dict:
 
         stop, accepted = asyncio.Event(), [0]
         cpu0 = {k: cpu_s(p) for k, p in pids.items()}
-        async with api() as feeder:
+        async with api(stack.ingest_url) as feeder:
             flooding = asyncio.create_task(
                 flood_readings(feeder, sessions, args.concurrency, stop, accepted))
             began = time.perf_counter()
@@ -177,7 +182,7 @@ async def run(args: argparse.Namespace) -> dict:
             "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
             "worker_env": worker_env, "split_worker": args.split_worker,
-            "worker_niceness": niceness, "emergency_rate_per_s": args.rate,
+            "ingest_api": args.ingest_api, "niceness": niceness, "emergency_rate_per_s": args.rate,
             "flood": {
                 "seconds": round(flood_s, 1), "sessions": args.sessions,
                 "readings_in_flight": args.concurrency,
@@ -260,6 +265,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200, help="most seconds per wait")
     parser.add_argument("--split-worker", action="store_true",
                         help="a second worker process for the emergency queue alone")
+    parser.add_argument("--ingest-api", action="store_true",
+                        help="readings posted to an ingest API, niced, as vigil up runs it")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the stack (compare settings)")
     args = parser.parse_args()

@@ -52,7 +52,7 @@ def _up(args: argparse.Namespace) -> int:
                            "VIGIL_ROUTINE_TASK_QUEUE": get_settings().routine_task_queue,
                            "VIGIL_WEBHOOK_TASK_QUEUE": get_settings().webhook_task_queue,
                            "VIGIL_EVENTS_CHANNEL": get_settings().events_channel},
-                      worker_queues=EMERGENCY_APART)
+                      worker_queues=EMERGENCY_APART, ingest_port=args.ingest_port)
         stacks.append(stack.start())
         base = f"http://127.0.0.1:{args.port}"
         print(f"""
@@ -60,6 +60,8 @@ Vigil is running.
   Console          {base}/console   (development sign-in lists the demo people)
   API docs         {base}/docs
   Health           {base}/healthz   (ready: {base}/readyz, metrics: {base}/metrics)
+  Device readings  {stack.ingest_url}/api/v1/sessions/{{id}}/readings   (the ingest API: a
+                   process of its own at lower CPU priority, so floods of readings never slow a page)
   Temporal Web UI  http://127.0.0.1:{args.ui_port}
   Outbox (SMS, voice, email, push without credentials): GET {base}/api/v1/outbox
 
@@ -150,6 +152,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--data-dir", default=str(ROOT / "var"))
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--ingest-port", type=int, default=8002,
+                    help="the ingest API's port, for devices and integrations posting readings")
     up.add_argument("--temporal-port", type=int, default=7233)
     up.add_argument("--ui-port", type=int, default=8233)
     up.set_defaults(run=_up)

@@ -3,7 +3,10 @@
 One worker process polls every task queue unless `worker_queues` names a group per process:
 `vigil up` runs emergencies in a process of their own (EMERGENCY_APART), so a flood of routine
 or webhook work shares no worker with a page, and the other worker runs at a lower CPU priority
-(ROUTINE_NICE) (docs/PERFORMANCE.md, "Priority under routine floods").
+(ROUTINE_NICE) (docs/PERFORMANCE.md, "Priority under routine floods"). For the same reason
+`vigil up` runs an ingest API: one more API process, niced (INGEST_NICE), on a port of its own,
+for devices and integrations to post readings to, so a flood of readings shares no event loop
+with a page.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EMERGENCY_APART = ("emergency", "routine,webhooks")
 # VIGIL_WORKER_NICE of a worker process that polls no emergency queue (also docker-compose.yml).
 ROUTINE_NICE = "10"
+# VIGIL_API_NICE of the ingest API process (also docker-compose.yml).
+INGEST_NICE = "10"
 
 
 class ExitedEarly(TimeoutError):
@@ -39,7 +44,10 @@ class Stack:
     def __init__(self, *, database_url: str, temporal_address: str, logs: Path, name: str,
                  api_count: int = 1, api_ports: list[int] | None = None,
                  env: dict[str, str] | None = None,
-                 worker_queues: tuple[str, ...] | None = None) -> None:
+                 worker_queues: tuple[str, ...] | None = None,
+                 ingest_port: int | None = None) -> None:
+        """`ingest_port`: also an ingest API, niced, on that port (0: a free one); it comes
+        after the other API processes (`ingest_index`)."""
         self.env = {
             **os.environ,
             "VIGIL_DATABASE_URL": database_url,
@@ -52,6 +60,10 @@ class Stack:
         }
         self.logs, self.name = logs, name
         self.api_ports = api_ports or [free_port() for _ in range(api_count)]
+        self.ingest_index: int | None = None
+        if ingest_port is not None:
+            self.ingest_index = len(self.api_ports)
+            self.api_ports = [*self.api_ports, ingest_port or free_port()]
         self._ports_chosen_here = api_ports is None  # so another may be chosen (see start)
         self.apis: list[subprocess.Popen[bytes]] = []
         self.worker_queues = worker_queues
@@ -65,6 +77,11 @@ class Stack:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_ports[0]}"
+
+    @property
+    def ingest_url(self) -> str:
+        """Where devices post readings: the ingest API, or the API when there is none."""
+        return self.url(0 if self.ingest_index is None else self.ingest_index)
 
     def url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.api_ports[index]}"
@@ -102,7 +119,8 @@ class Stack:
         port = self.api_ports[index]
         process = self._spawn([sys.executable, "-m", "uvicorn", "api.main:app", *UVICORN_GUARDS,
                                "--host", "127.0.0.1", "--port", str(port),
-                               "--log-level", "warning"], f"api-{port}")
+                               "--log-level", "warning"], f"api-{port}",
+                             {"VIGIL_API_NICE": INGEST_NICE} if index == self.ingest_index else None)
         if index < len(self.apis):
             self.apis[index] = process
         else:

@@ -1,7 +1,8 @@
 """`vigil up` (what `make up` runs) on a fresh data directory: Temporal, the demo data, the
 workers and the API come up; an emergency raised with the printed demo token is paged; the
 emergency queue is polled by a worker process of its own, which polls nothing else, and the
-other worker runs niced; Ctrl-C stops every process it started."""
+other worker runs niced; readings posted to the ingest API (a niced API process of its own)
+are stored; Ctrl-C stops every process it started."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from cli.stack import ROOT
 from cli.temporal_server import free_port
 from settings import Settings
 from tests.utils.api import emergency_body
+from tests.utils.monitoring import NORMAL, a_reading, session_body
 from tests.utils.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -45,14 +47,27 @@ def _niceness(identity: str) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
+def _api_on(port: int) -> str:
+    """The pid@ of the uvicorn process serving `port` (as a poller identity reads)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"api.main:app" in argv and str(port).encode() in argv:
+            return f"{proc.name}@"
+    raise AssertionError(f"no API process on port {port}")
+
+
 async def test_vigil_up_serves_the_demo_and_keeps_emergencies_in_a_worker_of_their_own(
         tmp_path: Path) -> None:
-    port, temporal_port = free_port(), free_port()
+    port, ingest_port, temporal_port = free_port(), free_port(), free_port()
     output = tmp_path / "up.out"
     with open(output, "wb") as out:
         up = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "up", "--data-dir", str(tmp_path / "var"),
-             "--port", str(port), "--temporal-port", str(temporal_port),
+             "--port", str(port), "--ingest-port", str(ingest_port),
+             "--temporal-port", str(temporal_port),
              "--ui-port", str(free_port())],
             cwd=ROOT, env=_fresh_machine_env(), stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -76,6 +91,19 @@ async def test_vigil_up_serves_the_demo_and_keeps_emergencies_in_a_worker_of_the
 
             await eventually(paged, timeout_s=30, what="tier 1 paged")
 
+            opened = await api.post("/api/v1/sessions", json=session_body())
+            assert opened.status_code == 201, opened.text
+            readings_url = f"/api/v1/sessions/{opened.json()['id']}/readings"
+            assert f"http://127.0.0.1:{ingest_port}/api/v1/sessions/" in printed
+            taken = await api.post(f"http://127.0.0.1:{ingest_port}{readings_url}",
+                                   json=a_reading(NORMAL))
+            assert taken.status_code == 202, taken.text
+
+            async def stored() -> bool:
+                return bool((await api.get(readings_url)).json()["points"])
+
+            await eventually(stored, timeout_s=30, what="the ingest API's reading stored")
+
         defaults = Settings.model_fields
         client = await Client.connect(f"127.0.0.1:{temporal_port}")
         emergency = await _pollers(client, defaults["task_queue"].default)
@@ -86,6 +114,8 @@ async def test_vigil_up_serves_the_demo_and_keeps_emergencies_in_a_worker_of_the
         # A poller's identity is pid@host: the routine worker yields the cores to the other.
         assert [_niceness(p) for p in emergency] == [0]
         assert {_niceness(p) for p in routine | webhooks} == {10}
+        # The API everyone uses keeps its priority; the one devices post readings to yields.
+        assert (_niceness(_api_on(port)), _niceness(_api_on(ingest_port))) == (0, 10)
         api_log = next((tmp_path / "var").glob("vigil-api-*.log")).read_text()
         assert "does not verify" not in api_log, "the audit chain verifies on a fresh start"
         assert (tmp_path / "var" / "audit-checkpoints").is_dir(), "checkpoints beside the data"
