@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import time
@@ -43,23 +44,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
-
-
-async def flood_readings(api: httpx.AsyncClient, sessions: list[str], concurrency: int,
-                         stop: asyncio.Event, accepted: list[int]) -> None:
-    """Readings as fast as the API accepts them, `concurrency` in flight, until `stop`."""
-    from bench.monitoring_ingest import a_reading
-
-    async def sender(k: int) -> None:
-        i = k
-        while not stop.is_set():
-            response = await api.post(f"/sessions/{sessions[i % len(sessions)]}/readings",
-                                      json=a_reading(i))
-            response.raise_for_status()
-            accepted[0] += 1
-            i += concurrency
-
-    await asyncio.gather(*(sender(k) for k in range(concurrency)))
 
 
 def seed_facility() -> None:
@@ -116,9 +100,8 @@ async def run(args: argparse.Namespace) -> dict:
                     for name, pid in pids.items() if name != "temporal"}
         token = mint_token("bench-coordinator", ["coordinator"], 7200)
 
-        def api(base: str = stack.api_url) -> httpx.AsyncClient:
-            # A fresh pool per phase: uvicorn closes connections idle for 5 s.
-            return httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=120,
+        def api() -> httpx.AsyncClient:
+            return httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=120,
                                      headers={"Authorization": f"Bearer {token}"},
                                      limits=httpx.Limits(max_connections=args.concurrency))
 
@@ -141,18 +124,24 @@ async def run(args: argparse.Namespace) -> dict:
         before, before_missing = await probe.phase(rate=args.rate, seconds=baseline_s)
         await asyncio.sleep(max(0.0, (due - datetime.now(timezone.utc)).total_seconds() - lead))
 
-        stop, accepted = asyncio.Event(), [0]
+        feeder = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).with_name("reading_feeder.py")),
+            "--base", f"{stack.ingest_url}/api/v1", "--token", token,
+            "--concurrency", str(args.concurrency), "--nice", str(args.feeder_nice),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        assert feeder.stdin
+        feeder.stdin.write("\n".join(sessions).encode())
+        feeder.stdin.close()
+        pids["feeder"] = feeder.pid
+        pids["benchmark"] = os.getpid()
         cpu0 = {k: cpu_s(p) for k, p in pids.items()}
-        async with api(stack.ingest_url) as feeder:
-            flooding = asyncio.create_task(
-                flood_readings(feeder, sessions, args.concurrency, stop, accepted))
-            began = time.perf_counter()
-            during, during_missing = await probe.phase(rate=args.rate, seconds=args.seconds,
-                                                       wait_s=0)
-            flood_s = time.perf_counter() - began
-            stop.set()
-            await flooding
+        began = time.perf_counter()
+        during, during_missing = await probe.phase(rate=args.rate, seconds=args.seconds,
+                                                   wait_s=0)
+        flood_s = time.perf_counter() - began
         cpu1 = {k: cpu_s(p) for k, p in pids.items()}
+        feeder.terminate()  # it finishes the readings in flight and says how many it sent
+        accepted = [json.loads((await feeder.communicate())[0])["accepted"]]
         stored_in_flood = await asyncio.to_thread(stored_count) - stored_before
         sent_in_flood = (await asyncio.to_thread(reminders_sent))[0]
         # The frames still on their way after the flood stopped count for the flood.
@@ -182,7 +171,8 @@ async def run(args: argparse.Namespace) -> dict:
             "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
             "worker_env": worker_env, "split_worker": args.split_worker,
-            "ingest_api": args.ingest_api, "niceness": niceness, "emergency_rate_per_s": args.rate,
+            "ingest_api": args.ingest_api, "niceness": niceness,
+            "feeder_niceness": args.feeder_nice, "emergency_rate_per_s": args.rate,
             "flood": {
                 "seconds": round(flood_s, 1), "sessions": args.sessions,
                 "readings_in_flight": args.concurrency,
@@ -265,6 +255,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200, help="most seconds per wait")
     parser.add_argument("--split-worker", action="store_true",
                         help="a second worker process for the emergency queue alone")
+    parser.add_argument("--feeder-nice", type=int, default=0,
+                        help="niceness of the process sending the readings (bench/reading_feeder.py)")
     parser.add_argument("--ingest-api", action="store_true",
                         help="readings posted to an ingest API, niced, as vigil up runs it")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
