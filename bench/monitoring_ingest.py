@@ -16,10 +16,14 @@ Senders keep at most --window readings unprocessed, so a burst never turns
 into a backlog that measures queueing instead of throughput. Readings go to the
 sessions in turn, --burst at a time to each (1: one reading per session per
 pass; more: a device sending several in a row, as a ward monitor does, or one
-catching up after a dropout). It stops by itself.
+catching up after a dropout). With --per-request K, the API phase posts each
+K readings of a burst in one request ({"readings": [...]}, as a device that
+batches does; SPEC §8 allows batching); the bare and raw ways still signal one
+reading at a time. It stops by itself.
 
     .venv/bin/python bench/monitoring_ingest.py                   # 2,000 sessions
     .venv/bin/python bench/monitoring_ingest.py --sessions 10000
+    .venv/bin/python bench/monitoring_ingest.py --burst 10 --per-request 10
 """
 
 from __future__ import annotations
@@ -321,18 +325,27 @@ async def run(args: argparse.Namespace) -> dict:
             concurrency=args.concurrency, window=args.window, timeout_s=args.timeout)
         cpu_between = {k: cpu_s(p) for k, p in pids.items()}
 
+        per = args.per_request
+
+        async def stored_requests() -> int:
+            return await stored() // per
+
         async with api() as feeder:
-            async def post(i: int) -> None:
-                response = await feeder.post(f"/sessions/{session_for(i)}/readings",
-                                             json=a_reading(i))
+            async def post(j: int) -> None:
+                first = j * per  # the request's readings: first .. first + per - 1
+                body = (a_reading(first) if per == 1
+                        else {"readings": [a_reading(first + n) for n in range(per)]})
+                response = await feeder.post(f"/sessions/{session_for(first)}/readings",
+                                             json=body)
                 response.raise_for_status()
 
             flooded = asyncio.Event()
             prober = api()  # a device of its own: not queued behind the flood's connections
             probing = asyncio.create_task(alarm_probes(prober, stack.ws_url(), probes, flooded,
                                                        args.alarm_every))
-            api_s = await push(args.readings, post, stored, concurrency=args.concurrency,
-                               window=args.window, timeout_s=args.timeout)
+            api_s = await push(args.readings // per, post, stored_requests,
+                               concurrency=args.concurrency, window=args.window // per,
+                               timeout_s=args.timeout)
             flooded.set()
             alarm_s, alarms_sent = await probing
             await prober.aclose()
@@ -349,6 +362,7 @@ async def run(args: argparse.Namespace) -> dict:
             "sessions": args.sessions, "readings_per_way": args.readings, "cpus": os.cpu_count(),
             "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
             "concurrency": args.concurrency, "window": args.window, "burst": args.burst,
+            "api_readings_per_request": args.per_request,
             "sessions_started_per_s": {"api_accepted": round(accepted_per_s, 1),
                                        "workflow_recorded": round(opened_per_s, 1)},
             "readings_per_s": {"bare_temporal_signals": round(bare, 1),
@@ -382,11 +396,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
     parser.add_argument("--window", type=int, default=200, help="most readings unprocessed")
     parser.add_argument("--burst", type=int, default=1, help="readings to a session in a row")
+    parser.add_argument("--per-request", type=int, default=1,
+                        help="readings per API request (a divisor of --burst and --readings)")
     parser.add_argument("--alarm-probes", type=int, default=10,
                         help="sessions that each get one alarming reading during the API flood")
     parser.add_argument("--alarm-every", type=float, default=2.0, help="seconds between them")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the rest")
     args = parser.parse_args()
+    if args.burst % args.per_request or args.readings % args.per_request:
+        parser.error("--per-request must divide --burst and --readings")
     from bench.bench_temporal import run_on_own_database
 
     run_on_own_database(run, args)
