@@ -26,6 +26,7 @@ from tests.utils.channel_stack import (
     make_ward,
 )
 from tests.utils.records import attempts, audit_actions
+from tests.utils.waiting import eventually
 from workflows.emergency import EmergencyEscalationWorkflow as Wf
 from workflows.emergency_types import EmergencyState
 
@@ -161,7 +162,11 @@ async def test_a_replayed_keypress_escalates_once(channel_stack) -> None:
         assert "Paging the next person" in first.text and again.text == first.text
         state = await workflow_state(channel_stack, scene.emergency_id)
         assert (state.status, state.tier) == ("active", 1), "one tier on, not two"
-        assert audit_actions(scene.emergency_id).count("emergency.escalated") == 1
+        # The workflow moves on first and records the escalation by an activity just after.
+        escalations = await eventually(
+            lambda: audit_actions(scene.emergency_id).count("emergency.escalated"),
+            what="the escalation's audit entry")
+        assert escalations == 1
 
 
 async def test_email_links_work_only_as_signed_and_unexpired(channel_stack) -> None:
