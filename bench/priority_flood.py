@@ -141,7 +141,7 @@ async def run(args: argparse.Namespace) -> dict:
         flood_s = time.perf_counter() - began
         cpu1 = {k: cpu_s(p) for k, p in pids.items()}
         feeder.terminate()  # it finishes the readings in flight and says how many it sent
-        accepted = [json.loads((await feeder.communicate())[0])["accepted"]]
+        accepted = json.loads((await feeder.communicate())[0])["accepted"]
         stored_in_flood = await asyncio.to_thread(stored_count) - stored_before
         sent_in_flood = (await asyncio.to_thread(reminders_sent))[0]
         # The frames still on their way after the flood stopped count for the flood.
@@ -153,7 +153,7 @@ async def run(args: argparse.Namespace) -> dict:
         during = [probe.first_frame[e] - t for e, t in flooded.items() if e in probe.first_frame]
         during_missing = len(flooded) - len(during)
         drain_began = time.perf_counter()
-        await wait_for(lambda: stored_count() - stored_before, accepted[0], args.timeout)
+        await wait_for(lambda: stored_count() - stored_before, accepted, args.timeout)
         await wait_for(reminders_sent, args.reminders * len(args.channels.split(",")),
                        args.timeout)
         drain_s = time.perf_counter() - drain_began
@@ -176,7 +176,7 @@ async def run(args: argparse.Namespace) -> dict:
             "flood": {
                 "seconds": round(flood_s, 1), "sessions": args.sessions,
                 "readings_in_flight": args.concurrency,
-                "readings_accepted_per_s": round(accepted[0] / flood_s, 1),
+                "readings_accepted_per_s": round(accepted / flood_s, 1),
                 "readings_stored_per_s_during": round(stored_in_flood / flood_s, 1),
                 "reminders": args.reminders, "reminders_due_at": due.isoformat(),
                 "reminder_deliveries_sent_during": sent_in_flood,
