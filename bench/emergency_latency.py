@@ -19,9 +19,7 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,7 @@ import httpx  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from bench.idle_cost import cpu_seconds  # noqa: E402
+from bench.sampling import Sampler  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -241,13 +240,8 @@ async def run(args: argparse.Namespace) -> dict:
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="bench").start()
         assert stack.worker is not None
-        profiler = None
-        if args.profile_worker:  # sample every thread of the worker (workflow tasks run on threads)
-            profiler = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record",
-                                         "--pid", str(stack.worker.pid), "--rate", "200",
-                                         "--format", "raw", "--nonblocking",
-                                         "-o", args.profile_worker], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        # every thread of the worker: workflow tasks run on threads
+        profiler = Sampler(stack.worker.pid, args.profile_worker).start()
         processes = {"api": stack.apis[0].pid, "worker": stack.worker.pid,
                      "temporal": server.pid, "bench_clients": os.getpid()}
         people = [f"r-{i}" for i in range(args.responders)] + [
@@ -264,9 +258,7 @@ async def run(args: argparse.Namespace) -> dict:
                 rows.append(await one_rate(args, rate, temporal, api, clients, processes))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         clients.stop()
-        if profiler is not None:
-            profiler.send_signal(signal.SIGINT)  # it writes its samples as it stops
-            profiler.wait(timeout=60)
+        profiler.stop()
         under_1_s = [r["rate_per_s"] for r in rows if not r["no_frame_within_60_s"]
                      and r["vigil_post_to_first_websocket_frame"]
                      and r["vigil_post_to_first_websocket_frame"]["p99_ms"] < 1000]

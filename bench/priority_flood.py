@@ -28,6 +28,8 @@ by itself.
     .venv/bin/python bench/priority_flood.py --worker-env VIGIL_ROUTINE_ACTIVITY_SLOTS=64
     .venv/bin/python bench/priority_flood.py --split-worker   # emergencies in a process of their own
     .venv/bin/python bench/priority_flood.py --split-worker --ingest-api   # the shape of vigil up
+    .venv/bin/python bench/priority_flood.py --sessions 0 --reminders 5000 --seconds 60 \
+        --clients 20 --split-worker   # SPEC §8's burst alone: 5,000 reminders in one minute
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ async def run(args: argparse.Namespace) -> dict:
         wait_for,
     )
     from bench.monitoring_ingest import cpu_s, open_sessions, stored_count
+    from bench.sampling import Sampler
     from cli.stack import EMERGENCY_APART, Stack
     from db.migrate import upgrade
 
@@ -124,24 +127,30 @@ async def run(args: argparse.Namespace) -> dict:
         before, before_missing = await probe.phase(rate=args.rate, seconds=baseline_s)
         await asyncio.sleep(max(0.0, (due - datetime.now(timezone.utc)).total_seconds() - lead))
 
-        feeder = await asyncio.create_subprocess_exec(
-            sys.executable, str(Path(__file__).with_name("reading_feeder.py")),
-            "--base", f"{stack.ingest_url}/api/v1", "--token", token,
-            "--concurrency", str(args.concurrency), "--nice", str(args.feeder_nice),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-        assert feeder.stdin
-        feeder.stdin.write("\n".join(sessions).encode())
-        feeder.stdin.close()
-        pids["feeder"] = feeder.pid
+        feeder = None  # --sessions 0: the reminders alone, SPEC §8's burst
+        if sessions:
+            feeder = await asyncio.create_subprocess_exec(
+                sys.executable, str(Path(__file__).with_name("reading_feeder.py")),
+                "--base", f"{stack.ingest_url}/api/v1", "--token", token,
+                "--concurrency", str(args.concurrency), "--nice", str(args.feeder_nice),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            assert feeder.stdin
+            feeder.stdin.write("\n".join(sessions).encode())
+            feeder.stdin.close()
+            pids["feeder"] = feeder.pid
         pids["benchmark"] = os.getpid()
+        # from the flood until every reminder is sent (py-spy costs a share of a core)
+        sampler = Sampler(pids["worker"], args.profile_routine_worker).start()
         cpu0 = {k: cpu_s(p) for k, p in pids.items()}
         began = time.perf_counter()
         during, during_missing = await probe.phase(rate=args.rate, seconds=args.seconds,
                                                    wait_s=0)
         flood_s = time.perf_counter() - began
         cpu1 = {k: cpu_s(p) for k, p in pids.items()}
-        feeder.terminate()  # it finishes the readings in flight and says how many it sent
-        accepted = json.loads((await feeder.communicate())[0])["accepted"]
+        accepted = 0
+        if feeder:
+            feeder.terminate()  # it finishes the readings in flight and says how many it sent
+            accepted = json.loads((await feeder.communicate())[0])["accepted"]
         stored_in_flood = await asyncio.to_thread(stored_count) - stored_before
         sent_in_flood = (await asyncio.to_thread(reminders_sent))[0]
         # The frames still on their way after the flood stopped count for the flood.
@@ -157,6 +166,7 @@ async def run(args: argparse.Namespace) -> dict:
         await wait_for(reminders_sent, args.reminders * len(args.channels.split(",")),
                        args.timeout)
         drain_s = time.perf_counter() - drain_began
+        sampler.stop()
         after, after_missing = await probe.phase(rate=args.rate, seconds=baseline_s)
 
         from bench.emergency_latency import summary
@@ -242,7 +252,8 @@ async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignor
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=200, help="monitoring sessions")
+    parser.add_argument("--sessions", type=int, default=200,
+                        help="monitoring sessions (0: no readings, the reminders alone)")
     parser.add_argument("--concurrency", type=int, default=32, help="readings in flight")
     parser.add_argument("--reminders", type=int, default=1000, help="reminders due at once")
     parser.add_argument("--channels", default="websocket,push", help="reminder channels")
@@ -259,6 +270,9 @@ def main() -> None:
                         help="niceness of the process sending the readings (bench/reading_feeder.py)")
     parser.add_argument("--ingest-api", action="store_true",
                         help="readings posted to an ingest API, niced, as vigil up runs it")
+    parser.add_argument("--profile-routine-worker", metavar="PATH",
+                        help="sample the routine worker with py-spy from the flood until the "
+                             "reminders are sent (summarise with bench/profile_summary.py)")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the stack (compare settings)")
     args = parser.parse_args()
