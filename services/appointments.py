@@ -204,10 +204,24 @@ async def book_from_fhir(*, client: Client, hub: EventHub | None, payload: Any,
     return await book(client=client, hub=hub, body=create_from_fhir(payload), user=user)
 
 
+async def as_the_workflow_holds_it(client: Client, row: Appointment) -> Appointment:
+    """The row with the workflow's own status, times, provider and place. The workflow writes the
+    row after it moves, so an update it has just applied may not be on the row yet, and the
+    updates a FHIR resource implies are worked out from where the appointment really is."""
+    try:
+        view = await client.get_workflow_handle(row.id).query(AppointmentWorkflow.state)
+    except RPCError:  # closed and gone from the engine: the row has long caught up
+        return row
+    return Appointment.model_validate({
+        **row.model_dump(), "status": view.status, "starts_at": view.starts_at,
+        "ends_at": view.ends_at, "provider_id": view.provider_id, "room": view.room,
+        "department": view.department})
+
+
 async def update_from_fhir(*, client: Client, appointment_id: str, payload: Any,
                            user: Principal) -> list[Any]:
     """Apply what a FHIR R4 Appointment changes, in order; all are checked before any is sent."""
-    row = await asyncio.to_thread(get_row, appointment_id)
+    row = await as_the_workflow_holds_it(client, await asyncio.to_thread(get_row, appointment_id))
     wanted = updates_from_fhir(payload, row)
     for field, body in wanted:
         try:

@@ -118,7 +118,7 @@ class AppointmentWorkflow(PagingWorkflow):
         s = self._state
         return AppointmentView(self._input.appointment_id, s.status, s.starts_at, s.ends_at,
                                s.provider_id, s.room, s.urgency, s.emergency,
-                               list(s.reminders), list(s.history))
+                               list(s.reminders), list(s.history), s.department)
 
     # --- time: reminders and the no-show clock ----------------------------------------
 

@@ -144,6 +144,7 @@ class AppointmentView:
     emergency: bool
     reminders: list[Reminder]
     history: list[str]
+    department: str = ""
 
 
 def detail_of(update: AppointmentUpdate) -> dict[str, Any]:

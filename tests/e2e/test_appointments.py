@@ -15,7 +15,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from activities.directory import find_targets, on_duty_query
-from db.engine import reading
+from db.engine import reading, writing
 from db.models import Appointment
 from tests.utils.api import as_user
 from tests.utils.history import events, idle
@@ -24,6 +24,7 @@ from tests.utils.live import next_frame, publish_to, sse_events, staff_socket
 from tests.utils.people import authorise
 from tests.utils.records import attempts, audit_actions
 from tests.utils.waiting import eventually
+from workflows.appointment import AppointmentWorkflow
 
 pytestmark = pytest.mark.e2e
 
@@ -214,6 +215,43 @@ async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_
     with reading() as session:
         row = session.get(Appointment, appointment_id)
     assert row is not None and row.room == "9"
+
+
+async def test_a_fhir_update_is_worked_out_from_the_workflow_not_from_a_row_behind_it(
+        stack, admin: httpx.AsyncClient, temporal_address: str) -> None:
+    """The workflow writes the row after it moves, so a resource sent right after a change can
+    meet a row that has not caught up. Its updates are worked out from where the workflow is:
+    a no-show after check-in is the 422 naming `status`, not a refusal from the engine."""
+    patient = f"patient-{uuid.uuid4().hex[:8]}"
+    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
+    resource = fhir_appointment(patient)
+    booked = await admin.post("/appointments/fhir", json=resource)
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    arrived = await admin.put(f"/appointments/{appointment_id}/fhir",
+                              json={**resource, "status": "arrived"})
+    assert arrived.status_code == 200 and arrived.json()["applied"] == ["checked_in"], arrived.text
+
+    def row_status() -> str:
+        with reading() as session:
+            row = session.get(Appointment, appointment_id)
+            return row.status if row else ""
+
+    await eventually(lambda: row_status() == "checked_in", what="the check-in on the row")
+    with writing() as session:  # the row as it stood a moment before the workflow wrote it
+        row = session.get(Appointment, appointment_id)
+        assert row is not None
+        row.status, row.room = "scheduled", "1"
+        session.add(row)
+
+    backwards = await admin.put(f"/appointments/{appointment_id}/fhir",
+                                json={**resource, "status": "noshow"})
+    assert backwards.status_code == 422, backwards.text
+    detail = backwards.json()["error"]["details"][0]
+    assert detail["field"] == "status" and "checked_in" in detail["message"], detail
+    handle = (await Client.connect(temporal_address)).get_workflow_handle(appointment_id)
+    view = await handle.query(AppointmentWorkflow.state)
+    assert (view.status, view.room) == ("checked_in", "3")
 
 
 def deliveries_scheduled(history: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
