@@ -60,9 +60,15 @@ async def test_replaying_one_event_and_a_time_range_resends_them_with_their_ids_
     assert _ids(ranged) == [created_id, acknowledged_id]
     assert [json.loads(r.body)["type"] for r in ranged] == EVENTS
 
-    deliveries = (await admin.get(f"/webhook-endpoints/{endpoint['id']}/deliveries")).json()
-    replays = {d["webhook_id"]: (d["replays"], d["status"]) for d in deliveries}
-    assert replays == {created_id: (2, "delivered"), acknowledged_id: (1, "delivered")}
+    async def replays() -> dict[str, tuple[int, str]] | None:
+        """Each message's replays and status, once no answer is still to be recorded (the
+        receiver has the message before its sender records the 2xx)."""
+        deliveries = (await admin.get(f"/webhook-endpoints/{endpoint['id']}/deliveries")).json()
+        found = {d["webhook_id"]: (d["replays"], d["status"]) for d in deliveries}
+        return None if any(status == "pending" for _, status in found.values()) else found
+
+    recorded = await eventually(replays, what="the redeliveries' answers on record")
+    assert recorded == {created_id: (2, "delivered"), acknowledged_id: (1, "delivered")}
     assert audit_actions(endpoint["id"]).count("webhook_endpoint.replayed") == 2
     await admin.patch(f"/webhook-endpoints/{endpoint['id']}", json={"enabled": False})
 
