@@ -175,15 +175,22 @@ def fhir_appointment(patient_id: str, *, status: str = "booked", room: str = "3"
              "status": "accepted"}]}
 
 
-async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_422(
-        stack, admin: httpx.AsyncClient) -> None:
+async def book_by_fhir(admin: httpx.AsyncClient) -> tuple[str, dict, dict]:
+    """A new patient whose family may see appointments, booked by a FHIR resource: (patient,
+    the resource, the booked appointment)."""
     patient = f"patient-{uuid.uuid4().hex[:8]}"
     await authorise(admin, patient, "cg-appt-yes", ["appointments"])
     resource = fhir_appointment(patient)
     booked = await admin.post("/appointments/fhir", json=resource)
     assert booked.status_code == 201, booked.text
-    appointment_id = booked.json()["id"]
-    assert booked.json()["room"] == "3" and booked.json()["status"] == "scheduled"
+    return patient, resource, booked.json()
+
+
+async def test_a_fhir_appointment_books_and_its_update_fans_out_and_nonsense_is_422(
+        stack, admin: httpx.AsyncClient) -> None:
+    patient, resource, booked = await book_by_fhir(admin)
+    appointment_id = booked["id"]
+    assert booked["room"] == "3" and booked["status"] == "scheduled"
 
     async with staff_socket(stack.ws_url(), patient, roles=("patient",)) as patient_ws:
         moved = await admin.put(f"/appointments/{appointment_id}/fhir",
@@ -222,12 +229,8 @@ async def test_a_fhir_update_is_worked_out_from_the_workflow_not_from_a_row_behi
     """The workflow writes the row after it moves, so a resource sent right after a change can
     meet a row that has not caught up. Its updates are worked out from where the workflow is:
     a no-show after check-in is the 422 naming `status`, not a refusal from the engine."""
-    patient = f"patient-{uuid.uuid4().hex[:8]}"
-    await authorise(admin, patient, "cg-appt-yes", ["appointments"])
-    resource = fhir_appointment(patient)
-    booked = await admin.post("/appointments/fhir", json=resource)
-    assert booked.status_code == 201, booked.text
-    appointment_id = booked.json()["id"]
+    _, resource, booked = await book_by_fhir(admin)
+    appointment_id = booked["id"]
     arrived = await admin.put(f"/appointments/{appointment_id}/fhir",
                               json={**resource, "status": "arrived"})
     assert arrived.status_code == 200 and arrived.json()["applied"] == ["checked_in"], arrived.text
