@@ -68,9 +68,10 @@ LATER_TRIES = RetryPolicy(
 )
 BATCHED = "deliver-in-batches"  # the workflow.patched id of the batch path
 # How long our own channels' batch may hold the workflow task that decides it (`in_task`):
-# a write takes milliseconds; one that takes longer (a stalled database) must not hold the
-# tier's timer, so after one try it goes on as an activity.
-IN_TASK_BUDGET = timedelta(seconds=1)
+# one try of the time the activity would have had, well inside the task's heartbeat (8 s).
+# A try that takes longer (a stalled database) goes on as that activity. Not shorter: on an
+# overloaded machine a write queues for seconds, and a page tried twice is more work for it.
+IN_TASK_BUDGET = DELIVERY_TIMEOUTS["websocket"]
 IN_TASK_RETRY = RetryPolicy(maximum_attempts=1)
 
 
