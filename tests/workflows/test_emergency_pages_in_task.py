@@ -110,6 +110,8 @@ async def _run_until_tier_2(env: WorkflowEnvironment, pages: Pages) -> WorkflowH
 
 
 async def _settled(handle: WorkflowHandle) -> None:
+    """Wait until the task that wrote tier 2's page has completed: its commands (the page's
+    marker, the SMS batch, the tier's timer) are then in the history."""
     async with asyncio.timeout(20):
         while True:
             events = [e async for e in handle.fetch_history_events()]
