@@ -40,8 +40,6 @@ HANDOVER_CHANNELS = ["websocket", "push", "sms"]
 LATE_AFTER_S = 1.0
 # The workflow.patched id of recording a tier's page with its own-channel batch.
 CHANGES_WITH_PAGES = "record-changes-with-pages"
-# The workflow.patched id of writing a tier's own-channel page inside the deciding task.
-PAGES_IN_TASK = "tier-pages-in-task"
 
 
 @workflow.defn
@@ -53,7 +51,6 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
         self._init_paging(input.emergency_id, input.carried_attempts)
         # Asked before any command, as the pager asks its own (see Pager.__init__).
         self._changes_with_pages = workflow.patched(CHANGES_WITH_PAGES)
-        self._pages_in_task = workflow.patched(PAGES_IN_TASK)
         # The first record carries the input; it waits until tier 1 is paged, so
         # that nothing stands between the emergency and the first page.
         self._started_recorded = input.carried is not None
@@ -164,8 +161,7 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
             people=[t.staff_id for t in s.targets], channels=channels, kind="page",
             content=self._content(), scope=f"r{s.round}t{s.tier}",
             fallback=self._input.policy.fallback_order(), tier=s.tier, round=s.round,
-            # (the step awaits its page, so no other local activity can be in flight)
-            changes=changes, in_task=self._pages_in_task)
+            changes=changes)
 
     async def _page_extra(self, selector: str, channels: list[str]) -> None:
         """Page outside the tier clock: exhaustion, or escalate-now after acknowledgement."""
