@@ -11,8 +11,11 @@ passing fault, and histories recorded before batches). Both work the same way:
   crash that cuts a provider call short is visible: the retry finds the attempt
   still "sending", sends again and counts `tries` up. An attempt already
   finished is answered from its record, never sent twice.
-- What the workflow decided with a page (`BatchWithChanges.changes`) is recorded once its
-  own-channel messages are committed, before any provider is called.
+- What the workflow decided with a page (`BatchWithChanges.changes`) is recorded in the
+  transaction of its own-channel messages, before any provider is called, and only by the
+  try that first writes the batch: a later try (a retry, or the workflow task that wrote it
+  run again) finds its attempts on record, says since when (`written_before`), and records
+  nothing twice.
 - The providers of a batch are called at once; each answer is recorded as it
   comes back. A passing fault (TransientChannelError) leaves its attempt
   open: `deliver` raises it, so Temporal retries with backoff; `deliver_batch`
@@ -49,7 +52,7 @@ from channels.base import (
 from channels.local import LocalChannel
 from channels.messages import location_text, safe_text
 from db.engine import writing
-from db.models import DeliveryAttempt, utcnow
+from db.models import DeliveryAttempt, as_utc, utcnow
 
 Call = tuple[DeliveryRequest, Recipient]
 Answer = SendResult | ChannelError
@@ -65,7 +68,7 @@ class DeliveryActivities:
     @activity.defn(name="deliver")
     def deliver(self, request: DeliveryRequest) -> DeliveryResult:
         """Send one message to one person on one channel and record the attempt."""
-        (result,) = self._deliver_all([request])
+        (result,) = self._deliver_all([request]).results
         if result.outcome == RETRYING:
             raise ApplicationError(f"{request.channel}: {result.error}", type="TransientChannelError")
         return result
@@ -75,10 +78,10 @@ class DeliveryActivities:
         """Send every message of one page and record each attempt (one result per request),
         and the emergency's changes that came with the page, if any."""
         changes = batch.changes if isinstance(batch, BatchWithChanges) else []
-        return DeliveryBatchResult(self._deliver_all(batch.requests, changes))
+        return self._deliver_all(batch.requests, changes)
 
     def _deliver_all(self, requests: list[DeliveryRequest],
-                     changes: list[StateChange] | None = None) -> list[DeliveryResult]:
+                     changes: list[StateChange] | None = None) -> DeliveryBatchResult:
         results: dict[str, DeliveryResult] = {}
         calls: list[Call] = []
         with writing() as session:
@@ -88,6 +91,8 @@ class DeliveryActivities:
             attempts = {attempt.id: attempt for attempt in session.exec(
                 select(DeliveryAttempt).where(
                     col(DeliveryAttempt.id).in_([r.attempt_id for r in requests]))).all()}
+            written_before = min((as_utc(a.created_at).timestamp() for a in attempts.values()),
+                                 default=None)
             recipients = recipients_for(session, {r.recipient_id for r in requests})
             local: list[tuple[DeliveryRequest, LocalChannel, Recipient]] = []
             for request in requests:
@@ -101,12 +106,10 @@ class DeliveryActivities:
                 else:
                     calls.append((request, begun))
             results.update(self._write_locally(session, local, attempts))
-        if changes:
-            # A transaction of their own, so the pages above reach people first. A retry
-            # (a try cut short after this commit) writes them again, as a retried
-            # `record_emergency_change` would.
-            with writing() as session:
-                for change in changes:
+            if written_before is None:
+                # With the pages they came with: all on record or none, so a try that finds
+                # the batch written finds them written too.
+                for change in changes or []:
                     write_change(session, change)
         broken: list[Exception] = []
         for answered in self._call_providers(calls):
@@ -118,7 +121,8 @@ class DeliveryActivities:
                 results.update(self._record_answers(session, recorded))
         if broken:  # (only once every other answer is on record, so none is sent again)
             raise broken[0]
-        return [results[request.attempt_id] for request in requests]
+        return DeliveryBatchResult([results[request.attempt_id] for request in requests],
+                                   written_before)
 
     def _open(self, session: Session, request: DeliveryRequest,
               attempts: dict[str, DeliveryAttempt],

@@ -40,3 +40,7 @@ class DeliveryBatch:
 @dataclass
 class DeliveryBatchResult:
     results: list[DeliveryResult] = field(default_factory=list)  # one per request, same order
+    # When an earlier try first wrote this batch's attempts (epoch seconds), None if this try
+    # was the first. Set, the task that sent the batch has run before (a write inside a
+    # workflow task whose completion was lost): the page went out then, not now.
+    written_before: float | None = None

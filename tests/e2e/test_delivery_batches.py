@@ -18,11 +18,15 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities
 from activities.delivery_types import RETRYING, DeliveryBatch, DeliveryRequest
+from activities.emergency_records import BatchWithChanges, StateChange
 from channels.base import OutboundMessage, PermanentChannelError, SendResult, TransientChannelError
 from channels.local import WebSocketChannel
 from db.engine import reading
-from db.models import DeliveryAttempt, Event
+from db.models import AuditEntry, DeliveryAttempt, Event, as_utc
 from events.topics import staff_topic
+from tests.utils.standins import emergency_input
+from workflows.emergency_types import EmergencyState
+from workflows.policy import ChannelStep
 
 PEOPLE = ("dr-tan", "nurse-mei")
 
@@ -101,3 +105,34 @@ def test_a_passing_fault_leaves_its_attempt_open_for_deliver_and_a_permanent_one
     assert recorded(page)[("dr-tan", "sms")].tries == 2
     assert recorded(page)[("nurse-mei", "sms")].outcome == "failed"
     assert sms.calls == {"dr-tan": 2, "nurse-mei": 1}
+
+
+def test_a_page_written_again_pages_nobody_twice_records_once_and_says_since_when(
+        any_db: str) -> None:
+    """The workflow task that wrote a tier's page inside itself ran again (its completion was
+    lost): the same batch, with the same records of what the workflow decided, is written
+    again. Nobody is paged twice, nothing is recorded twice, and the answer says when the
+    page first went out, which the workflow keeps its clock by."""
+    data = emergency_input([ChannelStep("websocket")])
+    page = [DeliveryRequest(attempt_id=f"{data.emergency_id}/r0t0/{person}/websocket",
+                            subject_id=data.emergency_id, recipient_id=person,
+                            channel="websocket", kind="page", content={"severity": "critical"})
+            for person in PEOPLE]
+    changes = [StateChange(data.emergency_id, data.patient_id, "started", "someone",
+                           EmergencyState(), input=data),
+               StateChange(data.emergency_id, data.patient_id, "tier_paged", "vigil",
+                           EmergencyState(), detail={"tier_name": "t"})]
+    run, sms = ActivityEnvironment().run, ScriptedSms({})
+    first = run(delivery(sms).deliver_batch, BatchWithChanges(page, changes))
+    again = run(delivery(sms).deliver_batch, BatchWithChanges(page, changes))
+    assert first.written_before is None, "the first write is the first"
+    assert [r.outcome for r in again.results] == [r.outcome for r in first.results] == ["sent"] * 2
+    attempts = recorded(page)
+    assert {a.tries for a in attempts.values()} == {1}, "answered from the records"
+    assert again.written_before == min(as_utc(a.created_at).timestamp() for a in attempts.values())
+    assert websocket_pages(data.emergency_id) == 2, "each person paged once"
+    with reading() as session:
+        actions = [e.action for e in session.exec(select(AuditEntry).where(
+            AuditEntry.subject == data.emergency_id)).all()]
+    assert sorted(a for a in actions if a.startswith("emergency.")) == [
+        "emergency.started", "emergency.tier_paged"], "each change recorded once"
