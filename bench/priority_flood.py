@@ -15,11 +15,12 @@ the same minute T (bench/medication_fleet.py). Then, in one run:
    the baseline again, so a drift of the shared machine shows.
 
 For the flood's emergencies it also reports where the time went, step by step
-(`flood_steps`: the API's request until Temporal recorded the start, the first
-workflow task, the page batch activity's start, the page's event row, and the
-frame), from each workflow's history and the page's row; and from that row,
-how long until the server recorded the batch's completion (the worker's share
-of the last leg, against the API's).
+(`flood_steps`, bench/page_timeline.py's steps: the API's request until
+Temporal recorded the start, the first workflow task, the page's event row
+written in that task or by the page batch activity, and the frame), from each
+workflow's history and the page's row; and from that row, how long until the
+server recorded the batch's completion (the worker's share of the last leg,
+against the API's).
 
 SPEC §8 and issue 13: the flood moves emergency p99 by at most 10 %. It stops
 by itself.
@@ -211,10 +212,6 @@ async def run(args: argparse.Namespace) -> dict:
         server.wait(timeout=30)
 
 
-STEPS = ["post_to_workflow_started", "to_first_task_started", "first_task",
-         "to_page_activity_started", "to_page_row_written", "to_frame"]
-
-
 async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignore[no-untyped-def]
     """Where the flood's emergencies spent their time, step by step (bench/page_timeline.py's
     steps, from each workflow's history and the page's event row). Beside them, from the page
@@ -222,7 +219,13 @@ async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignor
     commit and its answer to the server) and until the frame (the commit and the API hearing of
     it), to tell the worker's share of the last leg from the API's."""
     from bench.emergency_latency import summary
-    from bench.page_timeline import history_times, page_written_at
+    from bench.page_timeline import (
+        STEPS,
+        history_complete,
+        history_times,
+        page_steps,
+        page_written_at,
+    )
 
     found: dict[str, list[float]] = {name: [] for name in
                                      STEPS + ["page_row_to_batch_completed"]}
@@ -230,8 +233,8 @@ async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignor
         if emergency_id not in probe.first_frame:
             continue
         times = await history_times(client, emergency_id)
-        for _ in range(50):  # an activity's start is written into history when it ends
-            if "batch_started" in times:
+        for _ in range(50):
+            if history_complete(times):
                 break
             await asyncio.sleep(0.1)
             times = await history_times(client, emergency_id)
@@ -242,12 +245,12 @@ async def steps(client, probe, posted: dict[str, float]) -> dict:  # type: ignor
             continue
         wall = probe.posted_wall[emergency_id]
         framed = probe.first_frame[emergency_id] - began + wall
-        marks = [wall, times["started"], times["task_started"], times["task_completed"],
-                 times["batch_started"], written, framed]
-        found["page_row_to_batch_completed"].append(times["batch_completed"] - written)
-        for name, a, b in zip(STEPS, marks[:-1], marks[1:], strict=True):
-            found[name].append(b - a)
-    return {name: summary(values) for name, values in found.items()}
+        completed = times.get("in_task_batch_completed", times.get("batch_completed"))
+        if completed is not None:
+            found["page_row_to_batch_completed"].append(completed - written)
+        for name, took in page_steps(times, wall, written, framed).items():
+            found[name].append(took)
+    return {name: summary(values) for name, values in found.items() if values}
 
 
 def main() -> None:

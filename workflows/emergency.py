@@ -40,6 +40,8 @@ HANDOVER_CHANNELS = ["websocket", "push", "sms"]
 LATE_AFTER_S = 1.0
 # The workflow.patched id of recording a tier's page with its own-channel batch.
 CHANGES_WITH_PAGES = "record-changes-with-pages"
+# The workflow.patched id of writing a tier's own-channel page inside the deciding task.
+PAGES_IN_TASK = "tier-pages-in-task"
 
 
 @workflow.defn
@@ -51,6 +53,7 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
         self._init_paging(input.emergency_id, input.carried_attempts)
         # Asked before any command, as the pager asks its own (see Pager.__init__).
         self._changes_with_pages = workflow.patched(CHANGES_WITH_PAGES)
+        self._pages_in_task = workflow.patched(PAGES_IN_TASK)
         # The first record carries the input; it waits until tier 1 is paged, so
         # that nothing stands between the emergency and the first page.
         self._started_recorded = input.carried is not None
@@ -136,9 +139,15 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
         changes = self._to_record("tier_paged", detail=detail)
         # Recorded by our own channels' batch: one activity fewer per step. Otherwise (no
         # such batch, or it failed), by record activities as before.
-        if not await self._page_tier(channels, changes):
+        batch = await self._page_tier(channels, changes)
+        if batch is None:
             for change in changes:
                 await self._write(change)
+        elif batch.written_before is not None and self._pages_in_task:
+            # This task ran before and wrote the page, but its completion was lost (the worker
+            # or Temporal died): the tier's clock runs from that write, so a step that fell
+            # due since goes out now, marked late, and the tier does not wait the outage out.
+            s.tier_started_at = min(s.tier_started_at, batch.written_before - after_s)
 
     async def _advance(self, reason: str, actor: str = "vigil") -> None:
         """Move to the next tier, the next round, or, when the policy is spent, exhaustion."""
@@ -161,7 +170,8 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
             people=[t.staff_id for t in s.targets], channels=channels, kind="page",
             content=self._content(), scope=f"r{s.round}t{s.tier}",
             fallback=self._input.policy.fallback_order(), tier=s.tier, round=s.round,
-            changes=changes)
+            # (the step awaits its page, so no other local activity can be in flight)
+            changes=changes, in_task=self._pages_in_task)
 
     async def _page_extra(self, selector: str, channels: list[str]) -> None:
         """Page outside the tier clock: exhaustion, or escalate-now after acknowledgement."""

@@ -5,7 +5,15 @@ Every workflow that needs to reach a person uses `Pager`. It sends each page
 (our own channels, the providers'), which records one attempt per message (our
 own channels' batch can also record what the workflow decided with the page);
 a message whose provider had a passing fault goes on as a `deliver` activity of
-its own, retried by Temporal with backoff.
+its own, retried by Temporal with backoff. A page the workflow waits on (an
+emergency's tier) can have our own channels' batch written inside the workflow
+task that decides it (`in_task`: a local activity, one try within
+`IN_TASK_BUDGET`); past that budget the batch goes on as the activity it would
+otherwise have been, and finished attempts answer from their records. Nothing
+of a local activity is in the history until its task completes, so a task that
+dies after the write (the worker or Temporal killed) runs again and writes the
+page again: the write then answers from its records, saying when it first ran
+(`written_before`), and the workflow keeps its clock by that.
 When a channel fails for good, the pager tries that person's next untried
 channel at once. (Runs recorded before batches sent each message as its own
 `deliver` activity, and replay so.) A failure can also arrive later, from
@@ -21,7 +29,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.delivery import DeliveryActivities
@@ -63,6 +71,14 @@ LATER_TRIES = RetryPolicy(
     maximum_attempts=DELIVERY_RETRY.maximum_attempts - 1,
 )
 BATCHED = "deliver-in-batches"  # the workflow.patched id of the batch path
+# How long our own channels' batch may hold the workflow task that decides it (`in_task`):
+# one try of the time the activity would have had, well inside the task's heartbeat (8 s).
+# A try that takes longer (a stalled database) goes on as that activity. Not shorter: on an
+# overloaded machine a write queues for seconds, and a page tried twice is more work for it.
+IN_TASK_BUDGET = DELIVERY_TIMEOUTS["websocket"]
+IN_TASK_RETRY = RetryPolicy(maximum_attempts=1)
+# What `Pager.page` answers: the batch that carried the page's changes, None if none did.
+Recorded = asyncio.Future[DeliveryBatchResult | None]
 
 
 class Pager:
@@ -94,18 +110,26 @@ class Pager:
         round: int = 0,
         task_queue: str | None = None,
         changes: list[StateChange] | None = None,
-    ) -> asyncio.Future[bool]:
+        in_task: bool = False,
+    ) -> Recorded:
         """Start sending `channels` to each person now; returns without waiting.
 
         `task_queue` runs the deliveries (and their immediate fall-throughs) on that queue
         instead of the workflow's own: an emergency appointment's pages go on the emergency
         queue, out of the way of routine work.
 
-        `changes` go with our own channels' batch, recorded by its activity once its messages
-        are committed. The future returned says, once that batch has come back, whether they
-        were recorded: False at once if the page has no such batch, and False if the batch
-        failed (its changes may or may not be on record); the caller then records them."""
-        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        `changes` go with our own channels' batch, recorded by its activity with its messages.
+        The future returned gives, once that batch has come back, what it answered (its
+        `written_before` says whether an earlier try had written it): None at once if the page
+        has no such batch, and None if the batch failed (its changes may or may not be on
+        record); the caller then records them.
+
+        `in_task` writes our own channels' batch, the one carrying `changes`, inside this
+        workflow task (a local activity). Only for a page the caller awaits before anything
+        else can start a local activity: a workflow must never have two in flight at once
+        (temporalio/sdk-python#1881: their results can come back grouped differently on
+        replay)."""
+        recorded: Recorded = asyncio.get_running_loop().create_future()
         # Channel by channel, so every WebSocket page (the fastest) is queued first.
         requests: list[DeliveryRequest] = []
         for channel in channels:
@@ -131,32 +155,37 @@ class Pager:
                 carrier = timeouts[0]
             for t in timeouts:
                 carried = (changes, recorded) if t == carrier else (None, None)
+                # (only the batch the caller awaits, through `recorded`)
+                here = in_task and t == carrier and task_queue is None
                 self._tasks.append(asyncio.create_task(self._send_batch(
-                    [r for r in requests if _timeout(r) == t], t, task_queue, *carried)))
+                    [r for r in requests if _timeout(r) == t], t, task_queue, *carried,
+                    in_task=here)))
         else:
             self._tasks.extend(asyncio.create_task(self._send(r, task_queue=task_queue))
                                for r in requests)
         if carrier is None:
-            recorded.set_result(False)
+            recorded.set_result(None)
         return recorded
 
     async def _send_batch(self, requests: list[DeliveryRequest], timeout: timedelta,
                           task_queue: str | None, changes: list[StateChange] | None = None,
-                          recorded: asyncio.Future[bool] | None = None) -> None:
+                          recorded: Recorded | None = None, *, in_task: bool = False) -> None:
         sent = BatchWithChanges(requests, changes) if changes else DeliveryBatch(requests)
-        try:
-            batch: DeliveryBatchResult = await workflow.execute_activity_method(
-                DeliveryActivities.deliver_batch, sent, task_queue=task_queue,
-                start_to_close_timeout=timeout, retry_policy=BATCH_RETRY,
-            )
-        except ActivityError:
-            if recorded:
-                recorded.set_result(False)
-            # Finished attempts answer from their records; the rest are sent on their own.
-            await asyncio.gather(*(self._send(r, task_queue=task_queue) for r in requests))
-            return
+        batch = await self._write_in_task(sent) if in_task else None
+        if batch is None:
+            try:
+                batch = await workflow.execute_activity_method(
+                    DeliveryActivities.deliver_batch, sent, task_queue=task_queue,
+                    start_to_close_timeout=timeout, retry_policy=BATCH_RETRY,
+                )
+            except ActivityError:
+                if recorded:
+                    recorded.set_result(None)
+                # Finished attempts answer from their records; the rest are sent on their own.
+                await asyncio.gather(*(self._send(r, task_queue=task_queue) for r in requests))
+                return
         if recorded:
-            recorded.set_result(True)
+            recorded.set_result(batch)
         retrying = []
         for request, result in zip(requests, batch.results):
             if result.outcome == RETRYING:
@@ -166,6 +195,25 @@ class Pager:
         if retrying:
             await workflow.sleep(DELIVERY_RETRY.initial_interval)
             await asyncio.gather(*(self._send(r, LATER_TRIES, task_queue) for r in retrying))
+
+    @staticmethod
+    async def _write_in_task(sent: DeliveryBatch) -> DeliveryBatchResult | None:
+        """Our own channels' batch written by a local activity, inside this workflow task: the
+        page is written without a hand-over through the server. None if that try failed or
+        outlasted IN_TASK_BUDGET; the caller then sends the batch as an activity, where every
+        attempt the try finished answers from its record."""
+        try:
+            result: DeliveryBatchResult = await workflow.execute_local_activity_method(
+                DeliveryActivities.deliver_batch, sent,
+                schedule_to_close_timeout=IN_TASK_BUDGET, retry_policy=IN_TASK_RETRY)
+            return result
+        except FailureError as error:
+            # Whatever form the failure takes: in temporalio 1.35 a local activity that raised
+            # comes back as a bare ApplicationError, and one that timed out as an ActivityError
+            # when it happens but as a bare TimeoutError when its marker is replayed.
+            workflow.logger.warning("page not written within the workflow task (%s); "
+                                    "sending it as an activity", error)
+            return None
 
     async def _send(self, request: DeliveryRequest, retry: RetryPolicy = DELIVERY_RETRY,
                     task_queue: str | None = None) -> None:

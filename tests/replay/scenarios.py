@@ -383,4 +383,8 @@ SCENARIOS: dict[str, Scenario] = {
     # (EmergencyInput.first_tier_targets): the first task pages with no local lookup; the
     # histories above keep the lookup in the first task.
     "emergency_exhausted_tier_1_from_the_api": emergency_exhausted,
+    # Recorded again once each tier's WebSocket page was written inside the task that decides
+    # it (workflow.patched "tier-pages-in-task": a local activity's marker where the histories
+    # above have a `deliver_batch` activity).
+    "emergency_exhausted_pages_in_task": emergency_exhausted,
 }
