@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from sqlmodel import select
@@ -113,7 +114,7 @@ def test_a_page_written_again_pages_nobody_twice_records_once_and_says_since_whe
     lost): the same batch, with the same records of what the workflow decided, is written
     again. Nobody is paged twice, nothing is recorded twice, and the answer says when the
     page first went out, which the workflow keeps its clock by."""
-    data = emergency_input([ChannelStep("websocket")])
+    data = replace(emergency_input([ChannelStep("websocket")]), idempotency_key=uuid.uuid4().hex)
     page = [DeliveryRequest(attempt_id=f"{data.emergency_id}/r0t0/{person}/websocket",
                             subject_id=data.emergency_id, recipient_id=person,
                             channel="websocket", kind="page", content={"severity": "critical"})
