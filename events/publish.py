@@ -80,18 +80,20 @@ def publish_many(session: Session,
 
 @orm_events.listens_for(OrmSession, "before_commit")
 def _notify_postgres_listeners(session: OrmSession) -> None:
-    """NOTIFY each event of the transaction, in order. PostgreSQL delivers the notifications
-    only if, and when, the transaction commits."""
+    """NOTIFY each event of the transaction, in order, in one round trip (psycopg sends an
+    executemany as one pipeline). PostgreSQL delivers the notifications only if, and when,
+    the transaction commits."""
     events = session.info.pop(_TO_NOTIFY, None)
     if not events:
         return
     channel = get_settings().events_channel
+    notes = []
     for event in events:
         body = json.dumps(event_dict(event))
         if len(body) > _MAX_INLINE_PAYLOAD:
             body = json.dumps({"id": event.id})
-        session.execute(text("SELECT pg_notify(:channel, :body)"),
-                        {"channel": channel, "body": body})
+        notes.append({"channel": channel, "body": body})
+    session.execute(text("SELECT pg_notify(:channel, :body)"), notes)
 
 
 @orm_events.listens_for(OrmSession, "after_commit")
