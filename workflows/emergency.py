@@ -42,6 +42,8 @@ LATE_AFTER_S = 1.0
 CHANGES_WITH_PAGES = "record-changes-with-pages"
 # The workflow.patched id of writing a tier's own-channel page inside the deciding task.
 PAGES_IN_TASK = "tier-pages-in-task"
+# The workflow.patched id of recording an escalation with the next tier's page.
+ESCALATED_WITH_PAGE = "escalated-with-next-page"
 
 
 @workflow.defn
@@ -54,9 +56,13 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
         # Asked before any command, as the pager asks its own (see Pager.__init__).
         self._changes_with_pages = workflow.patched(CHANGES_WITH_PAGES)
         self._pages_in_task = workflow.patched(PAGES_IN_TASK)
+        self._escalated_with_page = workflow.patched(ESCALATED_WITH_PAGE)
         # The first record carries the input; it waits until tier 1 is paged, so
         # that nothing stands between the emergency and the first page.
         self._started_recorded = input.carried is not None
+        # Records waiting to go with the next record: an escalation waits for the next tier's
+        # page, so that nothing stands between a tier's timeout and that page either.
+        self._held: list[StateChange] = []
 
     @workflow.run
     async def run(self, input: EmergencyInput) -> EmergencyState:
@@ -70,6 +76,7 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
             if self._history_is_long() and self._state.status not in CLOSED:
                 await self._continue_as_new()  # returns if commands arrived meanwhile
         await self._apply_changes()
+        await self._write_held()
         await self._pager.drain()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -160,8 +167,13 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
             await self._record("unacknowledged", actor, {"reason": reason})
             await self._page_extra("all_admins", list(CHANNELS))
             return
-        await self._record("escalated", actor, {
+        escalated = self._to_record("escalated", actor, {
             "reason": reason, "to_tier": s.tier, "tier_name": policy.tiers[s.tier].name})
+        if self._escalated_with_page:
+            self._held = escalated  # recorded with the next tier's page, or the next record
+            return
+        for change in escalated:
+            await self._write(change)
 
     def _page_tier(self, channels: list[str],
                    changes: list[StateChange] | None = None) -> asyncio.Future[bool]:
@@ -272,10 +284,11 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
     def _to_record(self, change: str, actor: str = "vigil",
                    detail: dict[str, Any] | None = None) -> list[StateChange]:
         """`change`, with the state as it is now; the first time after "started", which
-        carries the input (it waits until tier 1 is paged: see __init__)."""
+        carries the input (it waits until tier 1 is paged: see __init__); after any record
+        held until now (an escalation waiting for the next tier's page)."""
         data = self._input
         self._index_status(self._state.status)
-        changes = []
+        changes, self._held = self._held, []
         if not self._started_recorded:
             self._started_recorded = True
             changes.append(self._state_change("started", data.created_by, {
@@ -291,6 +304,15 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
                            detail=detail or {},
                            input=(replace(data, carried=None, carried_attempts=[])
                                   if with_input else None))
+
+    async def _write_held(self) -> None:
+        """Write the records held for the next one now (before a run ends or continues)."""
+        held, self._held = self._held, []
+        for change in held:
+            await self._write(change)
+
+    async def _settle(self) -> None:
+        await self._write_held()
 
     async def _write(self, change: StateChange) -> None:
         await workflow.execute_activity_method(

@@ -387,4 +387,8 @@ SCENARIOS: dict[str, Scenario] = {
     # it (workflow.patched "tier-pages-in-task": a local activity's marker where the histories
     # above have a `deliver_batch` activity).
     "emergency_exhausted_pages_in_task": emergency_exhausted,
+    # Recorded again once an escalation was recorded with the next tier's page
+    # (workflow.patched "escalated-with-next-page": no record activity between a tier's timeout
+    # and the next tier's page).
+    "emergency_exhausted_escalated_with_pages": emergency_exhausted,
 }

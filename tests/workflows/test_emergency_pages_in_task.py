@@ -40,7 +40,7 @@ from workflows.emergency_types import EmergencyInput, Target
 from workflows.paging import IN_TASK_BUDGET
 from workflows.policy import ChannelStep, TierSpec
 
-PEOPLE = {"responders": "dr-a", "charge_nurse": "nurse-b"}
+PEOPLE = {"responders": "dr-a", "charge_nurse": "nurse-b", "nobody_on_shift": None}
 
 
 class Pages:
@@ -51,6 +51,7 @@ class Pages:
                  first_write_takes_s: float = 0.0) -> None:
         self.tries: list[tuple[str, list[str]]] = []  # (how it ran, attempt ids) per batch try
         self.changes: list[StateChange] = []
+        self.recorded_alone: list[str] = []  # changes written by a record activity of their own
         self._first_write = first_websocket_write  # "", "stalls" or "fails"
         # When each batch was first written (the server's time), as the attempts' records keep
         # it: a batch written again answers with it, as `deliver_batch` does.
@@ -89,11 +90,12 @@ class Pages:
         @activity.defn(name="resolve_targets")
         async def resolve_targets(query: TargetQuery) -> list[Target]:
             person = PEOPLE.get(query.selector, "admin-c")
-            return [Target(person, person, "provider", "emergency", 1.0)]
+            return [Target(person, person, "provider", "emergency", 1.0)] if person else []
 
         @activity.defn(name="record_emergency_change")
         async def record(change: StateChange) -> None:
             self.changes.append(change)
+            self.recorded_alone.append(change.change)
 
         return [deliver_batch, deliver, resolve_targets, record]
 
@@ -186,9 +188,11 @@ async def test_each_tiers_websocket_page_is_written_in_the_task_that_decides_it(
     assert [m for m in _local_activity_markers(events) if m["activity_type"] == "deliver_batch"] \
         == [{"activity_type": "deliver_batch", "failed": False}] * 2
     assert _scheduled_batches(events) == 2, "only the two SMS batches go through the server"
-    # Each tier's page carried its record, once.
-    assert [c.detail["tier_name"] for c in pages.recorded("tier_paged")] == ["first", "second"]
-    assert len(pages.recorded("escalated")) == 1
+    # Each tier's page carried its record, once; the escalation went with tier 2's page, in
+    # order, and no record needed an activity of its own.
+    assert [(c.change, c.state.tier) for c in pages.changes] == [
+        ("started", 0), ("tier_paged", 0), ("escalated", 1), ("tier_paged", 1)]
+    assert pages.recorded_alone == []
     await _replays(handle)
 
 
@@ -279,4 +283,30 @@ async def test_a_task_that_dies_after_writing_the_page_runs_again_on_the_clock_o
     # Tier 1's 5 s run from the first write, 2 s before the task ran again (on the second
     # run's clock the timer would be set for 5 s).
     assert timers and timers[0] <= 3.5, f"tier 1's timeout runs from the first write: {timers}"
+    await _replays(handle)
+
+
+async def test_an_escalation_with_no_page_after_it_is_recorded_before_the_next_record(
+        time_env: WorkflowEnvironment) -> None:
+    """The escalation to tier 2 waits to go with tier 2's page; tier 2 has nobody on shift, so
+    no page follows and the policy is spent. The escalation is written first, then the
+    exhaustion, in order, each once. The history replays."""
+    data = emergency_input([ChannelStep("websocket")],
+                           [TierSpec("first", "responders", 5),
+                            TierSpec("second", "nobody_on_shift", 5)])
+    pages = Pages()
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    async with Worker(time_env.client, task_queue=queue, workflows=[EmergencyEscalationWorkflow],
+                      activities=pages.activities(), workflow_runner=SANDBOX,
+                      max_cached_workflows=0):
+        handle = await time_env.client.start_workflow(
+            EmergencyEscalationWorkflow.run, data, id=data.emergency_id, task_queue=queue)
+        async with asyncio.timeout(30):
+            while not pages.recorded("extra_page"):
+                await asyncio.sleep(0.05)
+        await handle.terminate("test over")
+    assert [c.change for c in pages.changes] == [
+        "started", "tier_paged", "escalated", "unacknowledged", "extra_page"]
+    assert pages.recorded_alone == ["escalated", "unacknowledged", "extra_page"]
+    assert pages.recorded("escalated")[0].detail["to_tier"] == 1
     await _replays(handle)
