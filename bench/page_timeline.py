@@ -20,9 +20,17 @@ reports the median and worst of each step, all on this machine's one clock:
   hearing of it, reading it, sending it).
 
 And beside them, a bare Temporal start-to-activity round trip, each taken just
-before the emergency. It stops by itself.
+before the emergency. With --tier-timeout S, tier 1 times out after S seconds
+and the charge nurse (tier 2) is connected too; then, per emergency:
+
+- timeout_to_tier_2_frame: tier 1's timeout timer firing (in the history) until
+  tier 2's first frame reached the charge nurse (the escalation's decision, its
+  record, the lookup, the page).
+
+It stops by itself.
 
     .venv/bin/python bench/page_timeline.py --count 20
+    .venv/bin/python bench/page_timeline.py --count 20 --tier-timeout 1
 """
 
 from __future__ import annotations
@@ -78,6 +86,8 @@ async def history_times(client, workflow_id: str) -> dict[str, float]:  # type: 
                 times.setdefault("in_task_batch_completed", at)
         if kind == "workflow_execution_started_event_attributes":
             times.setdefault("started", at)
+        elif kind == "timer_fired_event_attributes":
+            times.setdefault("timer_fired", at)
         elif kind == "workflow_task_started_event_attributes":
             times.setdefault("task_started", at)
         elif kind == "workflow_task_completed_event_attributes":
@@ -134,13 +144,18 @@ async def run(args: argparse.Namespace) -> dict:
     stack = None
     try:
         upgrade()
-        seed(args.responders, 0, 600)
+        seed(args.responders, 0, args.tier_timeout or 600)
         temporal = await Client.connect(f"127.0.0.1:{port}")
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
                       temporal_address=f"127.0.0.1:{port}", logs=data, name="bench").start()
         clients = Clients(stack.ws_url(), [f"r-{i}" for i in range(args.responders)])
         clients.start()
         await asyncio.wait_for(clients.ready.wait(), 60)
+        charge = Clients(stack.ws_url(), ["charge"]) if args.tier_timeout else None
+        if charge:
+            charge.start()
+            await asyncio.wait_for(charge.ready.wait(), 60)
+        to_tier_2: list[float] = []
         token = mint_token("bench-admin", ["admin"], 3600)
         steps: dict[str, list[float]] = {name: [] for name in STEPS}
         totals, bare = [], []
@@ -172,9 +187,20 @@ async def run(args: argparse.Namespace) -> dict:
                 written = await asyncio.to_thread(page_written_at, eid)
                 for name, took in page_steps(times, posted_wall, written, framed).items():
                     steps[name].append(took)
+                if charge:
+                    async with asyncio.timeout(args.tier_timeout + 30):
+                        while eid not in charge.first_frame:
+                            await asyncio.sleep(0.005)
+                        while "timer_fired" not in times:
+                            await asyncio.sleep(0.1)
+                            times = await history_times(temporal, eid)
+                    tier_2_framed = charge.first_frame[eid] - posted + posted_wall
+                    to_tier_2.append(tier_2_framed - times["timer_fired"])
                 totals.append(framed - posted_wall)
                 bare.append(bare_s)
         clients.stop()
+        if charge:
+            charge.stop()
 
         def ms(values: list[float]) -> dict[str, float]:
             return {"p50_ms": round(1000 * statistics.median(values), 1),
@@ -187,6 +213,7 @@ async def run(args: argparse.Namespace) -> dict:
             "steps": {name: ms(values) for name, values in steps.items() if values},
             "steps_p50_sum_ms": round(sum(1000 * statistics.median(v)
                                           for v in steps.values() if v), 1),
+            **({"timeout_to_tier_2_frame": ms(to_tier_2)} if to_tier_2 else {}),
         }
     finally:
         if stack:
@@ -200,6 +227,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="emergencies posted first, untimed")
     parser.add_argument("--responders", type=int, default=5)
     parser.add_argument("--gap", type=float, default=0.5, help="seconds of quiet between steps")
+    parser.add_argument("--tier-timeout", type=float, default=None,
+                        help="seconds before tier 1 times out; also times tier 2's page")
     args = parser.parse_args()
     from bench.bench_temporal import run_on_own_database
 
