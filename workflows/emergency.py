@@ -9,7 +9,6 @@ loop, in the order they were accepted.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from dataclasses import asdict, replace
 from datetime import timedelta
@@ -27,6 +26,7 @@ from workflows.emergency_types import (
 )
 from workflows.base import RECORD_RETRY, RECORD_TIMEOUT, Accepted, PagingWorkflow
 from workflows.emergency_commands import EmergencyCommands
+from workflows.paging import Recorded
 from workflows.policy import CHANNELS
 
 with workflow.unsafe.imports_passed_through():
@@ -176,7 +176,7 @@ class EmergencyEscalationWorkflow(EmergencyCommands, PagingWorkflow):
             await self._write(change)
 
     def _page_tier(self, channels: list[str],
-                   changes: list[StateChange] | None = None) -> asyncio.Future[bool]:
+                   changes: list[StateChange] | None = None) -> Recorded:
         s = self._state
         return self._pager.page(
             people=[t.staff_id for t in s.targets], channels=channels, kind="page",
