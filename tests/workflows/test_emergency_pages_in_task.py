@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 
 import pytest
 
-from temporalio import activity
+from temporalio import activity, workflow
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -28,7 +29,6 @@ from temporalio.worker import (
     WorkflowInterceptorClassInput,
     WorkflowOutboundInterceptor,
 )
-from temporalio import workflow
 
 from activities.delivery_types import DeliveryBatchResult, DeliveryRequest, DeliveryResult
 from activities.directory import TargetQuery
@@ -118,23 +118,33 @@ def _two_tiers() -> EmergencyInput:
                             TierSpec("second", "charge_nurse", 600)])
 
 
-async def _run_until_tier_2(env: WorkflowEnvironment, pages: Pages,
-                            interceptors: list[Interceptor] | None = None) -> WorkflowHandle:
-    data = _two_tiers()
-    emergency_id = data.emergency_id
+async def _run_until(env: WorkflowEnvironment, pages: Pages, data: EmergencyInput,
+                     done: Callable[[], bool], interceptors: list[Interceptor] | None = None,
+                     settle: bool = False) -> WorkflowHandle:
+    """Run the emergency on a worker of its own until `done()`; then (after the last task has
+    completed, if `settle`) terminate it."""
     queue = f"q-{uuid.uuid4().hex[:8]}"
     async with Worker(env.client, task_queue=queue, workflows=[EmergencyEscalationWorkflow],
                       activities=pages.activities(), workflow_runner=SANDBOX,
                       max_cached_workflows=0, interceptors=interceptors or []):
         handle = await env.client.start_workflow(EmergencyEscalationWorkflow.run, data,
-                                                 id=emergency_id, task_queue=queue)
+                                                 id=data.emergency_id, task_queue=queue)
         async with asyncio.timeout(30):
-            while not pages.tried(f"{emergency_id}/r0t1/nurse-b/websocket"):
+            while not done():
                 await asyncio.sleep(0.02)
-        # Tier 2's page has been written; let its task finish before the history is read.
-        await _settled(handle)
+        if settle:
+            await _settled(handle)
         await handle.terminate("test over")
     return handle
+
+
+async def _run_until_tier_2(env: WorkflowEnvironment, pages: Pages,
+                            interceptors: list[Interceptor] | None = None) -> WorkflowHandle:
+    data = _two_tiers()
+    tier_2_page = f"{data.emergency_id}/r0t1/nurse-b/websocket"
+    # Once tier 2's page has been written, its task is let finish before the history is read.
+    return await _run_until(env, pages, data, lambda: bool(pages.tried(tier_2_page)),
+                            interceptors, settle=True)
 
 
 async def _settled(handle: WorkflowHandle) -> None:
@@ -295,16 +305,7 @@ async def test_an_escalation_with_no_page_after_it_is_recorded_before_the_next_r
                            [TierSpec("first", "responders", 5),
                             TierSpec("second", "nobody_on_shift", 5)])
     pages = Pages()
-    queue = f"q-{uuid.uuid4().hex[:8]}"
-    async with Worker(time_env.client, task_queue=queue, workflows=[EmergencyEscalationWorkflow],
-                      activities=pages.activities(), workflow_runner=SANDBOX,
-                      max_cached_workflows=0):
-        handle = await time_env.client.start_workflow(
-            EmergencyEscalationWorkflow.run, data, id=data.emergency_id, task_queue=queue)
-        async with asyncio.timeout(30):
-            while not pages.recorded("extra_page"):
-                await asyncio.sleep(0.05)
-        await handle.terminate("test over")
+    handle = await _run_until(time_env, pages, data, lambda: bool(pages.recorded("extra_page")))
     assert [c.change for c in pages.changes] == [
         "started", "tier_paged", "escalated", "unacknowledged", "extra_page"]
     assert pages.recorded_alone == ["escalated", "unacknowledged", "extra_page"]
