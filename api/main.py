@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.limits import install_limits
 from api.routes import (
     ack_links,
+    api_document,
     appointment_links,
     appointments,
     calendar_feeds,
@@ -96,7 +97,7 @@ V1_ROUTERS = tuple(m.router for m in (emergencies, monitoring, medication, staff
                                       medication_administrations, ramadan_calendar,
                                       caregivers, webhook_endpoints, appointments, ws))
 OUTSIDE_ROUTERS = tuple(m.router for m in (health, webhooks, ack_links, appointment_links,
-                                          calendar_feeds))
+                                          calendar_feeds, api_document))
 CONSOLE_ROUTERS = tuple(m.router for m in (
     console_auth, console, console_admin, console_clinic, console_family, console_medication,
     console_review, console_sessions, console_streams))
@@ -110,6 +111,8 @@ def create_app() -> FastAPI:
         "it carries alarms to people and proves they were answered; it never replaces a "
         "bedside monitor's own alarms.",
         lifespan=lifespan,
+        # The document and its page are served by api/routes/api_document.py, off the event loop.
+        openapi_url=None,
     )
     install_error_handlers(app)
     install_limits(app)

@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from settings import get_settings
-from tests.utils.api import emergency_body, token
+from tests.utils.api import emergency_body, openapi_document, token
 from tests.utils.records import count_emergencies
 
 pytestmark = pytest.mark.e2e
@@ -164,9 +164,7 @@ async def test_hand_over_to_an_unknown_colleague_is_refused(admin: httpx.AsyncCl
 
 
 async def test_openapi_document_describes_every_route(stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.api_url) as client:
-        spec = (await client.get("/openapi.json")).json()
-    paths = spec["paths"]
+    paths = (await openapi_document(stack.api_url))["paths"]
     for path in ["/api/v1/emergencies", "/api/v1/emergencies/{emergency_id}/acknowledge",
                  "/api/v1/staff", "/api/v1/policies", "/api/v1/outbox", "/healthz", "/readyz"]:
         assert path in paths

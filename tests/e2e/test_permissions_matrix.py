@@ -22,6 +22,7 @@ from websockets.exceptions import InvalidStatus
 from api.permissions import BY_KEY, RULES, V1, Access, Rule
 from cli.stack import Stack
 from tests.utils import matrix_world as world
+from tests.utils.api import openapi_document
 from tests.utils.callers import Call, Caller
 from tests.utils.matrix_calls import builders
 from tests.utils.monitoring import stored
@@ -182,8 +183,7 @@ async def test_every_route_answers_every_caller_as_the_permissions_table_says(
 
 
 async def test_the_openapi_document_lists_no_route_the_table_lacks(stack: Stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.api_url) as http:
-        paths = (await http.get("/openapi.json")).json()["paths"]
+    paths = (await openapi_document(stack.api_url))["paths"]
     missing = [f"{method.upper()} {path}" for path, ops in paths.items() for method in ops
                if (method.upper(), path) not in BY_KEY]
     assert missing == [], "add these routes to api/permissions.py"

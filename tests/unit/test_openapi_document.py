@@ -28,3 +28,25 @@ def test_a_patients_quiet_hours_answer_is_valid_under_the_documented_schema() ->
     validator = jsonschema_rs.validator_for(schema, validate_formats=True)
     errors = [e.message for e in validator.iter_errors(answer.model_dump(mode="json"))]
     assert errors == []
+
+
+async def test_the_document_is_built_off_the_event_loop() -> None:
+    """Its first build is about a second of CPU that every live stream would wait behind."""
+    import threading
+
+    import httpx
+
+    app = create_app()
+    built_on: list[int] = []
+    build = app.openapi
+
+    def recording_build() -> dict[str, Any]:
+        built_on.append(threading.get_ident())
+        return build()
+
+    app.openapi = recording_build  # type: ignore[method-assign]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://vigil") as http:
+        answer = await http.get("/openapi.json")
+    assert answer.status_code == 200 and "/api/v1/emergencies" in answer.json()["paths"]
+    assert built_on and threading.get_ident() not in built_on

@@ -20,6 +20,15 @@ def as_user(base_url: str, sub: str, *roles: str) -> httpx.AsyncClient:
                              headers={"Authorization": f"Bearer {token(sub, *roles)}"})
 
 
+async def openapi_document(base_url: str) -> dict[str, Any]:
+    """The stack's OpenAPI document. Its first build is a second or more of CPU (several on a
+    loaded machine), so the wait is httpx's 5 s default only where the document is cached."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        answer = await http.get("/openapi.json")
+    answer.raise_for_status()
+    return answer.json()
+
+
 def emergency_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "idempotency_key": f"test-{uuid.uuid4().hex[:12]}",
