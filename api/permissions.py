@@ -313,6 +313,8 @@ RULES: tuple[Rule, ...] = (
     _outside("GET", "/healthz", "the process is up", Access.PUBLIC),
     _outside("GET", "/readyz", "the database answers and Temporal is connected", Access.PUBLIC),
     _outside("GET", "/metrics", "Prometheus exposition", Access.PUBLIC),
+    _outside("GET", "/openapi.json", "the OpenAPI document", Access.PUBLIC),
+    _outside("GET", "/docs", "the OpenAPI document's Swagger UI page", Access.PUBLIC),
     _outside("POST", "/webhooks/twilio/sms", "an SMS reply (`ACK <code>`; a patient's `TAKEN`, "
              "`1`, `SKIP <reason>`)", Access.SIGNATURE),
     _outside("POST", "/webhooks/twilio/sms-status", "an SMS page's status", Access.SIGNATURE),

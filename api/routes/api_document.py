@@ -8,6 +8,8 @@ document is built in the thread pool, as any synchronous route is.
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -15,12 +17,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 OPENAPI_URL = "/openapi.json"
 
 router = APIRouter(include_in_schema=False)
+_building = threading.Lock()  # callers arriving during the first build wait for it, not build too
 
 
 @router.get(OPENAPI_URL)
 def openapi_document(request: Request) -> JSONResponse:
     """The OpenAPI document (built once, off the event loop)."""
-    return JSONResponse(request.app.openapi())
+    with _building:
+        document = request.app.openapi()
+    return JSONResponse(document)
 
 
 @router.get("/docs")

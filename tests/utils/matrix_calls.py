@@ -52,7 +52,8 @@ from tests.utils.matrix_world import (
 from tests.utils.medication_fhir import medication_request
 from tests.utils.monitoring import NORMAL, a_reading, session_body
 
-OUTSIDE = ("/healthz", "/readyz", "/metrics", "/webhooks", "/ack", "/calendar")
+OUTSIDE = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/webhooks", "/ack",
+           "/calendar")
 
 
 def _observation(patient_id: str, rate: int) -> dict[str, Any]:
@@ -175,6 +176,8 @@ def builders(w: World) -> dict[tuple[str, str], Callable[[Caller], Call]]:
         "GET /healthz": lambda c: Call("GET", "/healthz"),
         "GET /readyz": lambda c: Call("GET", "/readyz"),
         "GET /metrics": lambda c: Call("GET", "/metrics"),
+        "GET /openapi.json": lambda c: Call("GET", "/openapi.json"),
+        "GET /docs": lambda c: Call("GET", "/docs"),
         "POST /webhooks/twilio/sms": lambda c: Call("POST", "/webhooks/twilio/sms", data={
             "MessageSid": f"SM{w.slug(c)}", "From": "+60120000000", "Body": "ACK"}),
         "POST /webhooks/twilio/sms-status": lambda c: Call(
