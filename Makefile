@@ -31,6 +31,10 @@ node_modules/.installed: package.json package-lock.json
 # minutes on the wall clock are packed into TEST_PROCESSES - 3 processes of their own; the
 # other files share the remaining three (tests/utils/wall_clock_scheduling.py).
 TEST_PROCESSES ?= 7
+# The suite starts about a hundred Python processes (stacks, workers, CLI runs); where the
+# environment says PYTHONDONTWRITEBYTECODE, each compiled Vigil's 230 modules again (0.3 s of
+# CPU a process). An empty value lets them write and share __pycache__ (ignored by git).
+test: export PYTHONDONTWRITEBYTECODE =
 test: $(BIN)/.installed chromium node_modules/.installed
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
