@@ -57,20 +57,9 @@ def main() -> None:
     os.environ.setdefault("VIGIL_DEV_MODE", "1")  # the bench runs on the development secret
     os.environ.setdefault("VIGIL_DATABASE_URL", f"sqlite:///{data / 'vigil.db'}")
 
-    from cli.demo_data import seed_demo
-    from cli.stack import Stack
-    from cli.temporal_server import free_port, start_dev_server
-    from db.migrate import upgrade
+    from bench.bench_temporal import demo_stack
 
-    port = free_port()
-    server = start_dev_server(port=port, ui_port=None, db_file=data / "temporal.db",
-                              log_file=data / "temporal.log", headless=True)
-    stack = None
-    try:
-        upgrade()
-        seed_demo()
-        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
-                      temporal_address=f"127.0.0.1:{port}", logs=data, name="idle").start()
+    with demo_stack("idle") as (stack, server):
         assert stack.worker is not None
         processes = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
         create_endpoints(stack.api_url, args.endpoints)
@@ -86,12 +75,6 @@ def main() -> None:
             "percent_of_a_core": {name: round(100 * s / elapsed, 2) for name, s in used.items()},
             "cpu_s": {name: round(s, 2) for name, s in used.items()},
         }, indent=2))
-    finally:
-        if stack is not None:
-            stack.stop()
-        server.terminate()
-        server.wait(timeout=20)
-
 
 if __name__ == "__main__":
     main()

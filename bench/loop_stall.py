@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_temporal import run_on_own_database  # noqa: E402
+from bench.bench_temporal import demo_stack, run_on_own_database  # noqa: E402
 from bench.emergency_latency import summary  # noqa: E402
 
 
@@ -41,19 +41,9 @@ async def health_answers(http: httpx.AsyncClient, until: asyncio.Future[object])
 
 async def run(args: argparse.Namespace) -> dict:
     from api.auth import mint_token
-    from bench.bench_temporal import fresh_temporal
-    from cli.demo_data import seed_demo
-    from cli.stack import Stack
-    from db.migrate import upgrade
 
-    data, port, server = fresh_temporal()
-    stack = None
-    try:
-        upgrade()
-        seed_demo()
-        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
-                      temporal_address=f"127.0.0.1:{port}", logs=data, name="stall").start()
-        headers = {"Authorization": f"Bearer {mint_token('admin-raj', ['admin'])}"}
+    headers = {"Authorization": f"Bearer {mint_token('admin-raj', ['admin'])}"}
+    with demo_stack("stall") as (stack, _):
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=120) as http, \
                 httpx.AsyncClient(base_url=stack.api_url, timeout=120, headers=headers) as asker:
             quiet = await health_answers(http, asyncio.ensure_future(asyncio.sleep(args.quiet)))
@@ -62,18 +52,14 @@ async def run(args: argparse.Namespace) -> dict:
             during = await health_answers(http, request)
             (await request).raise_for_status()
             took = time.perf_counter() - started
-        quiet_s, during_s = summary(quiet), summary(during)
-        assert quiet_s is not None and during_s is not None
-        return {
-            "path": args.path, "request_ms": round(took * 1000, 1),
-            "healthz_quiet": quiet_s, "healthz_during_request": during_s,
-            "worst_during_over_quiet_p50": round(during_s["max_ms"] / quiet_s["p50_ms"], 1),
-            "load_average_at_end": os.getloadavg(),
-        }
-    finally:
-        if stack:
-            stack.stop()
-        server.terminate()
+    quiet_s, during_s = summary(quiet), summary(during)
+    assert quiet_s is not None and during_s is not None
+    return {
+        "path": args.path, "request_ms": round(took * 1000, 1),
+        "healthz_quiet": quiet_s, "healthz_during_request": during_s,
+        "worst_during_over_quiet_p50": round(during_s["max_ms"] / quiet_s["p50_ms"], 1),
+        "load_average_at_end": os.getloadavg(),
+    }
 
 
 def main() -> None:
