@@ -29,9 +29,10 @@ def fresh_temporal() -> tuple[Path, int, subprocess.Popen]:  # type: ignore[type
 
 
 @contextmanager
-def demo_stack(name: str) -> Iterator[tuple[Stack, subprocess.Popen]]:  # type: ignore[type-arg]
-    """A fresh dev server and a Vigil stack on VIGIL_DATABASE_URL, migrated and seeded with the
-    demo data; both stopped on the way out."""
+def demo_stack(name: str, env: dict[str, str] | None = None
+               ) -> Iterator[tuple[Stack, subprocess.Popen]]:  # type: ignore[type-arg]
+    """A fresh dev server and a Vigil stack (with `env`) on VIGIL_DATABASE_URL, migrated and
+    seeded with the demo data; both stopped on the way out."""
     from cli.demo_data import seed_demo
     from cli.stack import Stack
     from db.migrate import upgrade
@@ -42,7 +43,8 @@ def demo_stack(name: str) -> Iterator[tuple[Stack, subprocess.Popen]]:  # type: 
         upgrade()
         seed_demo()
         stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
-                      temporal_address=f"127.0.0.1:{port}", logs=data, name=name).start()
+                      temporal_address=f"127.0.0.1:{port}", logs=data, name=name,
+                      env=env).start()
         yield stack, server
     finally:
         if stack is not None:

@@ -270,23 +270,13 @@ async def run(args: argparse.Namespace) -> dict:
     from temporalio.client import Client
 
     from api.auth import mint_token
-    from bench.bench_temporal import fresh_temporal
-    from cli.demo_data import seed_demo
-    from cli.stack import Stack
+    from bench.bench_temporal import demo_stack
     from clinical.vitals import Reading, VitalSigns
-    from db.migrate import upgrade
     from workflows.monitoring_types import ReadingBatch
 
     load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    data, port, server = fresh_temporal()
-    stack = None
-    try:
-        upgrade()
-        seed_demo()
-        # One token opening thousands of sessions is the load being measured, not abuse.
-        stack = Stack(database_url=os.environ["VIGIL_DATABASE_URL"],
-                      temporal_address=f"127.0.0.1:{port}", logs=data, name="bench",
-                      env={"VIGIL_RATE_LIMITS_ENABLED": "false"}).start()
+    # One token opening thousands of sessions is the load being measured, not abuse.
+    with demo_stack("bench", env={"VIGIL_RATE_LIMITS_ENABLED": "false"}) as (stack, server):
         assert stack.worker is not None
         await asyncio.sleep(2)
         pids = {"api": stack.apis[0].pid, "worker": stack.worker.pid, "temporal": server.pid}
@@ -313,7 +303,7 @@ async def run(args: argparse.Namespace) -> dict:
         async def stored() -> int:
             return await asyncio.to_thread(stored_count)
 
-        client = await Client.connect(f"127.0.0.1:{port}")
+        client = await Client.connect(stack.env["VIGIL_TEMPORAL_ADDRESS"])
         cpu_before = {k: cpu_s(p) for k, p in pids.items()}
         def session_for(i: int) -> str:
             return sessions[(i // args.burst) % len(sessions)]
@@ -383,10 +373,6 @@ async def run(args: argparse.Namespace) -> dict:
             "worker_kb_per_open_session": round(
                 (memory["sessions_open"] - memory["idle"]) * 1024 / args.sessions, 1),
         }
-    finally:
-        if stack:
-            stack.stop()
-        server.terminate()
 
 
 def main() -> None:
