@@ -76,5 +76,6 @@ def main() -> None:
             "cpu_s": {name: round(s, 2) for name, s in used.items()},
         }, indent=2))
 
+
 if __name__ == "__main__":
     main()

@@ -21,8 +21,8 @@ def as_user(base_url: str, sub: str, *roles: str) -> httpx.AsyncClient:
 
 
 async def openapi_document(base_url: str) -> dict[str, Any]:
-    """The stack's OpenAPI document. Its first build is a second or more of CPU (several on a
-    loaded machine), so the wait is httpx's 5 s default only where the document is cached."""
+    """The stack's OpenAPI document. A process's first build is up to a second of CPU, and
+    several seconds on a loaded machine, so this waits up to 60 s, not httpx's default 5 s."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         answer = await http.get("/openapi.json")
     answer.raise_for_status()
